@@ -1,0 +1,39 @@
+//! An example service: a loop that works and beats.
+//!
+//! `worker [--hang-after SECONDS] [--period MS]` beats every `--period`
+//! milliseconds (default 100) and, with `--hang-after`, stops beating after
+//! that many seconds while the process keeps running: a wedged loop.
+
+use std::{thread, time::Duration};
+
+use liveness::Liveness;
+use liveness_examples::Worker;
+
+fn main() -> Result<(), liveness::Error> {
+    let mut hang_after = None;
+    let mut period = Duration::from_millis(100);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let value = args.next().and_then(|v| v.parse::<f64>().ok());
+        match (arg.as_str(), value) {
+            ("--hang-after", Some(secs)) => hang_after = Some(Duration::from_secs_f64(secs)),
+            ("--period", Some(ms)) => period = Duration::from_secs_f64(ms / 1000.0),
+            _ => {
+                eprintln!("usage: worker [--hang-after SECONDS] [--period MS]");
+                std::process::exit(2);
+            }
+        }
+    }
+    let started = std::time::Instant::now();
+    eprintln!("worker: beating to {}", Worker::path().display());
+    loop {
+        if hang_after.is_some_and(|limit| started.elapsed() >= limit) {
+            eprintln!("worker: loop wedged");
+            loop {
+                thread::park();
+            }
+        }
+        thread::sleep(period); // one unit of work
+        Worker::beat()?;
+    }
+}

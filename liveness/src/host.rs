@@ -1,0 +1,132 @@
+//! What the running system says about boot and container: the boot id, the
+//! container incarnation, the container's age.
+//!
+//! The incarnation of a container is its mount namespace (`/proc/self/ns/mnt`)
+//! plus the start time of its PID 1 (`/proc/1/stat`), within one boot. A
+//! restarted container gets a new mount namespace and a new PID 1, while an
+//! `emptyDir` volume keeps the previous container's heartbeat file: the
+//! incarnation tells the two apart.
+//!
+//! Limits: with `shareProcessNamespace: true` or `hostPID: true`, PID 1 is the
+//! pod's or the node's init, so the container's age (and with it the startup
+//! grace) is measured from that process; the mount namespace still changes on
+//! every restart. A probe run from another container of the pod sees another
+//! mount namespace and judges every heartbeat as "from another container".
+//! Without procfs (or off Linux) the guard is off and freshness alone decides.
+
+use std::time::{Duration, SystemTime};
+
+use crate::clock;
+
+/// Length of a boot id: a UUID in its 36-character text form.
+pub(crate) const BOOT_ID_LEN: usize = 36;
+
+/// The kernel's random id of the current boot.
+pub(crate) type BootId = [u8; BOOT_ID_LEN];
+
+/// Identifies one container incarnation within a boot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Incarnation {
+    /// Inode of the mount namespace.
+    pub mnt_ns: u64,
+    /// Start time of PID 1, in clock ticks since boot.
+    pub init_start: u64,
+}
+
+/// The boot clock and the boot it belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Boot {
+    pub id: BootId,
+    pub now: Duration,
+}
+
+/// One snapshot of the clocks and of the container, taken once per probe run.
+///
+/// Verdicts are computed from a `Host` and a record only, so that tests can
+/// build any `Host` they need (clock steps, another boot, a young container).
+#[derive(Clone, Debug)]
+pub(crate) struct Host {
+    pub wall: SystemTime,
+    pub boot: Option<Boot>,
+    pub incarnation: Option<Incarnation>,
+    pub container_age: Option<Duration>,
+}
+
+impl Host {
+    /// Reads the clocks and procfs now.
+    pub fn current() -> Host {
+        let boot_now = clock::boottime();
+        let boot_id = boot_id();
+        let init_start = init_start_ticks();
+        let container_age = match (boot_now, init_start) {
+            (Some(now), Some(start)) => now.checked_sub(ticks_to_duration(start)),
+            _ => None,
+        };
+        Host {
+            wall: clock::wall(),
+            boot: boot_now.zip(boot_id).map(|(now, id)| Boot { id, now }),
+            incarnation: mnt_ns()
+                .zip(init_start)
+                .map(|(mnt_ns, init_start)| Incarnation { mnt_ns, init_start }),
+            container_age,
+        }
+    }
+}
+
+/// What a writer stamps on every record; read once per process.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Identity {
+    pub boot_id: Option<BootId>,
+    pub incarnation: Option<Incarnation>,
+    pub pid: u32,
+}
+
+impl Identity {
+    /// The identity of this process, read from procfs on first use.
+    pub fn get() -> &'static Identity {
+        static IDENTITY: std::sync::OnceLock<Identity> = std::sync::OnceLock::new();
+        IDENTITY.get_or_init(|| {
+            let host = Host::current();
+            Identity {
+                boot_id: host.boot.map(|b| b.id),
+                incarnation: host.incarnation,
+                pid: std::process::id(),
+            }
+        })
+    }
+}
+
+fn boot_id() -> Option<BootId> {
+    let text = std::fs::read("/proc/sys/kernel/random/boot_id").ok()?;
+    let id: BootId = text.get(..BOOT_ID_LEN)?.try_into().ok()?;
+    id.iter()
+        .all(|b| b.is_ascii_hexdigit() || *b == b'-')
+        .then_some(id)
+}
+
+#[allow(clippy::unnecessary_cast)] // st_ino is u32 on some targets
+fn mnt_ns() -> Option<u64> {
+    rustix::fs::stat("/proc/self/ns/mnt")
+        .ok()
+        .map(|st| st.st_ino as u64)
+}
+
+/// Field 22 of `/proc/1/stat`: when PID 1 started, in ticks since boot.
+fn init_start_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/1/stat").ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_ascii_whitespace().nth(19)?.parse().ok()
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn ticks_to_duration(ticks: u64) -> Duration {
+    let per_second = rustix::param::clock_ticks_per_second().max(1);
+    Duration::from_secs(ticks / per_second)
+        + Duration::from_nanos((ticks % per_second) * 1_000_000_000 / per_second)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn ticks_to_duration(ticks: u64) -> Duration {
+    Duration::from_secs(ticks / 100)
+}

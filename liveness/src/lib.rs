@@ -1,0 +1,112 @@
+//! Heartbeat files and a tiny exec liveness probe for Kubernetes services
+//! that have no HTTP server: operators, queue workers, batch agents.
+//!
+//! The service's main loop records a heartbeat in a file; the kubelet runs a
+//! probe binary in the same container, which exits 0 while the heartbeat is
+//! younger than the declared maximum age and 1 once it is older.
+//!
+//! ```no_run
+//! use liveness::Liveness;
+//!
+//! #[derive(Liveness)]
+//! #[liveness(max_age = "90s", path = "/tmp/liveness/worker")]
+//! struct Worker;
+//!
+//! fn do_work() { /* one unit of work */ }
+//!
+//! fn main() -> Result<(), liveness::Error> {
+//!     loop {
+//!         do_work();
+//!         Worker::beat()?; // cheap enough for every iteration
+//!     }
+//! }
+//! ```
+//!
+//! The probe binary is one line (`src/bin/worker-liveness.rs`):
+//!
+//! ```ignore
+//! liveness::liveness_main!(Worker);          // one component
+//! liveness::liveness_main!(Worker, Indexer); // several: dead if any is dead
+//! ```
+//!
+//! # The attribute
+//!
+//! | key | required | meaning |
+//! |---|---|---|
+//! | `max_age` | yes | a [humantime] duration (`"90s"`, `"1m 30s"`, `"500ms"`), > 0 |
+//! | `path` | no | absolute path of the heartbeat file; default `/tmp/liveness/<name>` |
+//! | `env` | no | an environment variable that, when set and non-empty, overrides `path` at run time |
+//! | `startup_grace` | no | how long after the container starts a missing heartbeat counts as starting (alive); default `max_age`, `"0s"` disables it |
+//! | `name` | no | the component's name in messages; default: the type name in kebab-case |
+//!
+//! Every mistake is a compile error pointing at the token: a missing
+//! `max_age`, an unparsable or zero duration, a relative path, an unknown or
+//! duplicate key, a non-string value, a generic type.
+//!
+//! # Heartbeats
+//!
+//! [`Liveness::beat`] writes at most once per `min(max_age / 10, 1 s)`; in
+//! between it is a clock read and an atomic load. A loop that calls it at least
+//! every `max_age - 1 s` is never reported dead. [`Liveness::beat_now`] always
+//! writes. Writes are one fixed-size, human-readable line rewritten in place
+//! with an integrity check: never truncated, renamed over or `fsync`ed, so a
+//! probe never sees a torn record and a stalled disk does not stall the loop.
+//!
+//! A heartbeat from this boot is aged on `CLOCK_BOOTTIME`, which NTP and
+//! manual clock steps do not move. A heartbeat from a previous container
+//! (an `emptyDir` outlives container restarts) counts as none.
+//!
+//! [humantime]: https://docs.rs/humantime
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod clock;
+mod component;
+mod error;
+mod heartbeat;
+mod host;
+mod probe;
+mod record;
+mod status;
+mod store;
+mod timestamp;
+
+pub use component::{Component, Liveness};
+pub use error::Error;
+pub use heartbeat::Heartbeat;
+pub use probe::Probe;
+pub use status::{Status, Verdict};
+pub use timestamp::Timestamp;
+
+/// Derives [`Liveness`] from `#[liveness(max_age = "...", ...)]`.
+pub use liveness_derive::Liveness;
+
+/// The probe binary's `main`: judges every listed component, prints one line
+/// each, and exits 0 when all are alive, 1 when any is dead.
+///
+/// ```ignore
+/// liveness::liveness_main!(Worker);
+/// liveness::liveness_main!(Worker, Indexer);
+/// ```
+///
+/// The types must be in scope (or written as paths). See [`Probe`] for the
+/// command line and for serving the probe from a subcommand instead.
+#[macro_export]
+macro_rules! liveness_main {
+    ($($component:ty),+ $(,)?) => {
+        fn main() -> $crate::__private::ExitCode {
+            $crate::Probe::new([$($crate::Component::of::<$component>()),+])
+                .version(::core::env!("CARGO_PKG_VERSION"))
+                .main()
+        }
+    };
+}
+
+/// What generated code names; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::{Heartbeat, Liveness};
+    pub use core::{option::Option, time::Duration};
+    pub use std::process::ExitCode;
+}
