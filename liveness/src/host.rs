@@ -13,8 +13,16 @@
 //! every restart. A probe run from another container of the pod sees another
 //! mount namespace and judges every heartbeat as "from another container".
 //! Without procfs (or off Linux) the guard is off and freshness alone decides.
+//!
+//! `LIVENESS_PROC_ROOT` (default `/proc`) names the procfs these facts are read
+//! from. It exists for tests, which stand a container restart or a young
+//! container up in a directory of their own: `1/stat`, `self/ns/mnt` (any
+//! file: its inode is the namespace id) and `sys/kernel/random/boot_id`.
 
-use std::time::{Duration, SystemTime};
+use std::{
+    path::{Path, PathBuf},
+    time::{Duration, SystemTime},
+};
 
 use crate::clock;
 
@@ -52,12 +60,20 @@ pub(crate) struct Host {
     pub container_age: Option<Duration>,
 }
 
+/// The procfs to read: `LIVENESS_PROC_ROOT`, else `/proc`.
+fn proc_root() -> PathBuf {
+    std::env::var_os("LIVENESS_PROC_ROOT")
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| PathBuf::from("/proc"), PathBuf::from)
+}
+
 impl Host {
     /// Reads the clocks and procfs now.
     pub fn current() -> Host {
+        let proc = proc_root();
         let boot_now = clock::boottime();
-        let boot_id = boot_id();
-        let init_start = init_start_ticks();
+        let boot_id = boot_id(&proc);
+        let init_start = init_start_ticks(&proc);
         let container_age = match (boot_now, init_start) {
             (Some(now), Some(start)) => now.checked_sub(ticks_to_duration(start)),
             _ => None,
@@ -96,8 +112,8 @@ impl Identity {
     }
 }
 
-fn boot_id() -> Option<BootId> {
-    let text = std::fs::read("/proc/sys/kernel/random/boot_id").ok()?;
+fn boot_id(proc: &Path) -> Option<BootId> {
+    let text = std::fs::read(proc.join("sys/kernel/random/boot_id")).ok()?;
     let id: BootId = text.get(..BOOT_ID_LEN)?.try_into().ok()?;
     id.iter()
         .all(|b| b.is_ascii_hexdigit() || *b == b'-')
@@ -112,8 +128,8 @@ fn mnt_ns() -> Option<u64> {
 }
 
 /// Field 22 of `/proc/1/stat`: when PID 1 started, in ticks since boot.
-fn init_start_ticks() -> Option<u64> {
-    let stat = std::fs::read_to_string("/proc/1/stat").ok()?;
+fn init_start_ticks(proc: &Path) -> Option<u64> {
+    let stat = std::fs::read_to_string(proc.join("1/stat")).ok()?;
     // The command name (field 2) is in parentheses and may hold spaces.
     let after_name = &stat[stat.rfind(')')? + 1..];
     after_name.split_ascii_whitespace().nth(19)?.parse().ok()

@@ -103,6 +103,64 @@ macro_rules! liveness_main {
     };
 }
 
+/// Entry points for the fuzz targets and property tests; not a public API.
+#[doc(hidden)]
+pub mod __fuzz {
+    use std::time::{Duration, SystemTime};
+
+    /// Parses `bytes` as a heartbeat file and judges it against a host whose
+    /// clocks read `wall` and `boot` (boot id all `a`s, no incarnation, no
+    /// container age); returns the one-line verdict.
+    pub fn verdict_of_bytes(
+        bytes: &[u8],
+        wall: SystemTime,
+        boot: Duration,
+        max_age: Duration,
+    ) -> (bool, String) {
+        let read = match crate::record::parse(bytes) {
+            Ok(parsed) => crate::store::Read::Parsed(parsed),
+            Err(invalid) => crate::store::Read::Invalid(invalid.to_string()),
+        };
+        let host = crate::host::Host {
+            wall,
+            boot: Some(crate::host::Boot {
+                id: [b'a'; 36],
+                now: boot,
+            }),
+            incarnation: None,
+            container_age: None,
+        };
+        let limits = crate::status::Limits {
+            max_age,
+            startup_grace: max_age,
+        };
+        let status =
+            crate::Status::new("fuzz", std::path::Path::new("/fuzz"), limits, &read, &host);
+        (status.is_alive(), status.to_string())
+    }
+
+    /// Encodes a record from its values and parses it back; `None` when the
+    /// wall time cannot be encoded, else whether the values round-tripped.
+    pub fn round_trip(
+        wall: SystemTime,
+        boot_id: Option<[u8; 36]>,
+        up: Duration,
+        mnt_ns: u64,
+        init_start: u64,
+        pid: u32,
+    ) -> Option<bool> {
+        let record = crate::record::Record {
+            wall,
+            boot: boot_id.map(|id| (id, up)),
+            incarnation: (mnt_ns != 0 || init_start != 0)
+                .then_some(crate::host::Incarnation { mnt_ns, init_start }),
+            pid,
+        };
+        let bytes = record.encode()?;
+        Some(crate::record::parse(&bytes) == Ok(crate::record::Parsed::Record(record)))
+    }
+}
+
 /// What generated code names; not a public API.
 #[doc(hidden)]
 pub mod __private {

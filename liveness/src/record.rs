@@ -75,7 +75,8 @@ impl std::fmt::Display for Invalid {
 }
 
 impl Record {
-    /// Encodes the record; `None` if the wall time is outside 1970..=9999.
+    /// Encodes the record; `None` if the wall time is outside 1970..=9999 or
+    /// the boot-clock reading does not fit its field.
     pub fn encode(&self) -> Option<[u8; RECORD_LEN]> {
         let since_epoch = self.wall.duration_since(UNIX_EPOCH).ok()?;
         if since_epoch.as_secs() >= YEAR_10000 {
@@ -86,6 +87,9 @@ impl Record {
             Some((id, up)) => (std::str::from_utf8(id).unwrap_or(NIL_BOOT), *up),
             None => (NIL_BOOT, Duration::ZERO),
         };
+        if up.as_secs() >= 100_000_000_000 {
+            return None; // 3,000 years of uptime: not a real reading
+        }
         let inc = self.incarnation.unwrap_or(Incarnation {
             mnt_ns: 0,
             init_start: 0,
@@ -95,7 +99,7 @@ impl Record {
             line,
             "{MAGIC} at={} boot={boot_id} up={:011}.{:09} inc={:016x}:{:016x} pid={:010}",
             humantime::format_rfc3339_nanos(self.wall),
-            up.as_secs() % 100_000_000_000,
+            up.as_secs(),
             up.subsec_nanos(),
             inc.mnt_ns,
             inc.init_start,
