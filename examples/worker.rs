@@ -1,13 +1,15 @@
-//! An example service: a loop that works and beats.
+//! An example service: a main loop that works and beats (`Worker`), and an
+//! indexer thread that does the same (`Indexer`).
 //!
 //! `worker [--hang-after SECONDS] [--period MS]` beats every `--period`
-//! milliseconds (default 100) and, with `--hang-after`, stops beating after
-//! that many seconds while the process keeps running: a wedged loop.
+//! milliseconds (default 100) and, with `--hang-after`, stops the main loop
+//! after that many seconds while the process and the indexer keep running: a
+//! wedged loop, which the probe must catch.
 
 use std::{thread, time::Duration};
 
 use liveness::Liveness;
-use liveness_examples::Worker;
+use liveness_examples::{Indexer, Worker};
 
 fn main() -> Result<(), liveness::Error> {
     let mut hang_after = None;
@@ -24,6 +26,12 @@ fn main() -> Result<(), liveness::Error> {
             }
         }
     }
+    thread::spawn(move || -> Result<(), liveness::Error> {
+        loop {
+            thread::sleep(period); // index something
+            Indexer::beat()?;
+        }
+    });
     let started = std::time::Instant::now();
     eprintln!("worker: beating to {}", Worker::path().display());
     loop {

@@ -1,0 +1,108 @@
+//! Helpers shared by the integration tests: scratch directories, a stand-in
+//! procfs for container incarnations, and the probe binary as a process.
+
+#![allow(dead_code)] // each test file uses its own subset
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Output},
+    time::Duration,
+};
+
+pub use tempfile::TempDir;
+
+/// Clock ticks per second for `/proc/*/stat` (`getconf CLK_TCK`; 100 on Linux).
+const TICKS: f64 = 100.0;
+
+pub fn scratch() -> TempDir {
+    tempfile::Builder::new().prefix("liveness-test-").tempdir().unwrap()
+}
+
+/// Seconds since boot, as `CLOCK_BOOTTIME` counts them.
+pub fn uptime() -> Duration {
+    let text = std::fs::read_to_string("/proc/uptime").unwrap();
+    Duration::from_secs_f64(text.split_whitespace().next().unwrap().parse().unwrap())
+}
+
+/// A stand-in procfs for `LIVENESS_PROC_ROOT`: this boot's id, a mount
+/// namespace of its own (a file's inode), and a PID 1 that started `age` ago.
+///
+/// Two stand-ins are two container incarnations; one stand-in shared by a
+/// service and its probe is one container.
+pub struct FakeProc {
+    pub dir: TempDir,
+}
+
+impl FakeProc {
+    pub fn container_started(age: Duration) -> FakeProc {
+        let dir = scratch();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("1")).unwrap();
+        std::fs::create_dir_all(root.join("self/ns")).unwrap();
+        std::fs::create_dir_all(root.join("sys/kernel/random")).unwrap();
+        std::fs::copy("/proc/sys/kernel/random/boot_id", root.join("sys/kernel/random/boot_id"))
+            .unwrap();
+        std::fs::write(root.join("self/ns/mnt"), b"").unwrap();
+        let start = uptime().saturating_sub(age);
+        let ticks = (start.as_secs_f64() * TICKS) as u64;
+        let zeros = |n| " 0".repeat(n);
+        std::fs::write(
+            root.join("1/stat"),
+            format!("1 (fake init) S{} {ticks}{}\n", zeros(18), zeros(30)),
+        )
+        .unwrap();
+        FakeProc { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// The worker's probe binary, judging `worker` and `indexer` heartbeat files.
+pub fn probe_cmd(worker: &Path, indexer: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_worker-liveness"));
+    cmd.env("WORKER_LIVENESS_PATH", worker)
+        .env("INDEXER_LIVENESS_PATH", indexer)
+        .env_remove("LIVENESS_PROC_ROOT")
+        .env_remove("RUST_LOG")
+        .env_remove("LOG_LEVEL");
+    cmd
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(cmd: &mut Command) -> Run {
+    let Output { status, stdout, stderr } = cmd.output().unwrap();
+    Run {
+        code: status.code().expect("the probe was killed by a signal"),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+    }
+}
+
+/// A directory with a fresh heartbeat for the indexer, so tests can focus on
+/// the worker's.
+pub struct Files {
+    pub dir: TempDir,
+    pub worker: PathBuf,
+    pub indexer: PathBuf,
+}
+
+impl Files {
+    pub fn new() -> Files {
+        let dir = scratch();
+        let worker = dir.path().join("worker");
+        let indexer = dir.path().join("indexer");
+        liveness::Timestamp::create(&indexer, Duration::from_secs(5)).unwrap();
+        Files { dir, worker, indexer }
+    }
+
+    pub fn probe(&self) -> Command {
+        probe_cmd(&self.worker, &self.indexer)
+    }
+}

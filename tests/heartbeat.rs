@@ -1,0 +1,222 @@
+//! What a service sees of its heartbeats: the file on disk, the throttle,
+//! concurrent beats, the refusals and the errors.
+
+mod common;
+
+use std::{
+    fs,
+    os::unix::fs::MetadataExt,
+    path::Path,
+    sync::Barrier,
+    time::{Duration, Instant, SystemTime},
+};
+
+use liveness::{Error, Liveness, Timestamp, Verdict};
+
+const MAX_AGE: Duration = Duration::from_secs(90);
+
+/// Each test's component gets a file of its own under this directory.
+const DIR: &str = "/tmp/liveness-tests";
+
+#[derive(Liveness)]
+#[liveness(max_age = "100s", path = "/tmp/liveness-tests/throttled")]
+struct Throttled;
+
+#[derive(Liveness)]
+#[liveness(max_age = "100s", path = "/tmp/liveness-tests/concurrent")]
+struct Concurrent;
+
+#[derive(Liveness)]
+#[liveness(max_age = "100s", path = "/tmp/liveness-tests/recreated")]
+struct Recreated;
+
+#[derive(Liveness)]
+#[liveness(max_age = "90s")]
+struct QueueWorker;
+
+#[derive(Liveness)]
+#[liveness(max_age = "90s", path = "/tmp/liveness-tests/unset", env = "LIVENESS_TESTS_NEVER_SET")]
+struct Unset;
+
+fn fresh(path: &Path) {
+    let _ = fs::remove_file(path);
+    fs::create_dir_all(DIR).unwrap();
+}
+
+#[test]
+fn the_record_is_one_readable_line_saying_when_and_by_whom() {
+    let dir = common::scratch();
+    let path = dir.path().join("worker");
+    Timestamp::create(&path, MAX_AGE).unwrap();
+    let text = fs::read_to_string(&path).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.ends_with('\n'));
+    let year = humantime::format_rfc3339_seconds(SystemTime::now()).to_string()[..4].to_owned();
+    assert!(text.starts_with(&format!("liveness/1 at={year}-")), "{text}");
+    assert!(text.contains(&format!(" pid={:010} ", std::process::id())), "{text}");
+    assert!(text.contains(" boot=") && text.contains(" up=") && text.contains(" crc="), "{text}");
+}
+
+#[test]
+fn every_record_has_the_same_size_so_rewrites_cover_the_last_one() {
+    let dir = common::scratch();
+    let path = dir.path().join("worker");
+    Timestamp::create(&path, MAX_AGE).unwrap();
+    let size = fs::metadata(&path).unwrap().len();
+    let inode = fs::metadata(&path).unwrap().ino();
+    Timestamp::create_at(&path, MAX_AGE, SystemTime::UNIX_EPOCH).unwrap();
+    let meta = fs::metadata(&path).unwrap();
+    assert_eq!((meta.len(), meta.ino()), (size, inode), "rewritten in place");
+
+    // A longer file (the prior art's, or a hand-made one) is cut to size.
+    fs::write(&path, "x".repeat(1000)).unwrap();
+    Timestamp::create(&path, MAX_AGE).unwrap();
+    assert_eq!(fs::metadata(&path).unwrap().len(), size);
+    assert!(Timestamp::byref(&path, MAX_AGE).alive());
+}
+
+#[test]
+fn timestamp_keeps_the_prior_arts_surface() {
+    let dir = common::scratch();
+    let path = dir.path().join("worker");
+    let written = Timestamp::create(&path, MAX_AGE).unwrap();
+    let read = Timestamp::byref(&path, MAX_AGE);
+    assert_eq!(read.value(), written.value());
+    assert!(read.alive());
+    assert!(read.age().unwrap() < Duration::from_secs(5));
+    assert_eq!(read.check().verdict(), Verdict::Alive);
+    assert!(read.check().to_string().starts_with("worker: alive: last heartbeat "));
+    let shown = read.to_string();
+    assert_eq!(shown, humantime::format_rfc3339_seconds(read.value().unwrap()).to_string());
+
+    let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
+    let old = Timestamp::create_at(&path, MAX_AGE, an_hour_ago).unwrap();
+    assert_eq!(old.value(), Some(an_hour_ago));
+    let read = Timestamp::byref(&path, MAX_AGE);
+    assert!(!read.alive());
+    let age = read.age().unwrap();
+    assert!(age >= Duration::from_secs(3600) && age < Duration::from_secs(3610), "{age:?}");
+    assert_eq!(
+        read.check().to_string(),
+        format!("worker: dead: last heartbeat 1h ago, max 1m 30s ({})", path.display())
+    );
+
+    let missing = Timestamp::byref(dir.path().join("none"), MAX_AGE).with_startup_grace(Duration::ZERO);
+    assert_eq!((missing.value(), missing.age(), missing.alive()), (None, None, false));
+    assert_eq!(missing.to_string(), "no heartbeat");
+}
+
+#[test]
+fn a_missing_parent_directory_is_created() {
+    let dir = common::scratch();
+    let path = dir.path().join("a/b/c/worker");
+    Timestamp::create(&path, MAX_AGE).unwrap();
+    assert!(Timestamp::byref(&path, MAX_AGE).alive());
+}
+
+#[test]
+fn a_symlink_at_the_path_is_refused_and_its_target_untouched() {
+    let dir = common::scratch();
+    let target = dir.path().join("precious");
+    fs::write(&target, "do not touch\n").unwrap();
+    let path = dir.path().join("worker");
+    std::os::unix::fs::symlink(&target, &path).unwrap();
+    let error = Timestamp::create(&path, MAX_AGE).unwrap_err();
+    assert!(matches!(error, Error::Symlink { .. }), "{error:?}");
+    assert_eq!(error.to_string(), format!("refusing to write heartbeat {}: the path is a symbolic link", path.display()));
+    assert_eq!(fs::read_to_string(&target).unwrap(), "do not touch\n");
+
+    // A dangling one is refused too, and nothing is created at its target.
+    let dangling = dir.path().join("dangling");
+    std::os::unix::fs::symlink(dir.path().join("nowhere"), &dangling).unwrap();
+    assert!(matches!(Timestamp::create(&dangling, MAX_AGE), Err(Error::Symlink { .. })));
+    assert!(!dir.path().join("nowhere").exists());
+}
+
+#[test]
+fn a_directory_at_the_path_is_an_error_not_a_panic() {
+    let dir = common::scratch();
+    let error = Timestamp::create(dir.path(), MAX_AGE).unwrap_err();
+    assert!(matches!(error, Error::NotRegularFile { .. }), "{error:?}");
+    let error = Timestamp::create("relative/worker", MAX_AGE).unwrap_err();
+    assert!(matches!(error, Error::RelativePath { .. }), "{error:?}");
+}
+
+#[test]
+fn beat_writes_at_most_once_per_interval() {
+    // max_age 100 s: the interval is min(100 s / 10, 1 s) = 1 s.
+    let path = Throttled::path();
+    fresh(&path);
+    Throttled::beat().unwrap();
+    let first = fs::read(&path).unwrap();
+    let started = Instant::now();
+    for _ in 0..100_000 {
+        Throttled::beat().unwrap();
+    }
+    let elapsed = started.elapsed();
+    if elapsed < Duration::from_millis(900) {
+        assert_eq!(fs::read(&path).unwrap(), first, "100,000 beats within the interval wrote");
+    }
+    // beat_now ignores the throttle.
+    Throttled::beat_now().unwrap();
+    let second = fs::read(&path).unwrap();
+    assert_ne!(second, first);
+    // Once the interval is over, the next beat writes.
+    std::thread::sleep(Duration::from_millis(1100));
+    Throttled::beat().unwrap();
+    assert_ne!(fs::read(&path).unwrap(), second);
+}
+
+#[test]
+fn concurrent_beats_from_many_threads_all_succeed() {
+    let path = Concurrent::path();
+    fresh(&path);
+    let threads = 8;
+    let barrier = Barrier::new(threads);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                barrier.wait();
+                for i in 0..20_000 {
+                    if i % 1000 == 0 {
+                        Concurrent::beat_now().unwrap();
+                    } else {
+                        Concurrent::beat().unwrap();
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(Concurrent::check().verdict(), Verdict::Alive, "{}", Concurrent::check());
+}
+
+#[test]
+fn a_heartbeat_deleted_under_the_service_is_recreated() {
+    let path = Recreated::path();
+    fresh(&path);
+    Recreated::beat_now().unwrap();
+    fs::remove_file(&path).unwrap();
+    Recreated::beat_now().unwrap();
+    assert!(Recreated::check().is_alive(), "{}", Recreated::check());
+
+    // Replaced by another file (say, by `mv`): the next write goes to the new
+    // file at the path, not the old inode.
+    let stale = format!("{}\n", 1_000_000_000);
+    let other = path.with_extension("new");
+    fs::write(&other, &stale).unwrap();
+    fs::rename(&other, &path).unwrap();
+    assert!(!Recreated::check().is_alive());
+    Recreated::beat_now().unwrap();
+    assert!(Recreated::check().is_alive(), "{}", Recreated::check());
+}
+
+#[test]
+fn names_and_paths_default_from_the_type_name() {
+    assert_eq!(QueueWorker::NAME, "queue-worker");
+    assert_eq!(QueueWorker::PATH, "/tmp/liveness/queue-worker");
+    assert_eq!(QueueWorker::STARTUP_GRACE, QueueWorker::MAX_AGE);
+    assert_eq!(QueueWorker::MAX_AGE, Duration::from_secs(90));
+    // An unset override variable leaves the declared path.
+    assert_eq!(Unset::PATH_ENV, Some("LIVENESS_TESTS_NEVER_SET"));
+    assert_eq!(Unset::path(), Path::new("/tmp/liveness-tests/unset"));
+}

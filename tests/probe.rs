@@ -1,0 +1,206 @@
+//! The real probe binary, run as the kubelet runs it: exit codes and the one
+//! line per component that ends up in the pod's events.
+
+mod common;
+
+use std::{
+    process::Command,
+    time::{Duration, SystemTime},
+};
+
+use common::{FakeProc, Files, run};
+use liveness::Timestamp;
+
+const MAX_AGE: Duration = Duration::from_secs(2);
+
+fn lines(text: &str) -> Vec<&str> {
+    text.lines().collect()
+}
+
+#[test]
+fn fresh_heartbeats_exit_0_with_one_alive_line_each() {
+    let files = Files::new();
+    Timestamp::create(&files.worker, MAX_AGE).unwrap();
+    let out = run(&mut files.probe());
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let lines = lines(&out.stdout);
+    assert_eq!(lines.len(), 2, "{}", out.stdout);
+    assert!(lines[0].starts_with("worker: alive: last heartbeat "), "{}", lines[0]);
+    assert!(lines[0].ends_with(&format!("ago, max 2s ({})", files.worker.display())), "{}", lines[0]);
+    assert!(lines[1].starts_with("indexer: alive: "), "{}", lines[1]);
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn a_stale_heartbeat_exits_1_naming_age_max_and_path() {
+    let files = Files::new();
+    let ten_seconds_ago = SystemTime::now() - Duration::from_secs(10);
+    Timestamp::create_at(&files.worker, MAX_AGE, ten_seconds_ago).unwrap();
+    let out = run(&mut files.probe());
+    assert_eq!(out.code, 1);
+    let line = lines(&out.stdout)[0];
+    assert!(line.starts_with("worker: dead: last heartbeat 10s"), "{line}");
+    assert!(line.ends_with(&format!("ago, max 2s ({})", files.worker.display())), "{line}");
+    // The other component is still reported, and alive.
+    assert!(lines(&out.stdout)[1].starts_with("indexer: alive"), "{}", out.stdout);
+}
+
+#[test]
+fn any_dead_component_makes_the_probe_dead() {
+    let files = Files::new();
+    Timestamp::create(&files.worker, MAX_AGE).unwrap();
+    std::fs::remove_file(&files.indexer).unwrap(); // the indexer has no startup grace
+    let out = run(&mut files.probe());
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(lines(&out.stdout)[0].starts_with("worker: alive"));
+    assert!(lines(&out.stdout)[1].starts_with("indexer: dead: no heartbeat"), "{}", out.stdout);
+}
+
+#[test]
+fn a_missing_heartbeat_is_dead_once_the_container_is_past_its_grace() {
+    let files = Files::new();
+    let old = FakeProc::container_started(Duration::from_secs(60).min(common::uptime()));
+    let out = run(files.probe().env("LIVENESS_PROC_ROOT", old.path()));
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let line = lines(&out.stdout)[0];
+    assert!(line.starts_with("worker: dead: no heartbeat since the container started"), "{line}");
+    assert!(line.ends_with(&format!("grace 2s ({})", files.worker.display())), "{line}");
+}
+
+#[test]
+fn a_missing_heartbeat_in_a_young_container_is_starting() {
+    let files = Files::new();
+    let young = FakeProc::container_started(Duration::ZERO);
+    // The indexer's file came from this process, another "container": give
+    // the indexer a fresh one from the young container's point of view.
+    let mut cmd = files.probe();
+    cmd.env("LIVENESS_PROC_ROOT", young.path())
+        .env_remove("INDEXER_LIVENESS_PATH");
+    let out = run(&mut cmd);
+    let line = lines(&out.stdout)[0];
+    assert!(line.starts_with("worker: alive: starting: no heartbeat yet, container up "), "{line}");
+    assert!(line.contains("grace 2s"), "{line}");
+}
+
+#[test]
+fn corrupt_files_exit_1_with_the_reason() {
+    let files = Files::new();
+    let cases: &[(&[u8], &str)] = &[
+        (b"hello, world\n", "invalid heartbeat: not a heartbeat record"),
+        (b"", "invalid heartbeat: empty file"),
+        (b"liveness/9 at=2026-01-01T00:00:00Z\n", "invalid heartbeat: unsupported record format"),
+        (b"nan\n", "invalid heartbeat: bad epoch time"),
+    ];
+    for (content, reason) in cases {
+        std::fs::write(&files.worker, content).unwrap();
+        let out = run(&mut files.probe());
+        assert_eq!(out.code, 1, "{content:?}: {}", out.stdout);
+        let line = lines(&out.stdout)[0];
+        assert!(line.starts_with(&format!("worker: dead: {reason}")), "{content:?}: {line}");
+        assert!(line.ends_with(&format!("({})", files.worker.display())), "{line}");
+    }
+}
+
+#[test]
+fn a_record_failing_its_integrity_check_is_dead() {
+    let files = Files::new();
+    Timestamp::create(&files.worker, MAX_AGE).unwrap();
+    let mut bytes = std::fs::read(&files.worker).unwrap();
+    let digit = bytes.iter().position(|b| *b == b'T').unwrap() + 1; // the hour
+    bytes[digit] = if bytes[digit] == b'0' { b'1' } else { b'0' };
+    std::fs::write(&files.worker, &bytes).unwrap();
+    let out = run(&mut files.probe());
+    assert_eq!(out.code, 1);
+    assert!(
+        lines(&out.stdout)[0].starts_with("worker: dead: invalid heartbeat: integrity check failed"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn the_prior_arts_epoch_float_is_read_on_the_wall_clock() {
+    let files = Files::new();
+    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs_f64();
+    std::fs::write(&files.worker, format!("{now}")).unwrap();
+    let out = run(&mut files.probe());
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(lines(&out.stdout)[0].starts_with("worker: alive: last heartbeat"));
+
+    std::fs::write(&files.worker, format!("{}\n", now - 125.0)).unwrap();
+    let out = run(&mut files.probe());
+    assert_eq!(out.code, 1);
+    assert!(
+        lines(&out.stdout)[0].starts_with("worker: dead: last heartbeat 2m 5s ago, max 2s"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn the_env_variable_moves_the_heartbeat_of_service_and_probe() {
+    let files = Files::new();
+    let mut worker = Command::new(env!("CARGO_BIN_EXE_worker"))
+        .env("WORKER_LIVENESS_PATH", &files.worker)
+        .env("INDEXER_LIVENESS_PATH", &files.indexer)
+        .args(["--period", "20"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = run(&mut files.probe());
+    for _ in 0..100 {
+        if out.code == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        out = run(&mut files.probe());
+    }
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let record = std::fs::read_to_string(&files.worker).unwrap();
+    assert!(record.contains(&format!(" pid={:010} ", worker.id())), "{record}");
+}
+
+#[test]
+fn help_and_version_exit_0_on_stdout() {
+    let files = Files::new();
+    for flag in ["-h", "--help"] {
+        let out = run(files.probe().arg(flag));
+        assert_eq!(out.code, 0);
+        assert!(out.stdout.starts_with("Usage: worker-liveness "), "{}", out.stdout);
+        assert!(out.stdout.contains("worker: max age 2s"), "{}", out.stdout);
+        assert_eq!(out.stderr, "");
+    }
+    for flag in ["-V", "--version"] {
+        let out = run(files.probe().arg(flag));
+        assert_eq!(out.code, 0);
+        assert_eq!(out.stdout, format!("worker-liveness {0} (liveness {0})\n", env!("CARGO_PKG_VERSION")));
+    }
+}
+
+#[test]
+fn a_bad_argument_exits_2_with_usage_on_stderr() {
+    let files = Files::new();
+    for args in [&["--bogus"][..], &["--help", "extra"], &["status"]] {
+        let out = run(files.probe().args(args));
+        assert_eq!(out.code, 2, "{args:?}");
+        assert_eq!(out.stdout, "", "{args:?}");
+        assert!(out.stderr.starts_with("error: unexpected arguments: "), "{}", out.stderr);
+        assert!(out.stderr.contains("Usage: worker-liveness"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn log_level_turns_on_debug_logging_on_stderr() {
+    let files = Files::new();
+    Timestamp::create(&files.worker, MAX_AGE).unwrap();
+    let quiet = run(&mut files.probe());
+    assert_eq!(quiet.stderr, "");
+    let loud = run(files.probe().env("LOG_LEVEL", "DEBUG"));
+    assert_eq!(loud.code, 0);
+    assert!(loud.stderr.contains("DEBUG"), "{}", loud.stderr);
+    assert_eq!(loud.stdout.lines().count(), 2, "logging stays off stdout");
+    let rust_log = run(files.probe().env("RUST_LOG", "debug"));
+    assert!(rust_log.stderr.contains("DEBUG"), "{}", rust_log.stderr);
+}
