@@ -35,7 +35,11 @@ struct Recreated;
 struct QueueWorker;
 
 #[derive(Liveness)]
-#[liveness(max_age = "90s", path = "/tmp/liveness-tests/unset", env = "LIVENESS_TESTS_NEVER_SET")]
+#[liveness(
+    max_age = "90s",
+    path = "/tmp/liveness-tests/unset",
+    env = "LIVENESS_TESTS_NEVER_SET"
+)]
 struct Unset;
 
 fn fresh(path: &Path) {
@@ -52,9 +56,18 @@ fn the_record_is_one_readable_line_saying_when_and_by_whom() {
     assert_eq!(text.lines().count(), 1, "{text}");
     assert!(text.ends_with('\n'));
     let year = humantime::format_rfc3339_seconds(SystemTime::now()).to_string()[..4].to_owned();
-    assert!(text.starts_with(&format!("liveness/1 at={year}-")), "{text}");
-    assert!(text.contains(&format!(" pid={:010} ", std::process::id())), "{text}");
-    assert!(text.contains(" boot=") && text.contains(" up=") && text.contains(" crc="), "{text}");
+    assert!(
+        text.starts_with(&format!("liveness/1 at={year}-")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(" pid={:010} ", std::process::id())),
+        "{text}"
+    );
+    assert!(
+        text.contains(" boot=") && text.contains(" up=") && text.contains(" crc="),
+        "{text}"
+    );
 }
 
 #[test]
@@ -66,7 +79,11 @@ fn every_record_has_the_same_size_so_rewrites_cover_the_last_one() {
     let inode = fs::metadata(&path).unwrap().ino();
     Timestamp::create_at(&path, MAX_AGE, SystemTime::UNIX_EPOCH).unwrap();
     let meta = fs::metadata(&path).unwrap();
-    assert_eq!((meta.len(), meta.ino()), (size, inode), "rewritten in place");
+    assert_eq!(
+        (meta.len(), meta.ino()),
+        (size, inode),
+        "rewritten in place"
+    );
 
     // A longer file (the prior art's, or a hand-made one) is cut to size.
     fs::write(&path, "x".repeat(1000)).unwrap();
@@ -85,9 +102,16 @@ fn timestamp_keeps_the_prior_arts_surface() {
     assert!(read.alive());
     assert!(read.age().unwrap() < Duration::from_secs(5));
     assert_eq!(read.check().verdict(), Verdict::Alive);
-    assert!(read.check().to_string().starts_with("worker: alive: last heartbeat "));
+    assert!(
+        read.check()
+            .to_string()
+            .starts_with("worker: alive: last heartbeat ")
+    );
     let shown = read.to_string();
-    assert_eq!(shown, humantime::format_rfc3339_seconds(read.value().unwrap()).to_string());
+    assert_eq!(
+        shown,
+        humantime::format_rfc3339_seconds(read.value().unwrap()).to_string()
+    );
 
     let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
     let old = Timestamp::create_at(&path, MAX_AGE, an_hour_ago).unwrap();
@@ -95,14 +119,24 @@ fn timestamp_keeps_the_prior_arts_surface() {
     let read = Timestamp::byref(&path, MAX_AGE);
     assert!(!read.alive());
     let age = read.age().unwrap();
-    assert!(age >= Duration::from_secs(3600) && age < Duration::from_secs(3610), "{age:?}");
+    assert!(
+        age >= Duration::from_secs(3600) && age < Duration::from_secs(3610),
+        "{age:?}"
+    );
     assert_eq!(
         read.check().to_string(),
-        format!("worker: dead: last heartbeat 1h ago, max 1m 30s ({})", path.display())
+        format!(
+            "worker: dead: last heartbeat 1h ago, max 1m 30s ({})",
+            path.display()
+        )
     );
 
-    let missing = Timestamp::byref(dir.path().join("none"), MAX_AGE).with_startup_grace(Duration::ZERO);
-    assert_eq!((missing.value(), missing.age(), missing.alive()), (None, None, false));
+    let missing =
+        Timestamp::byref(dir.path().join("none"), MAX_AGE).with_startup_grace(Duration::ZERO);
+    assert_eq!(
+        (missing.value(), missing.age(), missing.alive()),
+        (None, None, false)
+    );
     assert_eq!(missing.to_string(), "no heartbeat");
 }
 
@@ -123,13 +157,22 @@ fn a_symlink_at_the_path_is_refused_and_its_target_untouched() {
     std::os::unix::fs::symlink(&target, &path).unwrap();
     let error = Timestamp::create(&path, MAX_AGE).unwrap_err();
     assert!(matches!(error, Error::Symlink { .. }), "{error:?}");
-    assert_eq!(error.to_string(), format!("refusing to write heartbeat {}: the path is a symbolic link", path.display()));
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "refusing to write heartbeat {}: the path is a symbolic link",
+            path.display()
+        )
+    );
     assert_eq!(fs::read_to_string(&target).unwrap(), "do not touch\n");
 
     // A dangling one is refused too, and nothing is created at its target.
     let dangling = dir.path().join("dangling");
     std::os::unix::fs::symlink(dir.path().join("nowhere"), &dangling).unwrap();
-    assert!(matches!(Timestamp::create(&dangling, MAX_AGE), Err(Error::Symlink { .. })));
+    assert!(matches!(
+        Timestamp::create(&dangling, MAX_AGE),
+        Err(Error::Symlink { .. })
+    ));
     assert!(!dir.path().join("nowhere").exists());
 }
 
@@ -155,7 +198,11 @@ fn beat_writes_at_most_once_per_interval() {
     }
     let elapsed = started.elapsed();
     if elapsed < Duration::from_millis(900) {
-        assert_eq!(fs::read(&path).unwrap(), first, "100,000 beats within the interval wrote");
+        assert_eq!(
+            fs::read(&path).unwrap(),
+            first,
+            "100,000 beats within the interval wrote"
+        );
     }
     // beat_now ignores the throttle.
     Throttled::beat_now().unwrap();
@@ -187,7 +234,12 @@ fn concurrent_beats_from_many_threads_all_succeed() {
             });
         }
     });
-    assert_eq!(Concurrent::check().verdict(), Verdict::Alive, "{}", Concurrent::check());
+    assert_eq!(
+        Concurrent::check().verdict(),
+        Verdict::Alive,
+        "{}",
+        Concurrent::check()
+    );
 }
 
 #[test]

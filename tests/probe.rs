@@ -25,8 +25,16 @@ fn fresh_heartbeats_exit_0_with_one_alive_line_each() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let lines = lines(&out.stdout);
     assert_eq!(lines.len(), 2, "{}", out.stdout);
-    assert!(lines[0].starts_with("worker: alive: last heartbeat "), "{}", lines[0]);
-    assert!(lines[0].ends_with(&format!("ago, max 2s ({})", files.worker.display())), "{}", lines[0]);
+    assert!(
+        lines[0].starts_with("worker: alive: last heartbeat "),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[0].ends_with(&format!("ago, max 2s ({})", files.worker.display())),
+        "{}",
+        lines[0]
+    );
     assert!(lines[1].starts_with("indexer: alive: "), "{}", lines[1]);
     assert_eq!(out.stderr, "");
 }
@@ -39,10 +47,20 @@ fn a_stale_heartbeat_exits_1_naming_age_max_and_path() {
     let out = run(&mut files.probe());
     assert_eq!(out.code, 1);
     let line = lines(&out.stdout)[0];
-    assert!(line.starts_with("worker: dead: last heartbeat 10s"), "{line}");
-    assert!(line.ends_with(&format!("ago, max 2s ({})", files.worker.display())), "{line}");
+    assert!(
+        line.starts_with("worker: dead: last heartbeat 10s"),
+        "{line}"
+    );
+    assert!(
+        line.ends_with(&format!("ago, max 2s ({})", files.worker.display())),
+        "{line}"
+    );
     // The other component is still reported, and alive.
-    assert!(lines(&out.stdout)[1].starts_with("indexer: alive"), "{}", out.stdout);
+    assert!(
+        lines(&out.stdout)[1].starts_with("indexer: alive"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -53,7 +71,11 @@ fn any_dead_component_makes_the_probe_dead() {
     let out = run(&mut files.probe());
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(lines(&out.stdout)[0].starts_with("worker: alive"));
-    assert!(lines(&out.stdout)[1].starts_with("indexer: dead: no heartbeat"), "{}", out.stdout);
+    assert!(
+        lines(&out.stdout)[1].starts_with("indexer: dead: no heartbeat"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -63,8 +85,14 @@ fn a_missing_heartbeat_is_dead_once_the_container_is_past_its_grace() {
     let out = run(files.probe().env("LIVENESS_PROC_ROOT", old.path()));
     assert_eq!(out.code, 1, "{}", out.stdout);
     let line = lines(&out.stdout)[0];
-    assert!(line.starts_with("worker: dead: no heartbeat since the container started"), "{line}");
-    assert!(line.ends_with(&format!("grace 2s ({})", files.worker.display())), "{line}");
+    assert!(
+        line.starts_with("worker: dead: no heartbeat since the container started"),
+        "{line}"
+    );
+    assert!(
+        line.ends_with(&format!("grace 2s ({})", files.worker.display())),
+        "{line}"
+    );
 }
 
 #[test]
@@ -78,7 +106,10 @@ fn a_missing_heartbeat_in_a_young_container_is_starting() {
         .env_remove("INDEXER_LIVENESS_PATH");
     let out = run(&mut cmd);
     let line = lines(&out.stdout)[0];
-    assert!(line.starts_with("worker: alive: starting: no heartbeat yet, container up "), "{line}");
+    assert!(
+        line.starts_with("worker: alive: starting: no heartbeat yet, container up "),
+        "{line}"
+    );
     assert!(line.contains("grace 2s"), "{line}");
 }
 
@@ -86,9 +117,15 @@ fn a_missing_heartbeat_in_a_young_container_is_starting() {
 fn corrupt_files_exit_1_with_the_reason() {
     let files = Files::new();
     let cases: &[(&[u8], &str)] = &[
-        (b"hello, world\n", "invalid heartbeat: not a heartbeat record"),
+        (
+            b"hello, world\n",
+            "invalid heartbeat: not a heartbeat record",
+        ),
         (b"", "invalid heartbeat: empty file"),
-        (b"liveness/9 at=2026-01-01T00:00:00Z\n", "invalid heartbeat: unsupported record format"),
+        (
+            b"liveness/9 at=2026-01-01T00:00:00Z\n",
+            "invalid heartbeat: unsupported record format",
+        ),
         (b"nan\n", "invalid heartbeat: bad epoch time"),
     ];
     for (content, reason) in cases {
@@ -96,8 +133,14 @@ fn corrupt_files_exit_1_with_the_reason() {
         let out = run(&mut files.probe());
         assert_eq!(out.code, 1, "{content:?}: {}", out.stdout);
         let line = lines(&out.stdout)[0];
-        assert!(line.starts_with(&format!("worker: dead: {reason}")), "{content:?}: {line}");
-        assert!(line.ends_with(&format!("({})", files.worker.display())), "{line}");
+        assert!(
+            line.starts_with(&format!("worker: dead: {reason}")),
+            "{content:?}: {line}"
+        );
+        assert!(
+            line.ends_with(&format!("({})", files.worker.display())),
+            "{line}"
+        );
     }
 }
 
@@ -112,7 +155,8 @@ fn a_record_failing_its_integrity_check_is_dead() {
     let out = run(&mut files.probe());
     assert_eq!(out.code, 1);
     assert!(
-        lines(&out.stdout)[0].starts_with("worker: dead: invalid heartbeat: integrity check failed"),
+        lines(&out.stdout)[0]
+            .starts_with("worker: dead: invalid heartbeat: integrity check failed"),
         "{}",
         out.stdout
     );
@@ -121,7 +165,10 @@ fn a_record_failing_its_integrity_check_is_dead() {
 #[test]
 fn the_prior_arts_epoch_float_is_read_on_the_wall_clock() {
     let files = Files::new();
-    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs_f64();
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
     std::fs::write(&files.worker, format!("{now}")).unwrap();
     let out = run(&mut files.probe());
     assert_eq!(out.code, 0, "{}", out.stdout);
@@ -159,7 +206,10 @@ fn the_env_variable_moves_the_heartbeat_of_service_and_probe() {
     worker.wait().unwrap();
     assert_eq!(out.code, 0, "{}", out.stdout);
     let record = std::fs::read_to_string(&files.worker).unwrap();
-    assert!(record.contains(&format!(" pid={:010} ", worker.id())), "{record}");
+    assert!(
+        record.contains(&format!(" pid={:010} ", worker.id())),
+        "{record}"
+    );
 }
 
 #[test]
@@ -168,14 +218,24 @@ fn help_and_version_exit_0_on_stdout() {
     for flag in ["-h", "--help"] {
         let out = run(files.probe().arg(flag));
         assert_eq!(out.code, 0);
-        assert!(out.stdout.starts_with("Usage: worker-liveness "), "{}", out.stdout);
+        assert!(
+            out.stdout.starts_with("Usage: worker-liveness "),
+            "{}",
+            out.stdout
+        );
         assert!(out.stdout.contains("worker: max age 2s"), "{}", out.stdout);
         assert_eq!(out.stderr, "");
     }
     for flag in ["-V", "--version"] {
         let out = run(files.probe().arg(flag));
         assert_eq!(out.code, 0);
-        assert_eq!(out.stdout, format!("worker-liveness {0} (liveness {0})\n", env!("CARGO_PKG_VERSION")));
+        assert_eq!(
+            out.stdout,
+            format!(
+                "worker-liveness {0} (liveness {0})\n",
+                env!("CARGO_PKG_VERSION")
+            )
+        );
     }
 }
 
@@ -186,8 +246,16 @@ fn a_bad_argument_exits_2_with_usage_on_stderr() {
         let out = run(files.probe().args(args));
         assert_eq!(out.code, 2, "{args:?}");
         assert_eq!(out.stdout, "", "{args:?}");
-        assert!(out.stderr.starts_with("error: unexpected arguments: "), "{}", out.stderr);
-        assert!(out.stderr.contains("Usage: worker-liveness"), "{}", out.stderr);
+        assert!(
+            out.stderr.starts_with("error: unexpected arguments: "),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains("Usage: worker-liveness"),
+            "{}",
+            out.stderr
+        );
     }
 }
 

@@ -103,7 +103,7 @@ macro_rules! liveness_main {
     };
 }
 
-/// Entry points for the fuzz targets and property tests; not a public API.
+/// Entry points for the fuzz targets and tests; not a public API.
 #[doc(hidden)]
 pub mod __fuzz {
     use std::time::{Duration, SystemTime};
@@ -137,6 +137,32 @@ pub mod __fuzz {
         let status =
             crate::Status::new("fuzz", std::path::Path::new("/fuzz"), limits, &read, &host);
         (status.is_alive(), status.to_string())
+    }
+
+    /// A record of this process (this boot, this container) whose wall time
+    /// and boot-clock reading are moved by the given seconds (negative: in the
+    /// past), encoded as the file holds it.
+    pub fn record_now(wall_offset_secs: f64, boot_offset_secs: f64) -> Vec<u8> {
+        fn shift(d: Duration, by: f64) -> Duration {
+            if by >= 0.0 {
+                d + Duration::from_secs_f64(by)
+            } else {
+                d.saturating_sub(Duration::from_secs_f64(-by))
+            }
+        }
+        let mut record = crate::heartbeat::current_record();
+        let since_epoch = record
+            .wall
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        record.wall = SystemTime::UNIX_EPOCH + shift(since_epoch, wall_offset_secs);
+        if let Some((_, up)) = &mut record.boot {
+            *up = shift(*up, boot_offset_secs);
+        }
+        record
+            .encode()
+            .map(|bytes| bytes.to_vec())
+            .unwrap_or_default()
     }
 
     /// Encodes a record from its values and parses it back; `None` when the

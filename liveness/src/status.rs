@@ -193,10 +193,11 @@ impl fmt::Display for Status {
     }
 }
 
-/// Milliseconds under a minute, whole seconds above: `2s 900ms`, `2m 5s`.
+/// Milliseconds under a minute, whole seconds (rounded) above: `2s 900ms`,
+/// `2m 5s`.
 fn human(duration: Duration) -> humantime::FormattedDuration {
     let shown = if duration >= Duration::from_secs(60) {
-        Duration::from_secs(duration.as_secs())
+        Duration::from_secs((duration + Duration::from_millis(500)).as_secs())
     } else {
         Duration::from_millis(duration.as_millis() as u64)
     };
@@ -247,5 +248,185 @@ pub(crate) fn evaluate(read: &Read, host: &Host) -> Reason {
                 ahead: ahead.duration(),
             },
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::UNIX_EPOCH;
+
+    use super::*;
+    use crate::host::{Boot, Incarnation};
+
+    const BOOT: [u8; 36] = *b"11111111-2222-3333-4444-555555555555";
+    const OTHER_BOOT: [u8; 36] = *b"99999999-2222-3333-4444-555555555555";
+    const HERE: Incarnation = Incarnation {
+        mnt_ns: 7,
+        init_start: 100,
+    };
+    const MAX_AGE: Duration = Duration::from_secs(90);
+    const HOUR: Duration = Duration::from_secs(3600);
+
+    fn secs(s: u64) -> Duration {
+        Duration::from_secs(s)
+    }
+
+    /// A host at wall time `wall` (seconds since the epoch), `up` seconds
+    /// after boot, in the container `HERE`, which started at boot.
+    fn host(wall: u64, up: u64) -> Host {
+        Host {
+            wall: UNIX_EPOCH + secs(wall),
+            boot: Some(Boot {
+                id: BOOT,
+                now: secs(up),
+            }),
+            incarnation: Some(HERE),
+            container_age: Some(secs(up)),
+        }
+    }
+
+    /// A record of this boot and container, written at `wall`, `up`.
+    fn beat(wall: u64, up: u64) -> Read {
+        Read::Parsed(Parsed::Record(Record {
+            wall: UNIX_EPOCH + secs(wall),
+            boot: Some((BOOT, secs(up))),
+            incarnation: Some(HERE),
+            pid: 42,
+        }))
+    }
+
+    fn status(read: &Read, host: &Host) -> Status {
+        let limits = Limits {
+            max_age: MAX_AGE,
+            startup_grace: MAX_AGE,
+        };
+        Status::new(
+            "worker",
+            Path::new("/tmp/liveness/worker"),
+            limits,
+            read,
+            host,
+        )
+    }
+
+    #[test]
+    fn wall_clock_steps_change_no_verdict_within_a_boot() {
+        // Beat 10 s ago on the boot clock: fresh, whatever the wall clock did.
+        let fresh = beat(1_000_000, 5_000);
+        for wall in [1_000_010, 1_000_010 + 3600, 1_000_010 - 3600] {
+            let s = status(&fresh, &host(wall, 5_010));
+            assert_eq!(s.verdict(), Verdict::Alive, "wall {wall}: {s}");
+            assert_eq!(s.age(), Some(secs(10)));
+        }
+        // Beat 200 s ago on the boot clock: stale, even if the wall clock was
+        // stepped back to make it look recent.
+        let stale = beat(1_000_000, 5_000);
+        for wall in [1_000_200, 1_000_200 - 3600, 1_000_000] {
+            let s = status(&stale, &host(wall, 5_200));
+            assert_eq!(s.verdict(), Verdict::Dead, "wall {wall}: {s}");
+            assert_eq!(s.age(), Some(secs(200)));
+        }
+    }
+
+    #[test]
+    fn another_boot_or_no_boot_data_is_aged_on_the_wall_clock() {
+        let mut other_boot = beat(1_000_000, 999_999);
+        if let Read::Parsed(Parsed::Record(r)) = &mut other_boot {
+            r.boot = Some((OTHER_BOOT, secs(999_999)));
+            r.incarnation = None; // the guard is off for this record
+        }
+        let s = status(&other_boot, &host(1_000_030, 20));
+        assert_eq!(
+            (s.verdict(), s.age()),
+            (Verdict::Alive, Some(secs(30))),
+            "{s}"
+        );
+        let prior_art = Read::Parsed(Parsed::PriorArt(UNIX_EPOCH + secs(1_000_000)));
+        let s = status(&prior_art, &host(1_000_100, 20));
+        assert_eq!(
+            (s.verdict(), s.age()),
+            (Verdict::Dead, Some(secs(100))),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn a_wall_time_more_than_a_second_ahead_is_invalid() {
+        let prior_art = Read::Parsed(Parsed::PriorArt(UNIX_EPOCH + secs(1_000_000) + HOUR));
+        let s = status(&prior_art, &host(1_000_000, 20));
+        assert_eq!(s.verdict(), Verdict::Dead);
+        assert_eq!(
+            s.to_string(),
+            "worker: dead: invalid heartbeat: last heartbeat is 1h in the future (/tmp/liveness/worker)"
+        );
+        // Within a second: clocks of two processes may differ that much.
+        let close = Read::Parsed(Parsed::PriorArt(
+            UNIX_EPOCH + Duration::from_millis(1_000_000_900),
+        ));
+        assert_eq!(
+            status(&close, &host(1_000_000, 20)).verdict(),
+            Verdict::Alive
+        );
+    }
+
+    #[test]
+    fn a_boot_clock_reading_ahead_of_the_boot_clock_is_invalid() {
+        let s = status(&beat(1_000_000, 5_000), &host(1_000_000, 4_000));
+        assert_eq!(s.verdict(), Verdict::Dead);
+        assert!(s.to_string().contains("in the future"), "{s}");
+    }
+
+    #[test]
+    fn a_record_from_a_previous_container_is_no_heartbeat() {
+        let mut previous = beat(1_000_000, 5_000);
+        if let Read::Parsed(Parsed::Record(r)) = &mut previous {
+            r.incarnation = Some(Incarnation { mnt_ns: 8, ..HERE });
+        }
+        // The new container is 30 s old: starting, even though the old
+        // heartbeat is fresh.
+        let mut young = host(1_000_001, 5_001);
+        young.container_age = Some(secs(30));
+        let s = status(&previous, &young);
+        assert_eq!(s.verdict(), Verdict::Starting);
+        assert_eq!(s.age(), None);
+        assert!(s.to_string().starts_with(
+            "worker: alive: starting: no heartbeat from this container (the file is from a previous one) yet"
+        ), "{s}");
+        // Past its grace, it is dead, still whatever the old file says.
+        young.container_age = Some(secs(91));
+        assert_eq!(status(&previous, &young).verdict(), Verdict::Dead);
+    }
+
+    #[test]
+    fn without_procfs_freshness_alone_decides() {
+        let mut blind = host(1_000_010, 5_010);
+        blind.incarnation = None;
+        blind.container_age = None;
+        let mut elsewhere = beat(1_000_000, 5_000);
+        if let Read::Parsed(Parsed::Record(r)) = &mut elsewhere {
+            r.incarnation = Some(Incarnation { mnt_ns: 8, ..HERE });
+        }
+        assert_eq!(status(&elsewhere, &blind).verdict(), Verdict::Alive);
+        let s = status(&Read::Missing, &blind);
+        assert_eq!(
+            s.to_string(),
+            "worker: dead: no heartbeat (/tmp/liveness/worker)"
+        );
+    }
+
+    #[test]
+    fn startup_grace_zero_means_dead_at_once() {
+        let limits = Limits {
+            max_age: MAX_AGE,
+            startup_grace: Duration::ZERO,
+        };
+        let s = Status::new(
+            "worker",
+            Path::new("/w"),
+            limits,
+            &Read::Missing,
+            &host(1, 0),
+        );
+        assert_eq!(s.verdict(), Verdict::Dead);
     }
 }

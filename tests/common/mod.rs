@@ -15,7 +15,10 @@ pub use tempfile::TempDir;
 const TICKS: f64 = 100.0;
 
 pub fn scratch() -> TempDir {
-    tempfile::Builder::new().prefix("liveness-test-").tempdir().unwrap()
+    tempfile::Builder::new()
+        .prefix("liveness-test-")
+        .tempdir()
+        .unwrap()
 }
 
 /// Seconds since boot, as `CLOCK_BOOTTIME` counts them.
@@ -40,8 +43,11 @@ impl FakeProc {
         std::fs::create_dir_all(root.join("1")).unwrap();
         std::fs::create_dir_all(root.join("self/ns")).unwrap();
         std::fs::create_dir_all(root.join("sys/kernel/random")).unwrap();
-        std::fs::copy("/proc/sys/kernel/random/boot_id", root.join("sys/kernel/random/boot_id"))
-            .unwrap();
+        std::fs::copy(
+            "/proc/sys/kernel/random/boot_id",
+            root.join("sys/kernel/random/boot_id"),
+        )
+        .unwrap();
         std::fs::write(root.join("self/ns/mnt"), b"").unwrap();
         let start = uptime().saturating_sub(age);
         let ticks = (start.as_secs_f64() * TICKS) as u64;
@@ -77,7 +83,11 @@ pub struct Run {
 }
 
 pub fn run(cmd: &mut Command) -> Run {
-    let Output { status, stdout, stderr } = cmd.output().unwrap();
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().unwrap();
     Run {
         code: status.code().expect("the probe was killed by a signal"),
         stdout: String::from_utf8(stdout).unwrap(),
@@ -99,7 +109,11 @@ impl Files {
         let worker = dir.path().join("worker");
         let indexer = dir.path().join("indexer");
         liveness::Timestamp::create(&indexer, Duration::from_secs(5)).unwrap();
-        Files { dir, worker, indexer }
+        Files {
+            dir,
+            worker,
+            indexer,
+        }
     }
 
     pub fn probe(&self) -> Command {

@@ -1,0 +1,168 @@
+//! Writer faults: a full disk, a read-only file system, no permission. Each
+//! is an error naming the path, never a panic, and the service goes on.
+//!
+//! The file-system cases mount a small tmpfs, which needs root (CI runs as
+//! root); elsewhere they say so on stderr and check nothing.
+
+mod common;
+
+use std::{fs, io::Write, os::unix::fs::MetadataExt, path::Path, process::Command, time::Duration};
+
+use liveness::{Error, Timestamp};
+
+const MAX_AGE: Duration = Duration::from_secs(90);
+
+/// A tmpfs of `size` mounted on a fresh directory; unmounted on drop.
+struct Tmpfs {
+    dir: common::TempDir,
+}
+
+impl Tmpfs {
+    fn mount(size: &str) -> Option<Tmpfs> {
+        let dir = common::scratch();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("skipped: cannot mount a tmpfs here (not root?)");
+            return None;
+        }
+        Some(Tmpfs { dir })
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn remount(&self, options: &str) {
+        let ok = Command::new("mount")
+            .args(["-o", &format!("remount,{options}")])
+            .arg(self.path())
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+
+    /// Fills the file system; returns the filler to delete later.
+    fn fill(&self) -> std::path::PathBuf {
+        let filler = self.path().join("filler");
+        let mut file = fs::File::create(&filler).unwrap();
+        let chunk = vec![0u8; 4096];
+        while file.write_all(&chunk).is_ok() {}
+        filler
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+fn os_error(error: &Error) -> Option<i32> {
+    match error {
+        Error::Write { source, .. } | Error::CreateDir { source, .. } => source.raw_os_error(),
+        _ => None,
+    }
+}
+
+#[test]
+fn a_full_disk_is_an_error_and_beats_resume_when_space_returns() {
+    let Some(fs) = Tmpfs::mount("64k") else {
+        return;
+    };
+    let path = fs.path().join("worker");
+    let filler = fs.fill();
+    let error = Timestamp::create(&path, MAX_AGE).unwrap_err();
+    assert_eq!(os_error(&error), Some(28), "ENOSPC expected: {error:?}");
+    assert!(
+        error
+            .to_string()
+            .starts_with(&format!("cannot write heartbeat {}: ", path.display())),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("No space left on device"),
+        "{error}"
+    );
+    // Nothing half-made is left at the path.
+    assert!(!path.exists());
+
+    fs::remove_file(&filler).unwrap();
+    Timestamp::create(&path, MAX_AGE).unwrap();
+    assert!(Timestamp::byref(&path, MAX_AGE).alive());
+}
+
+#[test]
+fn an_existing_heartbeat_keeps_beating_on_a_full_disk() {
+    // Rewrites in place need no new blocks.
+    let Some(fs) = Tmpfs::mount("64k") else {
+        return;
+    };
+    let path = fs.path().join("worker");
+    Timestamp::create(&path, MAX_AGE).unwrap();
+    fs.fill();
+    let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    Timestamp::create_at(&path, MAX_AGE, an_hour_ago).unwrap();
+    assert!(!Timestamp::byref(&path, MAX_AGE).alive());
+    Timestamp::create(&path, MAX_AGE).unwrap();
+    assert!(Timestamp::byref(&path, MAX_AGE).alive());
+}
+
+#[test]
+fn a_read_only_file_system_is_an_error() {
+    let Some(fs) = Tmpfs::mount("64k") else {
+        return;
+    };
+    let path = fs.path().join("worker");
+    Timestamp::create(&path, MAX_AGE).unwrap();
+    fs.remount("ro");
+    let error = Timestamp::create(&path, MAX_AGE).unwrap_err();
+    assert_eq!(os_error(&error), Some(30), "EROFS expected: {error:?}");
+    assert!(
+        error.to_string().contains("Read-only file system"),
+        "{error}"
+    );
+    let error = Timestamp::create(fs.path().join("sub/worker"), MAX_AGE).unwrap_err();
+    assert!(matches!(error, Error::CreateDir { .. }), "{error:?}");
+    assert_eq!(os_error(&error), Some(30));
+    fs.remount("rw");
+}
+
+#[test]
+fn a_service_without_permission_reports_the_error_and_keeps_running() {
+    let dir = common::scratch();
+    let locked = dir.path().join("locked");
+    fs::create_dir(&locked).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o555)).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_worker"));
+    cmd.env("WORKER_LIVENESS_PATH", locked.join("worker"))
+        .env("INDEXER_LIVENESS_PATH", locked.join("indexer"))
+        .args(["--period", "20"])
+        .stderr(std::process::Stdio::piped());
+    // Root writes anywhere: run the service as `nobody` then.
+    if fs::metadata("/proc/self").unwrap().uid() == 0 {
+        use std::os::unix::process::CommandExt;
+        cmd.uid(65534).gid(65534);
+    }
+    let mut worker = cmd.spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let still_running = worker.try_wait().unwrap().is_none();
+    worker.kill().unwrap();
+    let out = worker.wait_with_output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(still_running, "the service stopped: {stderr}");
+    let expected = format!(
+        "worker: cannot write heartbeat {}: Permission denied",
+        locked.join("worker").display()
+    );
+    assert!(stderr.contains(&expected), "{stderr}");
+}
