@@ -5,17 +5,22 @@ use liveness::Liveness;
 
 /// The worker's main loop.
 ///
-/// `WORKER_LIVENESS_PATH` moves the heartbeat at run time (the tests use it
-/// to give each run its own file).
+/// The timings are scaled down so that the tests, which play the kubelet
+/// around this service, take seconds; a real service would say `"90s"`. A
+/// missing heartbeat counts as starting for 1 s after the container starts.
+/// `WORKER_LIVENESS_PATH` moves the heartbeat at run time (the tests use it to
+/// give each run its own file).
 #[derive(Liveness)]
 #[liveness(
-    max_age = "2s",
+    max_age = "3s",
+    startup_grace = "1s",
     path = "/tmp/liveness/worker",
     env = "WORKER_LIVENESS_PATH"
 )]
 pub struct Worker;
 
-/// A second loop of the same service, probed by the same binary.
+/// A second loop of the same service, probed by the same binary; its
+/// heartbeat is `/tmp/liveness/indexer` unless `INDEXER_LIVENESS_PATH` says.
 #[derive(Liveness)]
-#[liveness(max_age = "5s", env = "INDEXER_LIVENESS_PATH", startup_grace = "0s")]
+#[liveness(max_age = "5s", env = "INDEXER_LIVENESS_PATH")]
 pub struct Indexer;

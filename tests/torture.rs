@@ -1,0 +1,76 @@
+//! A probe racing a service that beats as fast as it can: no read may ever
+//! see a torn record or give a dead verdict.
+//!
+//! The normal run does 20,000 reads; the full run, 1,000,000:
+//! `cargo test --release --test torture -- --ignored --nocapture`.
+
+use std::{
+    sync::atomic::{AtomicBool, AtomicU64, Ordering},
+    time::Instant,
+};
+
+use liveness::{Liveness, Timestamp};
+
+#[derive(Liveness)]
+#[liveness(max_age = "100s", path = "/tmp/liveness-tests/torture")]
+struct Raced;
+
+fn torture(reads: u64) {
+    let path = Raced::path();
+    let _ = std::fs::remove_file(&path);
+    Raced::beat_now().unwrap();
+    let stop = AtomicBool::new(false);
+    let writes = AtomicU64::new(0);
+    let done = AtomicU64::new(0);
+    let dead = AtomicU64::new(0);
+    let started = Instant::now();
+    let first_dead = std::sync::Mutex::new(None::<String>);
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    Raced::beat_now().unwrap();
+                    writes.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    while done.fetch_add(1, Ordering::Relaxed) < reads {
+                        // What the probe does: open, read, check, judge.
+                        let status = Timestamp::byref(&path, Raced::MAX_AGE).check();
+                        if !status.is_alive() {
+                            dead.fetch_add(1, Ordering::Relaxed);
+                            first_dead.lock().unwrap().get_or_insert(status.to_string());
+                        }
+                    }
+                })
+            })
+            .collect();
+        for reader in readers {
+            reader.join().unwrap();
+        }
+        stop.store(true, Ordering::Relaxed);
+    });
+    let elapsed = started.elapsed();
+    eprintln!(
+        "{reads} reads racing {} writes in {:.1} s: {} dead verdicts",
+        writes.load(Ordering::Relaxed),
+        elapsed.as_secs_f64(),
+        dead.load(Ordering::Relaxed)
+    );
+    assert_eq!(dead.load(Ordering::Relaxed), 0, "first: {:?}", first_dead.lock().unwrap());
+    assert!(writes.load(Ordering::Relaxed) > 0);
+}
+
+#[test]
+fn reads_racing_writes_never_see_a_torn_record() {
+    torture(20_000);
+}
+
+#[test]
+#[ignore = "the full million reads; run with --ignored"]
+fn a_million_reads_racing_writes_never_see_a_torn_record() {
+    torture(1_000_000);
+}
