@@ -27,7 +27,9 @@ fn main() {
             ("--exit-after", Some(secs)) => exit_after = Some(Duration::from_secs_f64(secs)),
             ("--period", Some(ms)) => period = Duration::from_secs_f64(ms / 1000.0),
             _ => {
-                eprintln!("usage: worker [--hang-after SECONDS] [--exit-after SECONDS] [--period MS]");
+                eprintln!(
+                    "usage: worker [--hang-after SECONDS] [--exit-after SECONDS] [--period MS]"
+                );
                 std::process::exit(2);
             }
         }

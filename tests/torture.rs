@@ -60,7 +60,12 @@ fn torture(reads: u64) {
         elapsed.as_secs_f64(),
         dead.load(Ordering::Relaxed)
     );
-    assert_eq!(dead.load(Ordering::Relaxed), 0, "first: {:?}", first_dead.lock().unwrap());
+    assert_eq!(
+        dead.load(Ordering::Relaxed),
+        0,
+        "first: {:?}",
+        first_dead.lock().unwrap()
+    );
     assert!(writes.load(Ordering::Relaxed) > 0);
 }
 

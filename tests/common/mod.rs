@@ -11,6 +11,8 @@ use std::{
 
 pub use tempfile::TempDir;
 
+pub mod kubelet;
+
 /// Clock ticks per second for `/proc/*/stat` (`getconf CLK_TCK`; 100 on Linux).
 const TICKS: f64 = 100.0;
 
