@@ -34,7 +34,7 @@ fn main() -> ExitCode {
         }
     });
 
-    let probe = Probe::new([Component::of::<Demo>()]).program("demo-liveness");
+    let probe = Probe::new([Component::of::<Demo>()]);
     let started = Instant::now();
     let mut last = 0;
     for tick in 1..=12 {

@@ -4,7 +4,9 @@
 use std::{
     ffi::OsString,
     io::{self, Write},
+    path::PathBuf,
     process::ExitCode,
+    time::Duration,
 };
 
 use crate::{Component, Status, host::Host, status::Limits, store};
@@ -15,6 +17,9 @@ const ALIVE: u8 = 0;
 const DEAD: u8 = 1;
 /// Exit code on a bad argument.
 const USAGE: u8 = 2;
+
+/// `failureThreshold` of the `--k8s` snippet.
+const FAILURE_THRESHOLD: u64 = 3;
 
 /// A probe over one or more components.
 ///
@@ -32,8 +37,9 @@ const USAGE: u8 = 2;
 /// fn main() -> std::process::ExitCode {
 ///     let mut args = std::env::args_os().skip(1);
 ///     if args.next().is_some_and(|a| a == "probe") {
+///         // `worker probe`, `worker probe --json`, ...
 ///         return Probe::new([Component::of::<Worker>()])
-///             .program("worker probe")
+///             .subcommand("probe")
 ///             .version(env!("CARGO_PKG_VERSION"))
 ///             .run(args);
 ///     }
@@ -45,6 +51,8 @@ const USAGE: u8 = 2;
 /// | arguments | effect | exit |
 /// |---|---|---|
 /// | none | one line per component on stdout | 0 all alive, 1 any dead |
+/// | `--json` | every component's status as one line of JSON | 0 / 1 |
+/// | `--k8s` | a `livenessProbe` YAML snippet that runs this binary | 0 |
 /// | `-h`, `--help` | usage on stdout | 0 |
 /// | `-V`, `--version` | version on stdout | 0 |
 /// | anything else | usage on stderr | 2 |
@@ -54,7 +62,7 @@ const USAGE: u8 = 2;
 #[derive(Clone, Debug)]
 pub struct Probe {
     components: Vec<Component>,
-    program: Option<String>,
+    subcommand: Option<&'static str>,
     version: Option<&'static str>,
 }
 
@@ -63,19 +71,20 @@ impl Probe {
     pub fn new(components: impl IntoIterator<Item = Component>) -> Probe {
         Probe {
             components: components.into_iter().collect(),
-            program: None,
+            subcommand: None,
             version: None,
         }
     }
 
-    /// The name shown in usage and version (default: the executable's name).
+    /// The subcommand of the service's binary that runs this probe
+    /// (`worker probe`): shown in usage and put in the `--k8s` command.
     #[must_use]
-    pub fn program(mut self, program: impl Into<String>) -> Probe {
-        self.program = Some(program.into());
+    pub fn subcommand(mut self, name: &'static str) -> Probe {
+        self.subcommand = Some(name);
         self
     }
 
-    /// The version `--version` prints (default: this crate's).
+    /// The version `--version` prints (default: none, only this crate's).
     #[must_use]
     pub fn version(mut self, version: &'static str) -> Probe {
         self.version = Some(version);
@@ -84,21 +93,12 @@ impl Probe {
 
     /// Runs on the process's own arguments; what `liveness_main!` calls.
     pub fn main(self) -> ExitCode {
-        let mut args = std::env::args_os();
-        let argv0 = args.next();
-        let mut probe = self;
-        if probe.program.is_none() {
-            probe.program = argv0
-                .as_deref()
-                .map(std::path::Path::new)
-                .and_then(|p| p.file_name())
-                .map(|name| name.to_string_lossy().into_owned());
-        }
-        probe.run(args)
+        self.run(std::env::args_os().skip(1))
     }
 
-    /// Runs on `args` (without the program name), printing to stdout and
-    /// stderr, with logging set up from the environment.
+    /// Runs on `args` (without the program name, nor the subcommand),
+    /// printing to stdout and stderr, with logging set up from the
+    /// environment.
     pub fn run<I>(&self, args: I) -> ExitCode
     where
         I: IntoIterator,
@@ -119,13 +119,28 @@ impl Probe {
         I::Item: Into<OsString>,
     {
         let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-        match args
+        let code = match args
             .iter()
             .map(|a| a.to_str())
             .collect::<Vec<_>>()
             .as_slice()
         {
-            [] => self.check(out),
+            [] => {
+                let statuses = self.statuses();
+                for status in &statuses {
+                    let _ = writeln!(out, "{status}");
+                }
+                verdict_code(&statuses)
+            }
+            [Some("--json")] => {
+                let statuses = self.statuses();
+                let _ = writeln!(out, "{}", json(&statuses));
+                verdict_code(&statuses)
+            }
+            [Some("--k8s")] => {
+                let _ = out.write_all(self.k8s().as_bytes());
+                ALIVE
+            }
             [Some("-h" | "--help")] => {
                 let _ = out.write_all(self.usage().as_bytes());
                 ALIVE
@@ -144,7 +159,9 @@ impl Probe {
                 );
                 USAGE
             }
-        }
+        };
+        let _ = out.flush();
+        code
     }
 
     /// The status of every component, judged against one snapshot of the host.
@@ -166,17 +183,24 @@ impl Probe {
             .collect()
     }
 
-    fn check(&self, out: &mut dyn Write) -> u8 {
-        let statuses = self.statuses();
-        for status in &statuses {
-            let _ = writeln!(out, "{status}");
-        }
-        let _ = out.flush();
-        verdict_code(&statuses)
+    /// The path of this executable, as the kubelet should run it.
+    fn executable(&self) -> PathBuf {
+        std::env::current_exe()
+            .ok()
+            .or_else(|| std::env::args_os().next().map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("liveness-probe"))
     }
 
-    fn program_name(&self) -> &str {
-        self.program.as_deref().unwrap_or("liveness-probe")
+    fn program_name(&self) -> String {
+        let exe = self.executable();
+        let name = exe.file_name().map_or_else(
+            || exe.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        match self.subcommand {
+            Some(sub) => format!("{name} {sub}"),
+            None => name,
+        }
     }
 
     fn version_string(&self) -> String {
@@ -188,7 +212,7 @@ impl Probe {
 
     fn usage(&self) -> String {
         let mut text = format!(
-            "Usage: {} [-h | --help | -V | --version]\n\n\
+            "Usage: {} [--json | --k8s | -h | --help | -V | --version]\n\n\
              Kubernetes exec liveness probe. Exits 0 while every heartbeat is fresh,\n\
              1 when any component is dead, 2 on a bad argument.\n\nComponents:\n",
             self.program_name()
@@ -202,11 +226,61 @@ impl Probe {
             );
         }
         text += "\nOptions:\n  \
+                 --json         print every component's status as JSON\n  \
+                 --k8s          print a livenessProbe YAML snippet that runs this binary\n  \
                  -h, --help     print this help\n  \
                  -V, --version  print the version\n\n\
                  Logging on stderr: RUST_LOG, or LOG_LEVEL (DEBUG, INFO, WARNING, ERROR);\n\
                  default: warnings only.\n";
         text
+    }
+
+    /// A `livenessProbe` block for this binary, timed from the smallest
+    /// `max_age` and startup grace of the components.
+    ///
+    /// `periodSeconds` is a third of `max_age` (at least 1 s), so a hung loop
+    /// is caught about `2 × max_age` after its last beat; `timeoutSeconds` is
+    /// 1 (the probe takes milliseconds). YAML is a superset of JSON, so the
+    /// command is written as a JSON array, which quotes any path correctly.
+    fn k8s(&self) -> String {
+        let max_age = self
+            .components
+            .iter()
+            .map(|c| c.max_age)
+            .min()
+            .unwrap_or(Duration::from_secs(90));
+        let grace = self
+            .components
+            .iter()
+            .map(|c| c.startup_grace)
+            .min()
+            .unwrap_or(max_age);
+        let period = max_age.as_secs().div_ceil(3).max(1);
+        let budget = |base: Duration| base + Duration::from_secs(period * (FAILURE_THRESHOLD + 1));
+        let mut command = vec![self.executable().to_string_lossy().into_owned()];
+        command.extend(self.subcommand.map(str::to_owned));
+        let human = humantime::format_duration;
+        format!(
+            "# livenessProbe for {name}: max_age {max_age}, startup_grace {grace}.\n\
+             # A hung loop is restarted at the latest\n\
+             #   max_age + periodSeconds x failureThreshold + periodSeconds\n\
+             #   = {max_age} + {period}s x {FAILURE_THRESHOLD} + {period}s = {kill}\n\
+             # after its last heartbeat; a container that never beats, within\n\
+             # startup_grace + {rest}s = {start_kill} of its start.\n\
+             livenessProbe:\n  \
+               exec:\n    \
+                 command: {command}\n  \
+               periodSeconds: {period}\n  \
+               timeoutSeconds: 1\n  \
+               failureThreshold: {FAILURE_THRESHOLD}\n",
+            name = self.program_name(),
+            max_age = human(max_age),
+            grace = human(grace),
+            kill = human(budget(max_age)),
+            rest = period * (FAILURE_THRESHOLD + 1),
+            start_kill = human(budget(grace)),
+            command = serde_json::to_string(&command).unwrap_or_default(),
+        )
     }
 }
 
@@ -216,6 +290,57 @@ fn verdict_code(statuses: &[Status]) -> u8 {
     } else {
         DEAD
     }
+}
+
+/// The `--json` document.
+#[derive(serde::Serialize)]
+struct Report<'a> {
+    alive: bool,
+    components: Vec<ComponentReport<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct ComponentReport<'a> {
+    name: &'a str,
+    path: std::borrow::Cow<'a, str>,
+    verdict: &'static str,
+    alive: bool,
+    /// The line the plain probe prints.
+    message: String,
+    age_seconds: Option<f64>,
+    max_age_seconds: f64,
+    startup_grace_seconds: f64,
+    /// RFC 3339, UTC.
+    last_beat: Option<String>,
+    writer_pid: Option<u32>,
+    /// `true`: written in this container; `false`: by a previous one;
+    /// `null`: unknown.
+    this_container: Option<bool>,
+}
+
+fn json(statuses: &[Status]) -> String {
+    let report = Report {
+        alive: statuses.iter().all(Status::is_alive),
+        components: statuses
+            .iter()
+            .map(|s| ComponentReport {
+                name: s.name(),
+                path: s.path().to_string_lossy(),
+                verdict: s.verdict().as_str(),
+                alive: s.is_alive(),
+                message: s.to_string(),
+                age_seconds: s.age().map(|a| a.as_secs_f64()),
+                max_age_seconds: s.max_age().as_secs_f64(),
+                startup_grace_seconds: s.startup_grace().as_secs_f64(),
+                last_beat: s
+                    .last_beat()
+                    .map(|t| humantime::format_rfc3339_nanos(t).to_string()),
+                writer_pid: s.writer_pid(),
+                this_container: s.from_this_container(),
+            })
+            .collect(),
+    };
+    serde_json::to_string(&report).unwrap_or_default()
 }
 
 /// Sets up stderr logging from `RUST_LOG`, else `LOG_LEVEL`, else `warn`.

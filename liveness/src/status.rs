@@ -76,6 +76,7 @@ pub struct Status {
     reason: Reason,
     record: Option<Record>,
     last_beat: Option<SystemTime>,
+    from_this_container: Option<bool>,
 }
 
 impl Status {
@@ -90,6 +91,7 @@ impl Status {
             path: path.to_owned(),
             limits,
             reason: evaluate(read, host),
+            from_this_container: record.as_ref().and_then(|r| same_container(r, host)),
             record,
             last_beat,
         }
@@ -144,6 +146,18 @@ impl Status {
     /// The process id that wrote the heartbeat, if the file says.
     pub fn writer_pid(&self) -> Option<u32> {
         self.record.as_ref().map(|r| r.pid)
+    }
+
+    /// Whether the heartbeat in the file was written in this container
+    /// (`Some(false)`: by a previous one); `None` when unknown (no heartbeat,
+    /// no procfs, or the prior art's file).
+    pub fn from_this_container(&self) -> Option<bool> {
+        self.from_this_container
+    }
+
+    /// How long after the container starts a missing heartbeat counts as starting.
+    pub fn startup_grace(&self) -> Duration {
+        self.limits.startup_grace
     }
 }
 
@@ -204,6 +218,17 @@ fn human(duration: Duration) -> humantime::FormattedDuration {
     humantime::format_duration(shown)
 }
 
+/// Whether `record` was written in this container incarnation; `None` when
+/// the record or the host lacks the facts (no procfs on one side).
+fn same_container(record: &Record, host: &Host) -> Option<bool> {
+    let (theirs, ours) = (record.incarnation?, host.incarnation?);
+    let same_boot = match (record.boot, host.boot) {
+        (Some((id, _)), Some(boot)) => id == boot.id,
+        _ => true, // incarnations are compared within a boot when known
+    };
+    Some(same_boot && theirs == ours)
+}
+
 /// Measures a heartbeat against the host.
 ///
 /// - A record from another container incarnation (or boot) is no heartbeat.
@@ -223,17 +248,13 @@ pub(crate) fn evaluate(read: &Read, host: &Host) -> Reason {
         Read::Parsed(Parsed::PriorArt(wall)) => (*wall, None),
         Read::Parsed(Parsed::Record(record)) => (record.wall, Some(record)),
     };
+    if record.and_then(|r| same_container(r, host)) == Some(false) {
+        return no_beat(true);
+    }
     let same_boot = record
         .and_then(|r| r.boot)
         .zip(host.boot)
         .map(|((id, up), boot)| (id == boot.id, up, boot.now));
-    let other_incarnation = match (record.and_then(|r| r.incarnation), host.incarnation) {
-        (Some(theirs), Some(ours)) => theirs != ours || same_boot.is_some_and(|(same, ..)| !same),
-        _ => false,
-    };
-    if other_incarnation {
-        return no_beat(true);
-    }
     match same_boot {
         Some((true, then, now)) => match now.checked_sub(then) {
             Some(age) => Reason::Beat { age },

@@ -1,0 +1,168 @@
+//! What operators use: `--json`, `--k8s`, and the example Deployment, checked
+//! against the Kubernetes API types.
+
+mod common;
+
+use std::{path::Path, time::SystemTime};
+
+use common::{Files, run};
+use k8s_openapi::api::{apps::v1::Deployment, core::v1::Probe};
+use liveness::{Liveness, Timestamp};
+use liveness_examples::{Indexer, Worker};
+
+#[test]
+fn json_reports_every_component_with_the_same_exit_codes() {
+    let files = Files::new();
+    Timestamp::create(&files.worker, Worker::MAX_AGE).unwrap();
+    let out = run(files.probe().arg("--json"));
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(out.stdout.lines().count(), 1, "one line: {}", out.stdout);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(report["alive"], true);
+    let worker = &report["components"][0];
+    assert_eq!(worker["name"], "worker");
+    assert_eq!(worker["path"], files.worker.to_str().unwrap());
+    assert_eq!(worker["verdict"], "alive");
+    assert_eq!(worker["max_age_seconds"], 3.0);
+    assert_eq!(worker["startup_grace_seconds"], 1.0);
+    assert_eq!(worker["writer_pid"], std::process::id());
+    assert_eq!(worker["this_container"], true);
+    assert!(worker["age_seconds"].as_f64().unwrap() < 3.0);
+    let last_beat = humantime::parse_rfc3339(worker["last_beat"].as_str().unwrap()).unwrap();
+    assert!(
+        SystemTime::now()
+            .duration_since(last_beat)
+            .unwrap()
+            .as_secs()
+            < 3
+    );
+    assert!(
+        worker["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("worker: alive: last heartbeat")
+    );
+    assert_eq!(report["components"][1]["name"], "indexer");
+
+    std::fs::write(&files.worker, "garbage").unwrap();
+    let out = run(files.probe().arg("--json"));
+    assert_eq!(out.code, 1);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(report["alive"], false);
+    let worker = &report["components"][0];
+    assert_eq!(worker["verdict"], "dead");
+    assert_eq!(worker["age_seconds"], serde_json::Value::Null);
+    assert_eq!(worker["last_beat"], serde_json::Value::Null);
+    assert!(
+        worker["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a heartbeat record")
+    );
+}
+
+#[test]
+fn json_says_when_the_heartbeat_is_from_a_previous_container() {
+    let files = Files::new();
+    Timestamp::create(&files.worker, Worker::MAX_AGE).unwrap();
+    let other = common::FakeProc::container_started(std::time::Duration::ZERO);
+    let out = run(files
+        .probe()
+        .arg("--json")
+        .env("LIVENESS_PROC_ROOT", other.path()));
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(report["components"][0]["this_container"], false);
+    assert_eq!(report["components"][0]["verdict"], "starting");
+}
+
+/// The `livenessProbe` block of `--k8s`, as Kubernetes would read it.
+fn k8s_probe() -> (Probe, String) {
+    let files = Files::new();
+    let out = run(files.probe().arg("--k8s"));
+    assert_eq!(out.code, 0);
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&out.stdout).unwrap();
+    let probe = serde_yaml_ng::from_value(doc["livenessProbe"].clone()).unwrap();
+    (probe, out.stdout)
+}
+
+#[test]
+fn k8s_prints_a_liveness_probe_that_runs_this_binary() {
+    let (probe, text) = k8s_probe();
+    let command = probe.exec.unwrap().command.unwrap();
+    let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_worker-liveness")).unwrap();
+    assert_eq!(command, vec![exe.to_str().unwrap().to_owned()]);
+    // max_age 3 s: a period of a third of it, the default-ish threshold.
+    assert_eq!(probe.period_seconds, Some(1));
+    assert_eq!(probe.timeout_seconds, Some(1));
+    assert_eq!(probe.failure_threshold, Some(3));
+    // The kill-time formula, worked out in a comment.
+    assert!(
+        text.contains("max_age + periodSeconds x failureThreshold + periodSeconds"),
+        "{text}"
+    );
+    assert!(text.contains("= 3s + 1s x 3 + 1s = 7s"), "{text}");
+}
+
+#[test]
+fn the_example_deployment_lines_up_with_the_declaration() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/k8s/deployment.yaml"),
+    )
+    .unwrap();
+    let deployment: Deployment = serde_yaml_ng::from_str(&text).unwrap();
+    let pod = deployment.spec.template.spec.unwrap();
+    let container = &pod.containers[0];
+
+    // The probe runs the worker's probe binary, timed as --k8s says.
+    let probe = container.liveness_probe.as_ref().unwrap();
+    let command = probe.exec.as_ref().unwrap().command.as_ref().unwrap();
+    assert_eq!(command, &vec!["/usr/local/bin/worker-liveness".to_owned()]);
+    let (printed, _) = k8s_probe();
+    assert_eq!(
+        (
+            probe.period_seconds,
+            probe.timeout_seconds,
+            probe.failure_threshold
+        ),
+        (
+            printed.period_seconds,
+            printed.timeout_seconds,
+            printed.failure_threshold
+        )
+    );
+
+    // Both heartbeat files sit on a mounted in-memory emptyDir.
+    let mounts = container.volume_mounts.as_ref().unwrap();
+    for path in [Worker::PATH, Indexer::path().to_str().unwrap()] {
+        let dir = Path::new(path).parent().unwrap();
+        let mount = mounts
+            .iter()
+            .find(|m| Path::new(&m.mount_path) == dir)
+            .unwrap_or_else(|| panic!("nothing mounted at {}", dir.display()));
+        let volume = pod
+            .volumes
+            .as_ref()
+            .unwrap()
+            .iter()
+            .find(|v| v.name == mount.name)
+            .unwrap();
+        assert_eq!(
+            volume.empty_dir.as_ref().unwrap().medium.as_deref(),
+            Some("Memory")
+        );
+    }
+    // No env override moves the heartbeats off the volume.
+    let env = container.env.as_deref().unwrap_or_default();
+    assert!(
+        !env.iter()
+            .any(|e| Some(e.name.as_str()) == Worker::PATH_ENV)
+    );
+
+    // Read-only root, not root.
+    let security = container.security_context.as_ref().unwrap();
+    assert_eq!(security.read_only_root_filesystem, Some(true));
+    assert_eq!(
+        pod.security_context.as_ref().unwrap().run_as_non_root,
+        Some(true)
+    );
+}
