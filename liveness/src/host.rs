@@ -112,8 +112,17 @@ impl Identity {
     }
 }
 
+/// Reads a small procfs file with one `read` (procfs reports size 0, so
+/// `fs::read` would `statx` and then grow its buffer read by read).
+fn read_small<'a>(path: &Path, buf: &'a mut [u8]) -> Option<&'a [u8]> {
+    use std::io::Read;
+    let len = std::fs::File::open(path).ok()?.read(buf).ok()?;
+    Some(&buf[..len])
+}
+
 fn boot_id(proc: &Path) -> Option<BootId> {
-    let text = std::fs::read(proc.join("sys/kernel/random/boot_id")).ok()?;
+    let mut buf = [0; 64];
+    let text = read_small(&proc.join("sys/kernel/random/boot_id"), &mut buf)?;
     let id: BootId = text.get(..BOOT_ID_LEN)?.try_into().ok()?;
     id.iter()
         .all(|b| b.is_ascii_hexdigit() || *b == b'-')
@@ -129,10 +138,13 @@ fn mnt_ns() -> Option<u64> {
 
 /// Field 22 of `/proc/1/stat`: when PID 1 started, in ticks since boot.
 fn init_start_ticks(proc: &Path) -> Option<u64> {
-    let stat = std::fs::read_to_string(proc.join("1/stat")).ok()?;
+    // About 300 bytes; procfs returns the line in one read.
+    let mut buf = [0; 2048];
+    let stat = read_small(&proc.join("1/stat"), &mut buf)?;
     // The command name (field 2) is in parentheses and may hold spaces.
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_ascii_whitespace().nth(19)?.parse().ok()
+    let after_name = &stat[stat.iter().rposition(|b| *b == b')')? + 1..];
+    let field = after_name.split(u8::is_ascii_whitespace).filter(|f| !f.is_empty()).nth(19)?;
+    std::str::from_utf8(field).ok()?.parse().ok()
 }
 
 #[cfg(any(target_os = "linux", target_os = "android"))]

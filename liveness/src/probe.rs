@@ -344,12 +344,21 @@ fn json(statuses: &[Status]) -> String {
 }
 
 /// Sets up stderr logging from `RUST_LOG`, else `LOG_LEVEL`, else `warn`.
+///
+/// The probe logs nothing at `warn` or above (verdicts go to stdout), so
+/// without either variable no logger is installed: that is the kubelet's
+/// case, run every few seconds in every pod.
 fn init_logging() {
+    let rust_log = std::env::var_os("RUST_LOG").filter(|v| !v.is_empty());
+    let log_level = std::env::var_os("LOG_LEVEL").filter(|v| !v.is_empty());
+    if rust_log.is_none() && log_level.is_none() {
+        return;
+    }
     let mut builder = env_logger::Builder::new();
     builder.filter_level(log::LevelFilter::Warn);
-    if let Some(spec) = std::env::var_os("RUST_LOG").filter(|v| !v.is_empty()) {
+    if let Some(spec) = rust_log {
         builder.parse_filters(&spec.to_string_lossy());
-    } else if let Some(level) = std::env::var_os("LOG_LEVEL") {
+    } else if let Some(level) = log_level {
         builder.filter_level(python_level(&level.to_string_lossy()));
     }
     let _ = builder.try_init();

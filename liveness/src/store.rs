@@ -256,12 +256,18 @@ pub(crate) fn read(path: &Path) -> Read {
         return Read::Invalid(format!("{} bytes is too large for a heartbeat", meta.len()));
     }
     let mut buf = [0u8; READ_LIMIT + 1];
+    // One byte more than the size said, to see a file that grew meanwhile.
+    let mut want = (meta.len() as usize + 1).min(buf.len());
     let mut last = Invalid::Checksum;
     for attempt in 0..READ_ATTEMPTS {
-        let len = match read_at_most(&file, &mut buf) {
+        let len = match read_at_most(&file, &mut buf[..want]) {
             Ok(len) => len,
             Err(e) => return Read::Unreadable(os_message(&e)),
         };
+        if len == want && want < buf.len() {
+            want = buf.len(); // it grew since fstat: read again, all of it
+            continue;
+        }
         if len > READ_LIMIT {
             return Read::Invalid("too large for a heartbeat".into());
         }
@@ -283,12 +289,13 @@ pub(crate) fn read(path: &Path) -> Read {
     Read::Invalid(last.to_string())
 }
 
-/// Reads from offset 0 until `buf` is full or the file ends.
+/// Reads from offset 0 until `buf` is full or the file ends; a short read
+/// from a regular file is its end.
 fn read_at_most(file: &File, buf: &mut [u8]) -> io::Result<usize> {
     let mut len = 0;
     while len < buf.len() {
         match file.read_at(&mut buf[len..], len as u64) {
-            Ok(0) => break,
+            Ok(n) if n < buf.len() - len => return Ok(len + n),
             Ok(n) => len += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Measures the probe binary as the kubelet runs it, side by side with
+# /bin/true (the floor of any exec probe), an empty Rust program (the floor
+# of any Rust binary), and `python3 -c pass` (the floor of any Python probe):
+# median wall time and ratios (hyperfine), peak RSS (/usr/bin/time), size.
+#
+#   scripts/bench-probe.sh            # needs hyperfine and GNU time:
+#                                     # apt-get install hyperfine time
+# Environment: RUNS (default 2000), WARMUP (default 200).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runs=${RUNS:-2000}
+warmup=${WARMUP:-200}
+target=$(rustc -vV | sed -n 's/^host: //p')
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+for tool in hyperfine /usr/bin/time python3; do
+    command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install hyperfine time python3" >&2; exit 2; }
+done
+
+echo "== building (release profile of the workspace)" >&2
+cargo build --release --quiet --bin worker-liveness
+cp target/release/worker-liveness "$work/probe-dynamic"
+# The static build the README documents.
+RUSTFLAGS="-C target-feature=+crt-static" \
+    cargo build --release --quiet --bin worker-liveness --target "$target" --target-dir target/static
+cp "target/static/$target/release/worker-liveness" "$work/probe-static"
+# The floor of a Rust binary: an empty main, same profile.
+mkdir -p "$work/empty/src"
+cat > "$work/empty/Cargo.toml" <<'TOML'
+[package]
+name = "empty"
+version = "0.0.0"
+edition = "2024"
+[profile.release]
+opt-level = 3
+lto = true
+codegen-units = 1
+panic = "abort"
+strip = true
+TOML
+echo 'fn main() {}' > "$work/empty/src/main.rs"
+cargo build --release --quiet --manifest-path "$work/empty/Cargo.toml" --target-dir "$work/empty/target"
+cp "$work/empty/target/release/empty" "$work/rust-empty"
+
+# A fresh heartbeat for both components: the probe's common case.
+export WORKER_LIVENESS_PATH="$work/worker" INDEXER_LIVENESS_PATH="$work/indexer"
+beat() {
+    "$work/probe-dynamic" >/dev/null 2>&1 || true
+    cargo run --release --quiet --bin worker -- --exit-after 0.3 --period 10 2>/dev/null || true
+}
+beat
+"$work/probe-dynamic" || { echo "the probe should say alive here" >&2; exit 1; }
+
+echo "== wall time: $runs runs each, interleaved by hyperfine, $(nproc) cores" >&2
+hyperfine -N --style none --warmup "$warmup" --runs "$runs" --ignore-failure \
+    --export-json "$work/times.json" \
+    -n /bin/true /bin/true \
+    -n rust-empty "$work/rust-empty" \
+    -n probe "$work/probe-dynamic" \
+    -n probe-static "$work/probe-static" \
+    -n "python3 -c pass" "python3 -c pass" >/dev/null
+
+rss_kib() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+python3 - "$work" <<'PY'
+import json, os, subprocess, sys
+work = sys.argv[1]
+results = {r["command"]: r for r in json.load(open(f"{work}/times.json"))["results"]}
+floor = results["/bin/true"]["median"]
+def rss(cmd):
+    out = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True)
+    return int(out.stderr.strip().splitlines()[-1])
+cmds = {"/bin/true": ["/bin/true"], "rust-empty": [f"{work}/rust-empty"],
+        "probe": [f"{work}/probe-dynamic"], "probe-static": [f"{work}/probe-static"],
+        "python3 -c pass": ["python3", "-c", "pass"]}
+print(f"{'command':<18}{'median':>10}{'× true':>8}{'user+sys':>10}{'peak RSS':>10}{'size':>10}")
+for name, r in results.items():
+    cpu = r["user"] + r["system"]
+    size = ""
+    path = cmds[name][0]
+    if path.startswith(work):
+        size = f"{os.path.getsize(path) / 1024:.0f} KiB"
+    peak = max(rss(cmds[name]) for _ in range(5))
+    print(f"{name:<18}{r['median'] * 1e3:>8.3f}ms{r['median'] / floor:>8.2f}{cpu * 1e3:>8.3f}ms{peak:>6} KiB{size:>10}")
+probe_cpu = results["probe"]["user"] + results["probe"]["system"]
+py_cpu = results["python3 -c pass"]["user"] + results["python3 -c pass"]["system"]
+pods, period = 10_000, 10
+print(f"\nfleet: {pods} pods probed every {period} s = {pods / period:.0f} probe runs/s")
+print(f"  probe:           {pods / period * probe_cpu:.2f} CPU-seconds per second")
+print(f"  python3 -c pass: {pods / period * py_cpu:.2f} CPU-seconds per second (any Python probe pays at least this)")
+PY
