@@ -143,7 +143,10 @@ fn init_start_ticks(proc: &Path) -> Option<u64> {
     let stat = read_small(&proc.join("1/stat"), &mut buf)?;
     // The command name (field 2) is in parentheses and may hold spaces.
     let after_name = &stat[stat.iter().rposition(|b| *b == b')')? + 1..];
-    let field = after_name.split(u8::is_ascii_whitespace).filter(|f| !f.is_empty()).nth(19)?;
+    let field = after_name
+        .split(u8::is_ascii_whitespace)
+        .filter(|f| !f.is_empty())
+        .nth(19)?;
     std::str::from_utf8(field).ok()?.parse().ok()
 }
 

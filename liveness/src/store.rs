@@ -13,7 +13,7 @@
 use std::{
     fs::{File, OpenOptions},
     io,
-    os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt},
+    os::unix::fs::{FileExt, OpenOptionsExt},
     path::{Path, PathBuf},
     sync::atomic::{AtomicU64, Ordering},
 };
@@ -53,8 +53,8 @@ impl Writer {
     /// deleted or replaced under the service (its link count dropped to 0).
     pub fn write(&mut self, record: &[u8; RECORD_LEN]) -> Result<(), Error> {
         if let Some(file) = &self.file {
-            match file.metadata() {
-                Ok(meta) if meta.nlink() > 0 => {
+            match rustix::fs::fstat(file) {
+                Ok(stat) if stat.st_nlink > 0 => {
                     let result = file.write_all_at(record, 0);
                     if result.is_err() {
                         self.file = None;

@@ -79,7 +79,11 @@ fn boot_id() -> impl Strategy<Value = [u8; 36]> {
 fn one_line(alive: bool, line: &str) -> Result<(), TestCaseError> {
     prop_assert!(!line.contains(['\n', '\r']), "not one line: {line:?}");
     prop_assert!(line.len() < 1024, "{} bytes: {line:?}", line.len());
-    let prefix = if alive { "fuzz: alive: " } else { "fuzz: dead: " };
+    let prefix = if alive {
+        "fuzz: alive: "
+    } else {
+        "fuzz: dead: "
+    };
     prop_assert!(line.starts_with(prefix), "alive={alive}: {line:?}");
     Ok(())
 }

@@ -1,0 +1,160 @@
+//! The heartbeat's costs, each next to its physical floor in the same run:
+//!
+//! - `beat()` in a hot loop against one `Instant::now()` (a heartbeat cannot
+//!   cost less than a clock read); budget 1.2×; also with 2 threads;
+//! - `beat_now()` against one `pwrite` of a same-sized record to the same
+//!   file system; budget 4×; on the disk (`/var/tmp`) and on tmpfs (`/dev/shm`).
+//!
+//! Rounds alternate between the two sides and the medians are compared, so
+//! a noisy neighbour slows both. Run with `cargo bench -p liveness --bench beat`.
+
+use std::{fs::File, hint::black_box, os::unix::fs::FileExt, sync::Barrier, time::Instant};
+
+use liveness::Liveness;
+
+#[derive(Liveness)]
+#[liveness(max_age = "90s", path = "/var/tmp/liveness-bench/hot")]
+struct Hot;
+
+#[derive(Liveness)]
+#[liveness(max_age = "90s", path = "/var/tmp/liveness-bench/disk")]
+struct OnDisk;
+
+#[derive(Liveness)]
+#[liveness(max_age = "90s", path = "/dev/shm/liveness-bench/tmpfs")]
+struct OnTmpfs;
+
+const ROUNDS: usize = 31;
+
+/// Nanoseconds per call of `f`, over `iters` calls.
+fn per_call(iters: u32, mut f: impl FnMut()) -> f64 {
+    let start = Instant::now();
+    for _ in 0..iters {
+        f();
+    }
+    start.elapsed().as_nanos() as f64 / f64::from(iters)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Alternates `floor` and `subject` for `ROUNDS` rounds; prints and returns
+/// the ratio of the medians.
+fn compare(
+    what: &str,
+    budget: f64,
+    mut floor: impl FnMut() -> f64,
+    mut subject: impl FnMut() -> f64,
+) -> bool {
+    let _ = (floor(), subject()); // warm up
+    let (mut f, mut s) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        f.push(floor());
+        s.push(subject());
+    }
+    let (f, s) = (median(f), median(s));
+    let ratio = s / f;
+    let ok = ratio <= budget;
+    println!(
+        "{what:<44} {s:>9.1} ns vs {f:>9.1} ns  = {ratio:>5.2}x  (budget {budget}x) {}",
+        if ok { "ok" } else { "OVER" }
+    );
+    ok
+}
+
+/// Runs `f` on `threads` threads at once; the slowest thread's ns per call.
+fn threaded(threads: usize, iters: u32, f: impl Fn() + Sync) -> f64 {
+    let barrier = Barrier::new(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    barrier.wait();
+                    per_call(iters, &f)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .fold(0.0, f64::max)
+    })
+}
+
+/// A file next to `path` holding one record, for the `pwrite` floor.
+fn pwrite_floor(path: &std::path::Path) -> (File, Vec<u8>) {
+    let record = std::fs::read(path).unwrap();
+    let file = File::create(path.with_extension("floor")).unwrap();
+    file.write_all_at(&record, 0).unwrap();
+    (file, record)
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` would too, with
+    // nothing to gain from running this: only run when benchmarking.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let mut all_ok = true;
+    let hot_iters = 1_000_000;
+    Hot::beat_now().unwrap();
+    all_ok &= compare(
+        "beat() in a hot loop vs Instant::now()",
+        1.2,
+        || {
+            per_call(hot_iters, || {
+                black_box(Instant::now());
+            })
+        },
+        || per_call(hot_iters, || black_box(Hot::beat()).unwrap()),
+    );
+    all_ok &= compare(
+        "beat() on 2 threads vs Instant::now() on 2",
+        1.2,
+        || {
+            threaded(2, hot_iters, || {
+                black_box(Instant::now());
+            })
+        },
+        || threaded(2, hot_iters, || black_box(Hot::beat()).unwrap()),
+    );
+
+    let write_iters = 20_000;
+    OnDisk::beat_now().unwrap();
+    let (disk, record) = pwrite_floor(&OnDisk::path());
+    all_ok &= compare(
+        "beat_now() vs pwrite, ext4 (/var/tmp)",
+        4.0,
+        || {
+            per_call(write_iters, || {
+                disk.write_all_at(black_box(&record), 0).unwrap()
+            })
+        },
+        || per_call(write_iters, || OnDisk::beat_now().unwrap()),
+    );
+    OnTmpfs::beat_now().unwrap();
+    let (shm, record) = pwrite_floor(&OnTmpfs::path());
+    all_ok &= compare(
+        "beat_now() vs pwrite, tmpfs (/dev/shm)",
+        4.0,
+        || {
+            per_call(write_iters, || {
+                shm.write_all_at(black_box(&record), 0).unwrap()
+            })
+        },
+        || per_call(write_iters, || OnTmpfs::beat_now().unwrap()),
+    );
+    for path in [OnDisk::path(), OnTmpfs::path(), Hot::path()] {
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+    }
+    println!(
+        "{}",
+        if all_ok {
+            "all within budget"
+        } else {
+            "SOME OVER BUDGET"
+        }
+    );
+}
