@@ -24,3 +24,8 @@ pub struct Worker;
 #[derive(Liveness)]
 #[liveness(max_age = "5s", env = "INDEXER_LIVENESS_PATH")]
 pub struct Indexer;
+
+/// The README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

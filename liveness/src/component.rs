@@ -91,8 +91,20 @@ pub(crate) fn resolve_path(path: &str, env: Option<&str>) -> PathBuf {
         .map_or_else(|| PathBuf::from(path), PathBuf::from)
 }
 
-/// A [`Liveness`] component as a value, for the probe: see
-/// [`probe`](crate::probe()).
+/// A [`Liveness`] component as a value, for the [`Probe`](crate::Probe).
+///
+/// ```
+/// use liveness::{Component, Liveness};
+///
+/// #[derive(Liveness)]
+/// #[liveness(max_age = "90s")]
+/// struct QueueWorker;
+///
+/// let component = Component::of::<QueueWorker>();
+/// assert_eq!(component.name(), "queue-worker");
+/// assert_eq!(component.path(), std::path::Path::new("/tmp/liveness/queue-worker"));
+/// assert_eq!(component.max_age().as_secs(), 90);
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Component {
     pub(crate) name: &'static str,

@@ -8,6 +8,23 @@ use std::{io, path::PathBuf};
 /// system's error as their [`source`](std::error::Error::source). Reading a
 /// heartbeat never fails: a file that cannot be read is a dead
 /// [`Status`](crate::Status) that says why.
+///
+/// ```
+/// use std::time::Duration;
+/// use liveness::{Error, Timestamp};
+///
+/// # let dir = std::env::temp_dir().join(format!("liveness-doc-error-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("worker");
+/// std::os::unix::fs::symlink("/etc/passwd", &path).unwrap();
+/// match Timestamp::create(&path, Duration::from_secs(90)) {
+///     Err(error @ Error::Symlink { .. }) => {
+///         assert!(error.to_string().ends_with("worker: the path is a symbolic link"));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

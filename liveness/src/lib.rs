@@ -85,8 +85,17 @@ pub use liveness_derive::Liveness;
 /// The probe binary's `main`: judges every listed component, prints one line
 /// each, and exits 0 when all are alive, 1 when any is dead.
 ///
-/// ```ignore
-/// liveness::liveness_main!(Worker);
+/// ```
+/// use liveness::Liveness;
+///
+/// #[derive(Liveness)]
+/// #[liveness(max_age = "90s")]
+/// struct Worker;
+///
+/// #[derive(Liveness)]
+/// #[liveness(max_age = "5m")]
+/// struct Indexer;
+///
 /// liveness::liveness_main!(Worker, Indexer);
 /// ```
 ///

@@ -113,6 +113,25 @@ impl Probe {
     ///
     /// Does not set up logging. A failed write to `out` or `err` (a closed
     /// pipe) does not change the verdict.
+    ///
+    /// ```
+    /// use liveness::{Component, Liveness, Probe};
+    ///
+    /// #[derive(Liveness)]
+    /// #[liveness(max_age = "90s", path = "/nonexistent/worker", startup_grace = "0s")]
+    /// struct Worker;
+    ///
+    /// let probe = Probe::new([Component::of::<Worker>()]);
+    /// let (mut out, mut err) = (Vec::new(), Vec::new());
+    /// assert_eq!(probe.run_with(["--bogus"], &mut out, &mut err), 2);
+    /// assert!(String::from_utf8(err).unwrap().starts_with("error: unexpected arguments: --bogus"));
+    ///
+    /// let code = probe.run_with(Vec::<String>::new(), &mut out, &mut Vec::new());
+    /// assert_eq!(code, 1);
+    /// let line = String::from_utf8(out).unwrap();
+    /// assert!(line.starts_with("worker: dead: no heartbeat"));
+    /// assert!(line.ends_with("(/nonexistent/worker)\n"));
+    /// ```
     pub fn run_with<I>(&self, args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
     where
         I: IntoIterator,

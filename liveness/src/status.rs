@@ -16,6 +16,12 @@ use crate::{
 const FUTURE_TOLERANCE: Duration = Duration::from_secs(1);
 
 /// The verdict on one component.
+///
+/// ```
+/// use liveness::Verdict;
+///
+/// assert_eq!(Verdict::Starting.as_str(), "starting");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
     /// The last heartbeat is younger than the maximum age.
@@ -68,6 +74,28 @@ pub(crate) struct Limits {
 ///
 /// [`Display`](fmt::Display) gives the one line the probe prints, e.g.
 /// `worker: dead: last heartbeat 2m 5s ago, max 1m 30s (/tmp/liveness/worker)`.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use liveness::{Timestamp, Verdict};
+///
+/// # let dir = std::env::temp_dir().join(format!("liveness-doc-status-{}", std::process::id()));
+/// let path = dir.join("worker");
+/// let max_age = Duration::from_secs(90);
+/// Timestamp::create_at(&path, max_age, SystemTime::now() - Duration::from_secs(125))?;
+///
+/// let status = Timestamp::byref(&path, max_age).check();
+/// assert_eq!(status.verdict(), Verdict::Dead);
+/// assert!(!status.is_alive());
+/// assert_eq!(status.age().unwrap().as_secs(), 125);
+/// assert_eq!(status.writer_pid(), Some(std::process::id()));
+/// assert_eq!(
+///     status.to_string(),
+///     format!("worker: dead: last heartbeat 2m 5s ago, max 1m 30s ({})", path.display()),
+/// );
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), liveness::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Status {
     name: String,
