@@ -3,7 +3,7 @@
 use std::{
     path::PathBuf,
     sync::{
-        Mutex,
+        Mutex, MutexGuard, TryLockError,
         atomic::{AtomicU64, Ordering},
     },
     time::Duration,
@@ -66,7 +66,8 @@ impl Heartbeat {
     ///
     /// The skip path is one clock read and one atomic load. When a write is
     /// due, one caller claims it with a compare-and-swap and writes; the others
-    /// return at once, so concurrent callers never wait for each other.
+    /// return at once, and so does the claimant when a `beat_now` is writing,
+    /// so concurrent callers never wait for each other.
     #[inline]
     pub(crate) fn beat(&self, path: fn() -> PathBuf, max_age: Duration) -> Result<(), Error> {
         let now = clock::monotonic_ns();
@@ -97,23 +98,34 @@ impl Heartbeat {
         }
         // A failed write is reported once; the next attempt comes when the
         // interval is over, so a broken disk costs at most one syscall burst
-        // per interval.
-        self.beat_now(path)
+        // per interval. A write still in progress (a stalled disk) is not
+        // waited for: it will refresh the heartbeat when it completes.
+        let guard = match self.writer.try_lock() {
+            Ok(guard) => guard,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => return Ok(()),
+        };
+        write(guard, path)
     }
 
-    /// Writes the heartbeat now.
+    /// Writes the heartbeat now, after any write in progress.
     pub(crate) fn beat_now(&self, path: fn() -> PathBuf) -> Result<(), Error> {
-        let mut guard = self
+        let guard = self
             .writer
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let writer = guard.get_or_insert_with(|| Writer::new(path()));
-        let record = current_record();
-        let bytes = record.encode().ok_or_else(|| Error::InvalidTime {
+        write(guard, path)
+    }
+}
+
+fn write(mut writer: MutexGuard<'_, Option<Writer>>, path: fn() -> PathBuf) -> Result<(), Error> {
+    let writer = writer.get_or_insert_with(|| Writer::new(path()));
+    let bytes = current_record()
+        .encode()
+        .ok_or_else(|| Error::InvalidTime {
             path: writer.path().to_owned(),
         })?;
-        writer.write(&bytes)
-    }
+    writer.write(&bytes)
 }
 
 /// A record of this process, now.
