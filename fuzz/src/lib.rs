@@ -65,7 +65,13 @@ pub fn decode(data: &[u8]) -> Option<Case> {
 
 /// Encodes an input (the inverse of [`decode`], for the seeds): `seal` drops
 /// the file's last 14 bytes (its ` crc=...\n`) and sets the seal bit.
-pub fn encode(wall: SystemTime, boot: Duration, max_age: Duration, seal: bool, file: &[u8]) -> Vec<u8> {
+pub fn encode(
+    wall: SystemTime,
+    boot: Duration,
+    max_age: Duration,
+    seal: bool,
+    file: &[u8],
+) -> Vec<u8> {
     let wall = wall.duration_since(UNIX_EPOCH).unwrap_or_default();
     let flags = ((max_age.as_millis() / 100).min(0x7fff) as u16) << 1 | u16::from(seal);
     let mut out = Vec::with_capacity(HEADER_LEN + file.len());
@@ -95,9 +101,20 @@ pub fn check(data: &[u8]) {
     let Some(case) = decode(data) else { return };
     let (alive, line) =
         liveness::__fuzz::verdict_of_bytes(&case.file, case.wall, case.boot, case.max_age);
-    assert!(!line.contains(['\n', '\r']), "verdict is not one line: {line:?}");
-    assert!(line.len() < 1024, "verdict of {} bytes: {line:?}", line.len());
-    let prefix = if alive { "fuzz: alive: " } else { "fuzz: dead: " };
+    assert!(
+        !line.contains(['\n', '\r']),
+        "verdict is not one line: {line:?}"
+    );
+    assert!(
+        line.len() < 1024,
+        "verdict of {} bytes: {line:?}",
+        line.len()
+    );
+    let prefix = if alive {
+        "fuzz: alive: "
+    } else {
+        "fuzz: dead: "
+    };
     assert!(line.starts_with(prefix), "alive={alive} but {line:?}");
     assert!(line.ends_with(" (/fuzz)"), "{line:?}");
     if alive {

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use heck::ToKebabCase;
 use proc_macro2::Span;
-use syn::{DeriveInput, LitStr, meta::ParseNestedMeta, spanned::Spanned};
+use syn::{Attribute, DeriveInput, LitStr, Meta, meta::ParseNestedMeta, spanned::Spanned};
 
 /// The keys `#[liveness(...)]` accepts, in the order messages list them.
 const KEYS: &str = "max_age, path, env, startup_grace, name";
@@ -29,6 +29,8 @@ struct Keys {
     env: Option<String>,
     startup_grace: Option<Duration>,
     name: Option<String>,
+    /// Where `name` was written, for the check against the default path.
+    name_span: Option<Span>,
     /// Keys met so far, to report a duplicate at its second occurrence.
     seen: Vec<String>,
 }
@@ -48,17 +50,37 @@ impl Errors {
     fn error(&mut self, span: Span, message: impl std::fmt::Display) {
         self.push(syn::Error::new(span, message));
     }
+
+    /// An error spanning all of `tokens` (on stable, `span()` of several
+    /// tokens is only the first one).
+    fn error_spanned(&mut self, tokens: impl quote::ToTokens, message: impl std::fmt::Display) {
+        self.push(syn::Error::new_spanned(tokens, message));
+    }
 }
 
 impl Declaration {
-    /// Reads the declaration of `input`; `Err` carries every mistake found.
+    /// Reads the declaration of `input`, with placeholders where it is wrong;
+    /// the error, when there is one, carries every mistake found.
     pub fn from_ast(input: &DeriveInput) -> (Declaration, Option<syn::Error>) {
         let mut errors = Errors::default();
         let mut keys = Keys::default();
-        let mut first_attr = None;
+        let mut first_attr: Option<&Attribute> = None;
+        // A `#[liveness]` without parentheses: its own error, and no
+        // "missing `max_age`" on top of it.
+        let mut malformed = false;
 
         for attr in input.attrs.iter().filter(|a| a.path().is_ident("liveness")) {
-            first_attr.get_or_insert(attr.span());
+            first_attr.get_or_insert(attr);
+            // #[liveness] or #[liveness = "..."]
+            if !matches!(attr.meta, Meta::List(_)) {
+                errors.error_spanned(
+                    attr,
+                    "#[liveness] takes its keys in parentheses: \
+                     write #[liveness(max_age = \"90s\")]",
+                );
+                malformed = true;
+                continue;
+            }
             let result = attr.parse_nested_meta(|meta| {
                 parse_key(&meta, &mut keys, &mut errors);
                 Ok(())
@@ -70,20 +92,20 @@ impl Declaration {
 
         // Checks that look at the type or at several keys at once.
         if !input.generics.params.is_empty() {
-            errors.error(
-                input.generics.span(),
+            errors.error_spanned(
+                &input.generics,
                 "#[derive(Liveness)] does not support generic types: \
                  every instantiation would share one heartbeat file; declare a concrete type",
             );
         }
         let max_age = keys.max_age.unwrap_or_else(|| {
             // An invalid `max_age` has its own error already.
-            if !keys.seen.iter().any(|k| k == "max_age") {
-                let span = first_attr.unwrap_or_else(|| input.ident.span());
-                errors.error(
-                    span,
-                    "missing `max_age`: add #[liveness(max_age = \"90s\")]",
-                );
+            if !malformed && !keys.seen.iter().any(|k| k == "max_age") {
+                let message = "missing `max_age`: add #[liveness(max_age = \"90s\")]";
+                match first_attr {
+                    Some(attr) => errors.error_spanned(attr, message),
+                    None => errors.error(input.ident.span(), message),
+                }
             }
             Duration::from_secs(1)
         });
@@ -91,6 +113,19 @@ impl Declaration {
             .name
             .unwrap_or_else(|| input.ident.to_string().to_kebab_case());
         let path = keys.path.unwrap_or_else(|| format!("/tmp/liveness/{name}"));
+        // The default path must be a file directly in /tmp/liveness; an
+        // invalid `path` has its own error already.
+        let default_path = !keys.seen.iter().any(|k| k == "path");
+        let not_a_file = name.contains('/') || name == "." || name == "..";
+        if let Some(span) = keys.name_span.filter(|_| default_path && not_a_file) {
+            errors.error(
+                span,
+                format!(
+                    "`name` {name:?} makes the default path {path:?}, not a file in /tmp/liveness: \
+                     write e.g. name = \"worker\", or set path = \"/tmp/liveness/worker\""
+                ),
+            );
+        }
         let declaration = Declaration {
             startup_grace: keys.startup_grace.unwrap_or(max_age),
             max_age,
@@ -105,8 +140,8 @@ impl Declaration {
 /// Parses one `key = "value"` pair into `keys`, recording mistakes.
 fn parse_key(meta: &ParseNestedMeta, keys: &mut Keys, errors: &mut Errors) {
     let Some(key) = meta.path.get_ident().map(ToString::to_string) else {
-        errors.error(
-            meta.path.span(),
+        errors.error_spanned(
+            &meta.path,
             format!("unknown liveness attribute; expected one of: {KEYS}"),
         );
         skip_value(meta);
@@ -122,7 +157,10 @@ fn parse_key(meta: &ParseNestedMeta, keys: &mut Keys, errors: &mut Errors) {
         return;
     }
     if keys.seen.contains(&key) {
-        errors.error(key_span, format!("duplicate liveness attribute `{key}`"));
+        errors.error(
+            key_span,
+            format!("duplicate liveness attribute `{key}`: set it once, remove this one"),
+        );
         skip_value(meta);
         return;
     }
@@ -137,7 +175,7 @@ fn parse_key(meta: &ParseNestedMeta, keys: &mut Keys, errors: &mut Errors) {
                 if d.is_zero() {
                     errors.error(
                         lit.span(),
-                        "`max_age` must be greater than zero, e.g. \"90s\"",
+                        "`max_age` must be greater than zero: write e.g. max_age = \"90s\"",
                     );
                     None
                 } else {
@@ -150,18 +188,27 @@ fn parse_key(meta: &ParseNestedMeta, keys: &mut Keys, errors: &mut Errors) {
         "path" => {
             let value = lit.value();
             let value = if !value.starts_with('/') {
+                // Suggest the file name under the default directory.
+                let file = match value.rsplit('/').find(|part| !part.is_empty()) {
+                    Some(file) if file != "." && file != ".." => file,
+                    _ => "worker",
+                };
                 errors.error(
                     lit.span(),
-                    format!(
-                        "`path` must be absolute, e.g. \"/tmp/liveness/{}\"",
-                        value.trim_start_matches("./").trim_start_matches('/')
-                    ),
+                    format!("`path` must be absolute: write e.g. path = \"/tmp/liveness/{file}\""),
                 );
                 None
-            } else if value.ends_with('/') || value.contains('\0') {
+            } else if value.ends_with('/') {
                 errors.error(
                     lit.span(),
-                    "`path` must name a file, e.g. \"/tmp/liveness/worker\"",
+                    "`path` must name a file, not a directory: \
+                     write e.g. path = \"/tmp/liveness/worker\"",
+                );
+                None
+            } else if value.contains('\0') {
+                errors.error(
+                    lit.span(),
+                    "`path` must not contain a NUL byte: remove the \\0",
                 );
                 None
             } else {
@@ -179,7 +226,8 @@ fn parse_key(meta: &ParseNestedMeta, keys: &mut Keys, errors: &mut Errors) {
             } else {
                 errors.error(
                     lit.span(),
-                    "`env` must name an environment variable, e.g. \"WORKER_LIVENESS_PATH\"",
+                    "`env` must name an environment variable (ASCII letters, digits and `_`, \
+                     not starting with a digit): write e.g. env = \"WORKER_LIVENESS_PATH\"",
                 );
                 None
             };
@@ -194,9 +242,13 @@ fn parse_key(meta: &ParseNestedMeta, keys: &mut Keys, errors: &mut Errors) {
         "name" => {
             let value = lit.value();
             let value = if value.trim().is_empty() || value.contains(['\n', '\r']) {
-                errors.error(lit.span(), "`name` must be a non-empty, single-line string");
+                errors.error(
+                    lit.span(),
+                    "`name` must be a non-empty, single-line string: write e.g. name = \"worker\"",
+                );
                 None
             } else {
+                keys.name_span = Some(lit.span());
                 Some(value)
             };
             keys.name = value;
@@ -211,7 +263,7 @@ fn string_value(meta: &ParseNestedMeta, key: &str, errors: &mut Errors) -> Optio
         "max_age" | "startup_grace" => "\"90s\"",
         "path" => "\"/tmp/liveness/worker\"",
         "env" => "\"WORKER_LIVENESS_PATH\"",
-        _ => "\"...\"",
+        _ => "\"worker\"",
     };
     let value = match meta.value() {
         Ok(value) => value,
@@ -220,13 +272,17 @@ fn string_value(meta: &ParseNestedMeta, key: &str, errors: &mut Errors) -> Optio
                 meta.path.span(),
                 format!("`{key}` needs a value: write {key} = {example}"),
             );
+            skip_group(meta);
             return None;
         }
     };
     let expr: syn::Expr = match value.parse() {
         Ok(expr) => expr,
         Err(error) => {
-            errors.push(error);
+            errors.error(
+                error.span(),
+                format!("`{key}` takes a string literal: write {key} = {example}"),
+            );
             return None;
         }
     };
@@ -236,8 +292,8 @@ fn string_value(meta: &ParseNestedMeta, key: &str, errors: &mut Errors) -> Optio
             ..
         }) => Some(lit),
         other => {
-            errors.error(
-                other.span(),
+            errors.error_spanned(
+                other,
                 format!("`{key}` takes a string literal: write {key} = {example}"),
             );
             None
@@ -245,10 +301,20 @@ fn string_value(meta: &ParseNestedMeta, key: &str, errors: &mut Errors) -> Optio
     }
 }
 
-/// Consumes `= value` after a key that is not ours, so parsing goes on.
+/// Consumes `= value` or `(...)` after a key that is not ours, so parsing
+/// goes on to the next key.
 fn skip_value(meta: &ParseNestedMeta) {
     if let Ok(value) = meta.value() {
         let _ = value.parse::<syn::Expr>();
+    } else {
+        skip_group(meta);
+    }
+}
+
+/// Consumes a `(...)` written after a key in place of `= value`.
+fn skip_group(meta: &ParseNestedMeta) {
+    if meta.input.peek(syn::token::Paren) {
+        let _ = meta.input.parse::<proc_macro2::TokenTree>();
     }
 }
 

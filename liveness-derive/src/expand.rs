@@ -15,12 +15,10 @@ use crate::attr::Declaration;
 pub fn derive(input: &DeriveInput) -> TokenStream {
     let (declaration, errors) = Declaration::from_ast(input);
     let errors = errors.map(|e| e.to_compile_error());
-    // A generic type would not compile as `impl Liveness for Name`; the error
-    // above says why, and no impl is emitted.
-    if !input.generics.params.is_empty() {
-        return quote!(#errors);
-    }
     let ident = &input.ident;
+    // Generic types are an error (see `attr`); their impl is still emitted,
+    // with the type's generics, so that the error stands alone.
+    let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
     let Declaration {
         name,
         max_age,
@@ -37,7 +35,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     quote! {
         #errors
         #[automatically_derived]
-        impl ::liveness::__private::Liveness for #ident {
+        impl #impl_generics ::liveness::__private::Liveness for #ident #type_generics #where_clause {
             const NAME: &'static str = #name;
             const MAX_AGE: ::liveness::__private::Duration = #max_age;
             const PATH: &'static str = #path;

@@ -239,7 +239,12 @@ impl fmt::Display for Status {
 /// `2m 5s`.
 fn human(duration: Duration) -> humantime::FormattedDuration {
     let shown = if duration >= Duration::from_secs(60) {
-        Duration::from_secs((duration + Duration::from_millis(500)).as_secs())
+        // Saturating: a hand-made record can put its time ~2^64 s away.
+        Duration::from_secs(
+            duration
+                .saturating_add(Duration::from_millis(500))
+                .as_secs(),
+        )
     } else {
         Duration::from_millis(duration.as_millis() as u64)
     };

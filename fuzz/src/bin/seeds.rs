@@ -50,11 +50,32 @@ fn main() -> std::io::Result<()> {
         };
         add("fresh-this-boot", wall + secs(10), up + secs(10), &here);
         add("stale-this-boot", wall + secs(10), up + secs(200), &here);
-        add("boot-clock-ahead", wall, up.saturating_sub(secs(100)), &here);
+        add(
+            "boot-clock-ahead",
+            wall,
+            up.saturating_sub(secs(100)),
+            &here,
+        );
         add("fresh-other-boot", wall + secs(10), secs(5), &elsewhere);
-        add("wall-ahead-other-boot", wall - secs(3600), secs(5), &elsewhere);
+        add(
+            "wall-ahead-other-boot",
+            wall - secs(3600),
+            secs(5),
+            &elsewhere,
+        );
         add("fresh-writer-boot", wall + secs(1), up + secs(1), &record);
     }
+    // A hand-made record (valid check) of this boot whose boot-clock reading
+    // is the largest `up` parses: 584 billion years ahead of the host.
+    let huge_up = {
+        let up_field = format!("up={}", field(&text, "up"));
+        let body = String::from_utf8(here.clone()).unwrap();
+        body.replace(&up_field, "up=18446744073709551615.999999999")
+    };
+    seeds.push((
+        "boot-clock-far-ahead-sealed",
+        encode(wall, Duration::ZERO, max_age, true, huge_up.as_bytes()),
+    ));
     let mut add = |name: &'static str, wall: SystemTime, file: &[u8]| {
         seeds.push((name, encode(wall, secs(100), max_age, false, file)));
     };
@@ -63,7 +84,11 @@ fn main() -> std::io::Result<()> {
     add("prior-art-future", prior - secs(3600), b"1700000000.5");
     add("prior-art-exponent-fresh", prior, b" 1.7e9 ");
     add("prior-art-nan", prior, b"nan\n");
-    add("other-version", prior, b"liveness/2 at=2025-11-25T05:21:02Z\n");
+    add(
+        "other-version",
+        prior,
+        b"liveness/2 at=2025-11-25T05:21:02Z\n",
+    );
     add("empty", prior, b"");
     add("torn", prior, &here[..100]);
 

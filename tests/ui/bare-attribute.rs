@@ -1,0 +1,7 @@
+use liveness::Liveness;
+
+#[derive(Liveness)]
+#[liveness]
+struct Worker;
+
+fn main() {}

@@ -1,0 +1,7 @@
+use liveness::Liveness;
+
+#[derive(Liveness)]
+#[liveness(max_age)]
+struct Worker;
+
+fn main() {}

@@ -1,0 +1,7 @@
+use liveness::Liveness;
+
+#[derive(Liveness)]
+#[liveness(path = "/tmp/liveness/worker")]
+struct Worker;
+
+fn main() {}

@@ -1,0 +1,6 @@
+use liveness::Liveness;
+
+#[derive(Liveness)]
+struct Worker;
+
+fn main() {}
