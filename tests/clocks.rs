@@ -2,10 +2,7 @@
 
 mod common;
 
-use std::{
-    process::{Command, Stdio},
-    time::Duration,
-};
+use std::time::Duration;
 
 use common::{FakeProc, Files, run};
 use liveness::__fuzz::record_now;
@@ -80,19 +77,6 @@ fn a_wall_time_from_the_future_without_boot_data_is_invalid() {
     );
 }
 
-/// A worker process in the "container" `proc`, beating into `files`.
-fn start_worker(files: &Files, proc: &FakeProc, extra: &[&str]) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_worker"))
-        .env("WORKER_LIVENESS_PATH", &files.worker)
-        .env("INDEXER_LIVENESS_PATH", &files.indexer)
-        .env("LIVENESS_PROC_ROOT", proc.path())
-        .args(["--period", "20"])
-        .args(extra)
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
 fn probe_in(files: &Files, proc: &FakeProc) -> common::Run {
     run(files.probe().env("LIVENESS_PROC_ROOT", proc.path()))
 }
@@ -101,15 +85,8 @@ fn probe_in(files: &Files, proc: &FakeProc) -> common::Run {
 fn a_heartbeat_from_a_previous_container_does_not_vouch_for_the_new_one() {
     let files = Files::new();
     let first = FakeProc::container_started(Duration::from_secs(1));
-    let mut worker = start_worker(&files, &first, &[]);
-    let mut out = probe_in(&files, &first);
-    for _ in 0..100 {
-        if out.code == 0 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-        out = probe_in(&files, &first);
-    }
+    let mut worker = files.start_worker(Some(&first), &[]);
+    let out = common::until_alive(|| probe_in(&files, &first));
     worker.kill().unwrap();
     worker.wait().unwrap();
     assert_eq!(
@@ -140,15 +117,8 @@ fn a_heartbeat_from_a_previous_container_does_not_vouch_for_the_new_one() {
     );
 
     // Once the new container beats, it is judged on its own beats.
-    let mut worker = start_worker(&files, &old, &[]);
-    let mut out = probe_in(&files, &old);
-    for _ in 0..100 {
-        if out.code == 0 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-        out = probe_in(&files, &old);
-    }
+    let mut worker = files.start_worker(Some(&old), &[]);
+    let out = common::until_alive(|| probe_in(&files, &old));
     worker.kill().unwrap();
     worker.wait().unwrap();
     assert_eq!(out.code, 0, "{}", out.stdout);

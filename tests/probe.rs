@@ -3,10 +3,7 @@
 
 mod common;
 
-use std::{
-    process::Command,
-    time::{Duration, SystemTime},
-};
+use std::time::{Duration, SystemTime};
 
 use common::{FakeProc, Files, run};
 use liveness::Timestamp;
@@ -187,21 +184,8 @@ fn the_prior_arts_epoch_float_is_read_on_the_wall_clock() {
 #[test]
 fn the_env_variable_moves_the_heartbeat_of_service_and_probe() {
     let files = Files::new();
-    let mut worker = Command::new(env!("CARGO_BIN_EXE_worker"))
-        .env("WORKER_LIVENESS_PATH", &files.worker)
-        .env("INDEXER_LIVENESS_PATH", &files.indexer)
-        .args(["--period", "20"])
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut out = run(&mut files.probe());
-    for _ in 0..100 {
-        if out.code == 0 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-        out = run(&mut files.probe());
-    }
+    let mut worker = files.start_worker(None, &[]);
+    let out = common::until_alive(|| run(&mut files.probe()));
     worker.kill().unwrap();
     worker.wait().unwrap();
     assert_eq!(out.code, 0, "{}", out.stdout);

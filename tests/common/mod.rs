@@ -121,4 +121,34 @@ impl Files {
     pub fn probe(&self) -> Command {
         probe_cmd(&self.worker, &self.indexer)
     }
+
+    /// The example service beating into these files every 20 ms (or as
+    /// `args` say), in the container `proc` (`None`: this host's).
+    pub fn start_worker(&self, proc: Option<&FakeProc>, args: &[&str]) -> std::process::Child {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_worker"));
+        cmd.env("WORKER_LIVENESS_PATH", &self.worker)
+            .env("INDEXER_LIVENESS_PATH", &self.indexer)
+            .env_remove("LIVENESS_PROC_ROOT")
+            .args(["--period", "20"])
+            .args(args)
+            .stderr(std::process::Stdio::null());
+        if let Some(proc) = proc {
+            cmd.env("LIVENESS_PROC_ROOT", proc.path());
+        }
+        cmd.spawn().unwrap()
+    }
+}
+
+/// Runs `probe` until it says alive (a new worker's first beat), for 5 s at
+/// most; returns the last run.
+pub fn until_alive(mut probe: impl FnMut() -> Run) -> Run {
+    let mut out = probe();
+    for _ in 0..100 {
+        if out.code == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        out = probe();
+    }
+    out
 }
