@@ -95,7 +95,7 @@ const CASES: &[Case] = &[
     Case {
         name: "empty file",
         setup: |d| write(d, b""),
-        says: "invalid heartbeat: empty file",
+        says: "no heartbeat (the file is empty) since the container started",
     },
     Case {
         name: "bad integrity check",

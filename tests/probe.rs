@@ -118,7 +118,6 @@ fn corrupt_files_exit_1_with_the_reason() {
             b"hello, world\n",
             "invalid heartbeat: not a heartbeat record",
         ),
-        (b"", "invalid heartbeat: empty file"),
         (
             b"liveness/9 at=2026-01-01T00:00:00Z\n",
             "invalid heartbeat: unsupported record format",

@@ -68,22 +68,28 @@ fn proc_root() -> PathBuf {
 }
 
 impl Host {
-    /// Reads the clocks and procfs now.
+    /// Reads procfs, then the clocks.
+    ///
+    /// Take the snapshot after reading the heartbeats it judges: a beat
+    /// written between a clock read and a file read would otherwise look
+    /// younger than zero.
     pub fn current() -> Host {
         let proc = proc_root();
-        let boot_now = clock::boottime();
         let boot_id = boot_id(&proc);
         let init_start = init_start_ticks(&proc);
+        let incarnation = mnt_ns(&proc)
+            .zip(init_start)
+            .map(|(mnt_ns, init_start)| Incarnation { mnt_ns, init_start });
+        let wall = clock::wall();
+        let boot_now = clock::boottime();
         let container_age = match (boot_now, init_start) {
             (Some(now), Some(start)) => now.checked_sub(ticks_to_duration(start)),
             _ => None,
         };
         Host {
-            wall: clock::wall(),
+            wall,
             boot: boot_now.zip(boot_id).map(|(now, id)| Boot { id, now }),
-            incarnation: mnt_ns()
-                .zip(init_start)
-                .map(|(mnt_ns, init_start)| Incarnation { mnt_ns, init_start }),
+            incarnation,
             container_age,
         }
     }
@@ -115,8 +121,13 @@ impl Identity {
 /// Reads a small procfs file with one `read` (procfs reports size 0, so
 /// `fs::read` would `statx` and then grow its buffer read by read).
 fn read_small<'a>(path: &Path, buf: &'a mut [u8]) -> Option<&'a [u8]> {
-    use std::io::Read;
-    let len = std::fs::File::open(path).ok()?.read(buf).ok()?;
+    use std::{io::Read, os::unix::fs::OpenOptionsExt};
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)
+        .ok()?;
+    let len = file.read(buf).ok()?;
     Some(&buf[..len])
 }
 
@@ -130,8 +141,8 @@ fn boot_id(proc: &Path) -> Option<BootId> {
 }
 
 #[allow(clippy::unnecessary_cast)] // st_ino is u32 on some targets
-fn mnt_ns() -> Option<u64> {
-    rustix::fs::stat("/proc/self/ns/mnt")
+fn mnt_ns(proc: &Path) -> Option<u64> {
+    rustix::fs::stat(proc.join("self/ns/mnt"))
         .ok()
         .map(|st| st.st_ino as u64)
 }

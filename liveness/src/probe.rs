@@ -185,19 +185,28 @@ impl Probe {
 
     /// The status of every component, judged against one snapshot of the host.
     pub fn statuses(&self) -> Vec<Status> {
-        let host = Host::current();
-        log::debug!("host: {host:?}");
-        self.components
+        // Files first, clocks after: a beat landing in between is then
+        // older than the clock reading, never ahead of it.
+        let reads: Vec<_> = self
+            .components
             .iter()
             .map(|component| {
                 let path = component.path();
                 let read = store::read(&path);
                 log::debug!("{}: read {}: {read:?}", component.name, path.display());
+                (component, path, read)
+            })
+            .collect();
+        let host = Host::current();
+        log::debug!("host: {host:?}");
+        reads
+            .iter()
+            .map(|(component, path, read)| {
                 let limits = Limits {
                     max_age: component.max_age,
                     startup_grace: component.startup_grace,
                 };
-                Status::new(component.name, &path, limits, &read, &host)
+                Status::new(component.name, path, limits, read, &host)
             })
             .collect()
     }

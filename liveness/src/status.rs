@@ -49,10 +49,9 @@ impl Verdict {
 pub(crate) enum Reason {
     /// A heartbeat `age` old; alive or dead depending on the maximum age.
     Beat { age: Duration },
-    /// No heartbeat from this container: no file, or one a previous
-    /// container (or boot) wrote.
+    /// No heartbeat from this container.
     NoBeat {
-        previous: bool,
+        absent: Absent,
         container_age: Option<Duration>,
     },
     /// The record's time is ahead of the clock it is measured on.
@@ -61,6 +60,18 @@ pub(crate) enum Reason {
     Invalid(String),
     /// The file cannot be read.
     Unreadable(String),
+}
+
+/// Why there is no heartbeat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Absent {
+    /// No file at the path.
+    Missing,
+    /// An empty file: created by hand (`touch`), or caught mid-write by a
+    /// writer that truncates.
+    Empty,
+    /// A heartbeat from a previous container (or boot).
+    Previous,
 }
 
 /// The limits a component declares.
@@ -114,12 +125,13 @@ impl Status {
             Read::Parsed(Parsed::PriorArt(wall)) => (None, Some(*wall)),
             _ => (None, None),
         };
+        let this_container = record.as_ref().and_then(|r| same_container(r, host));
         Status {
             name: name.to_owned(),
             path: path.to_owned(),
             limits,
-            reason: evaluate(read, host),
-            from_this_container: record.as_ref().and_then(|r| same_container(r, host)),
+            reason: evaluate(read, host, this_container),
+            from_this_container: this_container,
             record,
             last_beat,
         }
@@ -199,15 +211,26 @@ impl fmt::Display for Status {
         let max = human(self.limits.max_age);
         let grace = human(self.limits.startup_grace);
         match &self.reason {
-            Reason::Beat { age } => write!(f, "last heartbeat {} ago, max {max}", human(*age))?,
+            Reason::Beat { age } => {
+                // Dead but rounded to the maximum: show the milliseconds, so
+                // the line never reads "1m 30s ago, max 1m 30s".
+                let age = if verdict == Verdict::Dead && rounded(*age) <= self.limits.max_age {
+                    humantime::format_duration(Duration::from_millis(age.as_millis() as u64))
+                } else {
+                    human(*age)
+                };
+                write!(f, "last heartbeat {age} ago, max {max}")?
+            }
             Reason::NoBeat {
-                previous,
+                absent,
                 container_age,
             } => {
-                let what = if *previous {
-                    "no heartbeat from this container (the file is from a previous one)"
-                } else {
-                    "no heartbeat"
+                let what = match absent {
+                    Absent::Missing => "no heartbeat",
+                    Absent::Empty => "no heartbeat (the file is empty)",
+                    Absent::Previous => {
+                        "no heartbeat from this container (the file is from a previous one)"
+                    }
                 };
                 match container_age {
                     Some(up) if self.verdict() == Verdict::Starting => write!(
@@ -235,20 +258,23 @@ impl fmt::Display for Status {
     }
 }
 
-/// Milliseconds under a minute, whole seconds (rounded) above: `2s 900ms`,
-/// `2m 5s`.
+/// Milliseconds under a minute, whole seconds above (to the nearest):
+/// `2s 900ms`, `2m 5s`.
 fn human(duration: Duration) -> humantime::FormattedDuration {
-    let shown = if duration >= Duration::from_secs(60) {
-        // Saturating: a hand-made record can put its time ~2^64 s away.
+    humantime::format_duration(rounded(duration))
+}
+
+fn rounded(duration: Duration) -> Duration {
+    // Saturating: a hand-made record can put its time ~2^64 s away.
+    if duration >= Duration::from_secs(60) {
         Duration::from_secs(
             duration
                 .saturating_add(Duration::from_millis(500))
                 .as_secs(),
         )
     } else {
-        Duration::from_millis(duration.as_millis() as u64)
-    };
-    humantime::format_duration(shown)
+        Duration::from_millis((duration + Duration::from_micros(500)).as_millis() as u64)
+    }
 }
 
 /// Whether `record` was written in this container incarnation; `None` when
@@ -269,39 +295,45 @@ fn same_container(record: &Record, host: &Host) -> Option<bool> {
 ///   manual clock steps do not move.
 /// - Anything else is measured on the wall clock; more than 1 s ahead of it
 ///   is invalid.
-pub(crate) fn evaluate(read: &Read, host: &Host) -> Reason {
-    let no_beat = |previous| Reason::NoBeat {
-        previous,
+pub(crate) fn evaluate(read: &Read, host: &Host, this_container: Option<bool>) -> Reason {
+    let no_beat = |absent| Reason::NoBeat {
+        absent,
         container_age: host.container_age,
     };
     let (wall, record) = match read {
-        Read::Missing => return no_beat(false),
+        Read::Missing => return no_beat(Absent::Missing),
+        Read::Empty => return no_beat(Absent::Empty),
         Read::Invalid(why) => return Reason::Invalid(why.clone()),
         Read::Unreadable(why) => return Reason::Unreadable(why.clone()),
         Read::Parsed(Parsed::PriorArt(wall)) => (*wall, None),
         Read::Parsed(Parsed::Record(record)) => (record.wall, Some(record)),
     };
-    if record.and_then(|r| same_container(r, host)) == Some(false) {
-        return no_beat(true);
+    if this_container == Some(false) {
+        return no_beat(Absent::Previous);
     }
     let same_boot = record
         .and_then(|r| r.boot)
         .zip(host.boot)
         .map(|((id, up), boot)| (id == boot.id, up, boot.now));
-    match same_boot {
-        Some((true, then, now)) => match now.checked_sub(then) {
-            Some(age) => Reason::Beat { age },
-            None => Reason::Future { ahead: then - now },
+    let (then, now) = match same_boot {
+        Some((true, then, now)) => (then, now),
+        _ => match wall.duration_since(SystemTime::UNIX_EPOCH) {
+            Ok(then) => (
+                then,
+                host.wall
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .unwrap_or_default(),
+            ),
+            Err(_) => return Reason::Invalid("time before 1970".into()),
         },
-        _ => match host.wall.duration_since(wall) {
-            Ok(age) => Reason::Beat { age },
-            Err(ahead) if ahead.duration() <= FUTURE_TOLERANCE => Reason::Beat {
-                age: Duration::ZERO,
-            },
-            Err(ahead) => Reason::Future {
-                ahead: ahead.duration(),
-            },
+    };
+    match now.checked_sub(then) {
+        Some(age) => Reason::Beat { age },
+        // Two clock reads a moment apart, or two processes' clocks.
+        None if then - now <= FUTURE_TOLERANCE => Reason::Beat {
+            age: Duration::ZERO,
         },
+        None => Reason::Future { ahead: then - now },
     }
 }
 
@@ -427,7 +459,44 @@ mod tests {
     fn a_boot_clock_reading_ahead_of_the_boot_clock_is_invalid() {
         let s = status(&beat(1_000_000, 5_000), &host(1_000_000, 4_000));
         assert_eq!(s.verdict(), Verdict::Dead);
-        assert!(s.to_string().contains("in the future"), "{s}");
+        assert!(s.to_string().contains("is 16m 40s in the future"), "{s}");
+        // A moment ahead is two clock reads racing: age zero, alive.
+        let mut racing = host(1_000_000, 5_000);
+        racing.boot.as_mut().unwrap().now -= Duration::from_millis(3);
+        let s = status(&beat(1_000_000, 5_000), &racing);
+        assert_eq!(
+            (s.verdict(), s.age()),
+            (Verdict::Alive, Some(Duration::ZERO)),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn an_empty_file_is_no_heartbeat_and_gets_the_startup_grace() {
+        let mut young = host(1_000_000, 5_000);
+        young.container_age = Some(secs(10));
+        let s = status(&Read::Empty, &young);
+        assert_eq!(s.verdict(), Verdict::Starting, "{s}");
+        young.container_age = Some(secs(100));
+        let s = status(&Read::Empty, &young);
+        assert_eq!(
+            s.to_string(),
+            "worker: dead: no heartbeat (the file is empty) since the container started 1m 40s ago, grace 1m 30s (/tmp/liveness/worker)"
+        );
+    }
+
+    #[test]
+    fn a_dead_age_never_reads_as_the_maximum() {
+        let s = status(&beat(1_000_000, 5_000), &host(1_000_090, 5_090));
+        assert_eq!(s.verdict(), Verdict::Alive, "exactly max_age is alive: {s}");
+        let mut just_over = host(1_000_090, 5_090);
+        just_over.boot.as_mut().unwrap().now += Duration::from_millis(400);
+        let s = status(&beat(1_000_000, 5_000), &just_over);
+        assert!(
+            s.to_string()
+                .starts_with("worker: dead: last heartbeat 1m 30s 400ms ago, max 1m 30s"),
+            "{s}"
+        );
     }
 
     #[test]

@@ -216,6 +216,8 @@ fn create(path: &Path, record: &[u8; RECORD_LEN]) -> Result<File, CreateError> {
 pub(crate) enum Read {
     /// No file at the path.
     Missing,
+    /// An empty file, still empty after re-reading.
+    Empty,
     /// A heartbeat, ours or the prior art's.
     Parsed(Parsed),
     /// A file that is not a heartbeat, or a record that fails its check.
@@ -258,9 +260,9 @@ pub(crate) fn read(path: &Path) -> Read {
     let mut buf = [0u8; READ_LIMIT + 1];
     // One byte more than the size said, to see a file that grew meanwhile.
     let mut want = (meta.len() as usize + 1).min(buf.len());
-    let mut last = Invalid::Checksum;
+    let mut len = 0;
     for attempt in 0..READ_ATTEMPTS {
-        let len = match read_at_most(&file, &mut buf[..want]) {
+        len = match read_at_most(&file, &mut buf[..want]) {
             Ok(len) => len,
             Err(e) => return Read::Unreadable(os_message(&e)),
         };
@@ -271,10 +273,13 @@ pub(crate) fn read(path: &Path) -> Read {
         if len > READ_LIMIT {
             return Read::Invalid("too large for a heartbeat".into());
         }
-        match record::parse(&buf[..len]) {
+        let parsed = match len {
+            0 => Err(Invalid::Checksum), // a writer that truncates first, mid-write
+            _ => record::parse(&buf[..len]),
+        };
+        match parsed {
             Ok(parsed) => return Read::Parsed(parsed),
             Err(Invalid::Checksum) => {
-                last = Invalid::Checksum;
                 // A write is in progress; it takes microseconds. All attempts
                 // together wait about 12 ms at most.
                 if attempt < 4 {
@@ -286,7 +291,10 @@ pub(crate) fn read(path: &Path) -> Read {
             Err(other) => return Read::Invalid(other.to_string()),
         }
     }
-    Read::Invalid(last.to_string())
+    match len {
+        0 => Read::Empty,
+        _ => Read::Invalid(Invalid::Checksum.to_string()),
+    }
 }
 
 /// Reads from offset 0 until `buf` is full or the file ends; a short read
