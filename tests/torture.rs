@@ -9,15 +9,14 @@ use std::{
     time::Instant,
 };
 
-use liveness::{Liveness, Timestamp};
+use liveness::{Component, Liveness, Probe};
 
 #[derive(Liveness)]
 #[liveness(max_age = "100s", path = "/tmp/liveness-tests/torture")]
 struct Raced;
 
 fn torture(reads: u64) {
-    let path = Raced::path();
-    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_file(Raced::path());
     Raced::beat_now().unwrap();
     let stop = AtomicBool::new(false);
     let writes = AtomicU64::new(0);
@@ -37,9 +36,11 @@ fn torture(reads: u64) {
         let readers: Vec<_> = (0..2)
             .map(|_| {
                 s.spawn(|| {
+                    // What the probe binary runs: read the file, then
+                    // the clocks and procfs, then judge.
+                    let probe = Probe::new([Component::of::<Raced>()]);
                     while done.fetch_add(1, Ordering::Relaxed) < reads {
-                        // What the probe does: open, read, check, judge.
-                        let status = Timestamp::byref(&path, Raced::MAX_AGE).check();
+                        let status = probe.statuses().remove(0);
                         if !status.is_alive() {
                             dead.fetch_add(1, Ordering::Relaxed);
                             first_dead.lock().unwrap().get_or_insert(status.to_string());

@@ -284,17 +284,18 @@ impl Probe {
             .min()
             .unwrap_or(max_age);
         let period = max_age.as_secs().div_ceil(3).max(1);
-        let budget = |base: Duration| base + Duration::from_secs(period * (FAILURE_THRESHOLD + 1));
+        let detection = period.saturating_mul(FAILURE_THRESHOLD);
+        let budget = |base: Duration| base.saturating_add(Duration::from_secs(detection));
         let mut command = vec![self.executable().to_string_lossy().into_owned()];
         command.extend(self.subcommand.map(str::to_owned));
         let human = humantime::format_duration;
         format!(
             "# livenessProbe for {name}: max_age {max_age}, startup_grace {grace}.\n\
              # A hung loop is restarted at the latest\n\
-             #   max_age + periodSeconds x failureThreshold + periodSeconds\n\
-             #   = {max_age} + {period}s x {FAILURE_THRESHOLD} + {period}s = {kill}\n\
+             #   max_age + periodSeconds x failureThreshold\n\
+             #   = {max_age} + {period}s x {FAILURE_THRESHOLD} = {kill}\n\
              # after its last heartbeat; a container that never beats, within\n\
-             # startup_grace + {rest}s = {start_kill} of its start.\n\
+             # startup_grace + {detection}s = {start_kill} of its start.\n\
              livenessProbe:\n  \
                exec:\n    \
                  command: {command}\n  \
@@ -305,7 +306,7 @@ impl Probe {
             max_age = human(max_age),
             grace = human(grace),
             kill = human(budget(max_age)),
-            rest = period * (FAILURE_THRESHOLD + 1),
+            detection = detection,
             start_kill = human(budget(grace)),
             command = serde_json::to_string(&command).unwrap_or_default(),
         )
