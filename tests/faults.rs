@@ -1,8 +1,9 @@
 //! Writer faults: a full disk, a read-only file system, no permission. Each
 //! is an error naming the path, never a panic, and the service goes on.
 //!
-//! The file-system cases mount a small tmpfs, which needs root (CI runs as
-//! root); elsewhere they say so on stderr and check nothing.
+//! The file-system cases mount a small tmpfs, which needs root. CI runs as
+//! root and fails if it cannot; elsewhere they say so on stderr and check
+//! nothing.
 
 mod common;
 
@@ -27,6 +28,8 @@ impl Tmpfs {
             .status()
             .is_ok_and(|s| s.success());
         if !ok {
+            // CI runs as root and must run these; elsewhere, say so.
+            assert!(std::env::var_os("CI").is_none(), "CI cannot mount a tmpfs");
             eprintln!("skipped: cannot mount a tmpfs here (not root?)");
             return None;
         }

@@ -31,6 +31,10 @@ struct Concurrent;
 struct Recreated;
 
 #[derive(Liveness)]
+#[liveness(max_age = "2s", path = "/tmp/liveness-tests/cadence")]
+struct Cadence;
+
+#[derive(Liveness)]
 #[liveness(max_age = "90s")]
 struct QueueWorker;
 
@@ -251,6 +255,13 @@ fn a_heartbeat_deleted_under_the_service_is_recreated() {
     Recreated::beat_now().unwrap();
     assert!(Recreated::check().is_alive(), "{}", Recreated::check());
 
+    // Renamed away (say, by `mv worker worker.bak`): a write a second later
+    // (when the writer next checks its path) makes a new file at the path.
+    fs::rename(&path, path.with_extension("bak")).unwrap();
+    std::thread::sleep(Duration::from_millis(1100));
+    Recreated::beat_now().unwrap();
+    assert!(Recreated::check().is_alive(), "{}", Recreated::check());
+
     // Replaced by another file (say, by `mv`): the next write goes to the new
     // file at the path, not the old inode.
     let stale = format!("{}\n", 1_000_000_000);
@@ -271,4 +282,41 @@ fn names_and_paths_default_from_the_type_name() {
     // An unset override variable leaves the declared path.
     assert_eq!(Unset::PATH_ENV, Some("LIVENESS_TESTS_NEVER_SET"));
     assert_eq!(Unset::path(), Path::new("/tmp/liveness-tests/unset"));
+}
+
+#[test]
+fn a_loop_beating_every_max_age_minus_a_second_is_never_dead() {
+    // max_age 2 s: the throttle's interval is 200 ms. The worst case for the
+    // promise: a beat that writes, one skipped just before the interval ends,
+    // then the loop's longest gap, max_age - 1 s.
+    let path = Cadence::path();
+    fresh(&path);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let probe = liveness::Probe::new([liveness::Component::of::<Cadence>()]);
+    Cadence::beat().unwrap();
+    let (dead, oldest) = std::thread::scope(|s| {
+        let judge = s.spawn(|| {
+            let (mut dead, mut oldest) = (Vec::new(), Duration::ZERO);
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let status = probe.statuses().remove(0);
+                oldest = oldest.max(status.age().unwrap_or_default());
+                if !status.is_alive() {
+                    dead.push(status.to_string());
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            (dead, oldest)
+        });
+        for _ in 0..3 {
+            std::thread::sleep(Duration::from_millis(195));
+            Cadence::beat().unwrap(); // skipped: inside the interval
+            std::thread::sleep(Cadence::MAX_AGE - Duration::from_secs(1));
+            Cadence::beat().unwrap(); // writes
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        judge.join().unwrap()
+    });
+    assert!(dead.is_empty(), "{dead:?}");
+    // The heartbeat aged past the loop's gap: the skipped beats really were skipped.
+    assert!(oldest > Duration::from_millis(1150), "oldest {oldest:?}");
 }

@@ -96,12 +96,15 @@ fn a_missing_heartbeat_is_dead_once_the_container_is_past_its_grace() {
 fn a_missing_heartbeat_in_a_young_container_is_starting() {
     let files = Files::new();
     let young = FakeProc::container_started(Duration::ZERO);
-    // The indexer's file came from this process, another "container": give
-    // the indexer a fresh one from the young container's point of view.
-    let mut cmd = files.probe();
-    cmd.env("LIVENESS_PROC_ROOT", young.path())
-        .env_remove("INDEXER_LIVENESS_PATH");
-    let out = run(&mut cmd);
+    // The young container has no heartbeat of either component yet: the
+    // indexer's file came from this process, another "container".
+    let out = run(files.probe().env("LIVENESS_PROC_ROOT", young.path()));
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(
+        lines(&out.stdout)[1].starts_with("indexer: alive: starting: "),
+        "{}",
+        out.stdout
+    );
     let line = lines(&out.stdout)[0];
     assert!(
         line.starts_with("worker: alive: starting: no heartbeat yet, container up "),

@@ -42,7 +42,7 @@ const MAX_INTERVAL: Duration = Duration::from_secs(1);
 /// first write and kept for the life of the process.
 #[derive(Debug)]
 pub struct Heartbeat {
-    /// Monotonic nanoseconds before which `beat` does not write; 0 at start.
+    /// Boot-clock nanoseconds before which `beat` does not write; 0 at start.
     next_due: AtomicU64,
     writer: Mutex<Option<Writer>>,
 }
@@ -70,7 +70,7 @@ impl Heartbeat {
     /// so concurrent callers never wait for each other.
     #[inline]
     pub(crate) fn beat(&self, path: fn() -> PathBuf, max_age: Duration) -> Result<(), Error> {
-        let now = clock::monotonic_ns();
+        let now = clock::steady_ns();
         let due = self.next_due.load(Ordering::Relaxed);
         if now < due {
             return Ok(());

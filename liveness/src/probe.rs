@@ -138,6 +138,13 @@ impl Probe {
         I::Item: Into<OsString>,
     {
         let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        if self.components.is_empty() {
+            let _ = writeln!(
+                err,
+                "error: this probe judges no component: list at least one"
+            );
+            return USAGE;
+        }
         let code = match args
             .iter()
             .map(|a| a.to_str())

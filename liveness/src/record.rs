@@ -32,6 +32,7 @@ pub(crate) const RECORD_LEN: usize = 178;
 const YEAR_10000: u64 = 253_402_300_800;
 
 const MAGIC: &str = "liveness/1";
+const _: () = assert!(NIL_BOOT.len() == BOOT_ID_LEN);
 const NIL_BOOT: &str = "00000000-0000-0000-0000-000000000000";
 
 /// The values one record carries.
@@ -180,7 +181,6 @@ fn parse_record(bytes: &[u8]) -> Result<Record, Invalid> {
         let id: BootId = boot_id.as_bytes().try_into().map_err(|_| bad("boot"))?;
         Some((id, up))
     };
-    debug_assert_eq!(NIL_BOOT.len(), BOOT_ID_LEN);
     let incarnation = {
         let (mnt_ns, init_start) = inc.split_once(':').ok_or_else(|| bad("inc"))?;
         let mnt_ns = u64::from_str_radix(mnt_ns, 16).map_err(|_| bad("inc"))?;

@@ -13,7 +13,7 @@
 use std::{
     fs::{File, OpenOptions},
     io,
-    os::unix::fs::{FileExt, OpenOptionsExt},
+    os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt},
     path::{Path, PathBuf},
     sync::atomic::{AtomicU64, Ordering},
 };
@@ -21,7 +21,7 @@ use std::{
 use rustix::fs::OFlags;
 
 use crate::{
-    Error,
+    Error, clock,
     record::{self, Invalid, Parsed, RECORD_LEN},
 };
 
@@ -35,12 +35,22 @@ const READ_ATTEMPTS: u32 = 16;
 #[derive(Debug)]
 pub(crate) struct Writer {
     path: PathBuf,
-    file: Option<File>,
+    /// The open file and its (device, inode).
+    file: Option<(File, (u64, u64))>,
+    /// When `lstat` last found the file at the path (boot-clock ns).
+    path_checked: u64,
 }
+
+/// How often a writer checks that its path still names its file.
+const PATH_CHECK_NS: u64 = 1_000_000_000;
 
 impl Writer {
     pub fn new(path: PathBuf) -> Writer {
-        Writer { path, file: None }
+        Writer {
+            path,
+            file: None,
+            path_checked: 0,
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -49,23 +59,33 @@ impl Writer {
 
     /// Writes `record` over the heartbeat, opening or creating the file as needed.
     ///
-    /// The open file is kept between writes; it is reopened when it was
-    /// deleted or replaced under the service (its link count dropped to 0).
+    /// The open file is kept between writes. Before each write, `fstat`
+    /// checks it still has a name (not deleted, not replaced by a rename over
+    /// it) and, at most once a second, `lstat` checks that the path still
+    /// names it (not renamed away); otherwise the write goes to a new file
+    /// at the path.
     pub fn write(&mut self, record: &[u8; RECORD_LEN]) -> Result<(), Error> {
-        if let Some(file) = &self.file {
-            match rustix::fs::fstat(file) {
-                Ok(stat) if stat.st_nlink > 0 => {
-                    let result = file.write_all_at(record, 0);
-                    if result.is_err() {
-                        self.file = None;
-                    }
-                    return result.map_err(|source| self.error(source));
+        if let Some((file, id)) = &self.file {
+            let now = clock::steady_ns();
+            let in_place = if now.saturating_sub(self.path_checked) >= PATH_CHECK_NS {
+                self.path_checked = now;
+                std::fs::symlink_metadata(&self.path).is_ok_and(|m| (m.dev(), m.ino()) == *id)
+            } else {
+                rustix::fs::fstat(file).is_ok_and(|stat| stat.st_nlink > 0)
+            };
+            if in_place {
+                let result = file.write_all_at(record, 0);
+                if result.is_err() {
+                    self.file = None;
                 }
-                // Deleted or replaced: write a new file at the path.
-                _ => self.file = None,
+                return result.map_err(|source| self.error(source));
             }
+            self.file = None;
         }
-        self.file = Some(open_or_create(&self.path, record)?);
+        let file = open_or_create(&self.path, record)?;
+        let meta = file.metadata().map_err(|source| self.error(source))?;
+        self.file = Some((file, (meta.dev(), meta.ino())));
+        self.path_checked = clock::steady_ns();
         Ok(())
     }
 
@@ -118,7 +138,18 @@ fn open_or_create(path: &Path, record: &[u8; RECORD_LEN]) -> Result<File, Error>
     Err(write_error(io::Error::from(io::ErrorKind::AlreadyExists)))
 }
 
+/// Opens an existing regular file for writing; anything else at the path
+/// is refused before it is opened (opening a device can have effects).
 fn open_existing(path: &Path) -> io::Result<File> {
+    let meta = std::fs::symlink_metadata(path)?;
+    if meta.file_type().is_symlink() {
+        return Err(io::Error::from_raw_os_error(
+            rustix::io::Errno::LOOP.raw_os_error(),
+        ));
+    }
+    if !meta.file_type().is_file() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, NotRegular));
+    }
     let file = OpenOptions::new()
         .write(true)
         .custom_flags((OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY).bits() as i32)
@@ -207,7 +238,33 @@ fn create(path: &Path, record: &[u8; RECORD_LEN]) -> Result<File, CreateError> {
         .write_all_at(record, 0)
         .and_then(|()| std::fs::hard_link(&temp, path));
     let _ = std::fs::remove_file(&temp);
-    linked.map_err(CreateError::File)?;
+    match linked {
+        Ok(()) => Ok(file),
+        // A file system without hard links (some FUSE and CSI volumes):
+        // create in place. A reader may then see the file empty for a
+        // moment, which it re-reads and, failing that, counts as no
+        // heartbeat, never as dead within the startup grace.
+        Err(e) if no_hard_links(&e) => create_in_place(path, record),
+        Err(e) => Err(CreateError::File(e)),
+    }
+}
+
+fn no_hard_links(error: &io::Error) -> bool {
+    use rustix::io::Errno;
+    [Errno::PERM, Errno::OPNOTSUPP, Errno::NOSYS, Errno::MLINK]
+        .iter()
+        .any(|errno| error.raw_os_error() == Some(errno.raw_os_error()))
+}
+
+fn create_in_place(path: &Path, record: &[u8; RECORD_LEN]) -> Result<File, CreateError> {
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .custom_flags((OFlags::NOFOLLOW | OFlags::NOCTTY).bits() as i32)
+        .open(path)
+        .map_err(CreateError::File)?;
+    file.write_all_at(record, 0).map_err(CreateError::File)?;
     Ok(file)
 }
 
@@ -232,6 +289,13 @@ pub(crate) fn read(path: &Path) -> Read {
     if !path.is_absolute() {
         return Read::Invalid("the path is not absolute".into());
     }
+    // Look before opening: opening a device or a FIFO can have effects.
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Read::Missing,
+        Err(e) => return Read::Unreadable(os_message(&e)),
+        Ok(meta) if !meta.file_type().is_file() => return not_a_file(&meta.file_type()),
+        Ok(_) => {}
+    }
     let file = match OpenOptions::new()
         .read(true)
         .custom_flags((OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY).bits() as i32)
@@ -240,19 +304,17 @@ pub(crate) fn read(path: &Path) -> Read {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Read::Missing,
         Err(e) if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
-            return Read::Invalid(
-                "the path is a symbolic link, which liveness never writes".into(),
-            );
+            return Read::Invalid(SYMLINK.into());
         }
         Err(e) => return Read::Unreadable(os_message(&e)),
     };
+    // Swapped in between the look and the open: judge what was opened.
     let meta = match file.metadata() {
         Ok(meta) => meta,
         Err(e) => return Read::Unreadable(os_message(&e)),
     };
-    let file_type = meta.file_type();
-    if !file_type.is_file() {
-        return Read::Invalid(format!("not a regular file but {}", describe(&file_type)));
+    if !meta.file_type().is_file() {
+        return not_a_file(&meta.file_type());
     }
     if meta.len() > READ_LIMIT as u64 {
         return Read::Invalid(format!("{} bytes is too large for a heartbeat", meta.len()));
@@ -310,6 +372,16 @@ fn read_at_most(file: &File, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(len)
+}
+
+const SYMLINK: &str = "the path is a symbolic link, which liveness never writes";
+
+fn not_a_file(file_type: &std::fs::FileType) -> Read {
+    if file_type.is_symlink() {
+        Read::Invalid(SYMLINK.into())
+    } else {
+        Read::Invalid(format!("not a regular file but {}", describe(file_type)))
+    }
 }
 
 fn describe(file_type: &std::fs::FileType) -> &'static str {
