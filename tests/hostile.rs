@@ -237,3 +237,40 @@ fn a_file_without_read_permission_is_dead() {
         "cannot read heartbeat: permission denied",
     );
 }
+
+#[test]
+fn the_probe_spawns_no_process() {
+    let files = Files::new();
+    fs::write(&files.worker, b"garbage").unwrap();
+    let trace = files.dir.path().join("trace");
+    let mut cmd = std::process::Command::new("strace");
+    cmd.args([
+        "-f",
+        "-qq",
+        "-e",
+        "trace=fork,vfork,clone,clone3,execve",
+        "-o",
+    ])
+    .arg(&trace)
+    .arg(env!("CARGO_BIN_EXE_worker-liveness"))
+    .env("WORKER_LIVENESS_PATH", &files.worker)
+    .env("INDEXER_LIVENESS_PATH", &files.indexer)
+    .stdout(Stdio::null());
+    match cmd.status() {
+        Ok(status) if status.code() == Some(1) => {}
+        other => {
+            // strace is on the CI machine; elsewhere it may be missing or
+            // barred from tracing.
+            assert!(std::env::var_os("CI").is_none(), "strace failed: {other:?}");
+            eprintln!("skipped: cannot trace the probe: {other:?}");
+            return;
+        }
+    }
+    let calls = fs::read_to_string(&trace).unwrap();
+    let calls: Vec<_> = calls.lines().collect();
+    assert_eq!(calls.len(), 1, "{calls:#?}");
+    assert!(
+        calls[0].contains("execve("),
+        "only its own exec: {calls:#?}"
+    );
+}

@@ -56,6 +56,33 @@
 //! manual clock steps do not move. A heartbeat from a previous container
 //! (an `emptyDir` outlives container restarts) counts as none.
 //!
+//! # The probe
+//!
+//! | invocation | effect | exit |
+//! |---|---|---|
+//! | no arguments | one line per component on stdout | 0 all alive, 1 any dead |
+//! | `--json` | every component's status as one line of JSON | 0 / 1 |
+//! | `--k8s` | a `livenessProbe` YAML snippet that runs this binary | 0 |
+//! | `-h`, `--help`, `-V`, `--version` | usage / version | 0 |
+//! | anything else | usage on stderr | 2 |
+//!
+//! A dead line names the component, the verdict, the age, the maximum and the
+//! path: `worker: dead: last heartbeat 2m 5s ago, max 1m 30s
+//! (/tmp/liveness/worker)`. Hostile files (a directory, a FIFO, a device, a
+//! huge file, garbage, a symlink, no permission) are dead lines that say why;
+//! the probe never blocks, panics or spawns a process. `RUST_LOG` or
+//! `LOG_LEVEL` turn on logging to stderr. [`Probe`] serves the same command
+//! line from a subcommand of the service's own binary.
+//!
+//! # On Kubernetes
+//!
+//! Run the probe binary as an `exec` liveness probe in the service's
+//! container, with the heartbeat directory on an `emptyDir`. A hung loop is
+//! restarted at the latest `max_age + periodSeconds × failureThreshold` after
+//! its last heartbeat; a container that never beats, `startup_grace +
+//! periodSeconds × failureThreshold` after it starts. The README has the
+//! PodSpec, the tuning advice, the performance figures and the static build.
+//!
 //! [humantime]: https://docs.rs/humantime
 
 #![forbid(unsafe_code)]
