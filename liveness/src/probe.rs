@@ -105,7 +105,9 @@ impl Probe {
         I::Item: Into<OsString>,
     {
         init_logging();
-        let code = self.run_with(args, &mut io::stdout().lock(), &mut io::stderr().lock());
+        // One write for all the lines (stdout alone would write each line).
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        let code = self.run_with(args, &mut out, &mut io::stderr().lock());
         ExitCode::from(code)
     }
 
