@@ -248,28 +248,32 @@ fn concurrent_beats_from_many_threads_all_succeed() {
 
 #[test]
 fn a_heartbeat_deleted_under_the_service_is_recreated() {
+    // The writer checks its path at most once a second, so each change below
+    // is followed by a write a second later.
     let path = Recreated::path();
     fresh(&path);
+    let a_second_later = || {
+        std::thread::sleep(Duration::from_millis(1100));
+        Recreated::beat_now().unwrap();
+    };
     Recreated::beat_now().unwrap();
     fs::remove_file(&path).unwrap();
-    Recreated::beat_now().unwrap();
+    a_second_later();
     assert!(Recreated::check().is_alive(), "{}", Recreated::check());
 
-    // Renamed away (say, by `mv worker worker.bak`): a write a second later
-    // (when the writer next checks its path) makes a new file at the path.
+    // Renamed away (say, by `mv worker worker.bak`).
     fs::rename(&path, path.with_extension("bak")).unwrap();
-    std::thread::sleep(Duration::from_millis(1100));
-    Recreated::beat_now().unwrap();
+    a_second_later();
     assert!(Recreated::check().is_alive(), "{}", Recreated::check());
 
-    // Replaced by another file (say, by `mv`): the next write goes to the new
-    // file at the path, not the old inode.
+    // Replaced by another file: the writes go to the new file at the path,
+    // not the old inode.
     let stale = format!("{}\n", 1_000_000_000);
     let other = path.with_extension("new");
     fs::write(&other, &stale).unwrap();
     fs::rename(&other, &path).unwrap();
     assert!(!Recreated::check().is_alive());
-    Recreated::beat_now().unwrap();
+    a_second_later();
     assert!(Recreated::check().is_alive(), "{}", Recreated::check());
 }
 

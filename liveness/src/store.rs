@@ -59,19 +59,17 @@ impl Writer {
 
     /// Writes `record` over the heartbeat, opening or creating the file as needed.
     ///
-    /// The open file is kept between writes. Before each write, `fstat`
-    /// checks it still has a name (not deleted, not replaced by a rename over
-    /// it) and, at most once a second, `lstat` checks that the path still
-    /// names it (not renamed away); otherwise the write goes to a new file
-    /// at the path.
+    /// The open file is kept between writes. At most once a second, one
+    /// `lstat` checks that the path still names it; when the file was
+    /// deleted, renamed away or replaced under the service, the write goes to
+    /// a new file at the path. (Checking before every write would cost
+    /// `beat_now` a system call more than its `pwrite`.)
     pub fn write(&mut self, record: &[u8; RECORD_LEN]) -> Result<(), Error> {
         if let Some((file, id)) = &self.file {
             let now = clock::steady_ns();
-            let in_place = if now.saturating_sub(self.path_checked) >= PATH_CHECK_NS {
+            let in_place = now.saturating_sub(self.path_checked) < PATH_CHECK_NS || {
                 self.path_checked = now;
                 std::fs::symlink_metadata(&self.path).is_ok_and(|m| (m.dev(), m.ino()) == *id)
-            } else {
-                rustix::fs::fstat(file).is_ok_and(|stat| stat.st_nlink > 0)
             };
             if in_place {
                 let result = file.write_all_at(record, 0);
