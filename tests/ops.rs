@@ -23,11 +23,11 @@ fn json_reports_every_component_with_the_same_exit_codes() {
     assert_eq!(worker["name"], "worker");
     assert_eq!(worker["path"], files.worker.to_str().unwrap());
     assert_eq!(worker["verdict"], "alive");
-    assert_eq!(worker["max_age_seconds"], 3.0);
-    assert_eq!(worker["startup_grace_seconds"], 1.0);
+    assert_eq!(worker["max_age_ms"], 3000);
+    assert_eq!(worker["startup_grace_ms"], 1000);
     assert_eq!(worker["writer_pid"], std::process::id());
     assert_eq!(worker["this_container"], true);
-    assert!(worker["age_seconds"].as_f64().unwrap() < 3.0);
+    assert!(worker["age_ms"].as_u64().unwrap() < 3000);
     let last_beat = humantime::parse_rfc3339(worker["last_beat"].as_str().unwrap()).unwrap();
     assert!(
         SystemTime::now()
@@ -51,7 +51,7 @@ fn json_reports_every_component_with_the_same_exit_codes() {
     assert_eq!(report["alive"], false);
     let worker = &report["components"][0];
     assert_eq!(worker["verdict"], "dead");
-    assert_eq!(worker["age_seconds"], serde_json::Value::Null);
+    assert_eq!(worker["age_ms"], serde_json::Value::Null);
     assert_eq!(worker["last_beat"], serde_json::Value::Null);
     assert!(
         worker["message"]

@@ -345,15 +345,19 @@ struct ComponentReport<'a> {
     alive: bool,
     /// The line the plain probe prints.
     message: String,
-    age_seconds: Option<f64>,
-    max_age_seconds: f64,
-    startup_grace_seconds: f64,
+    age_ms: Option<u64>,
+    max_age_ms: u64,
+    startup_grace_ms: u64,
     /// RFC 3339, UTC.
     last_beat: Option<String>,
     writer_pid: Option<u32>,
     /// `true`: written in this container; `false`: by a previous one;
     /// `null`: unknown.
     this_container: Option<bool>,
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 fn json(statuses: &[Status]) -> String {
@@ -367,9 +371,9 @@ fn json(statuses: &[Status]) -> String {
                 verdict: s.verdict().as_str(),
                 alive: s.is_alive(),
                 message: s.to_string(),
-                age_seconds: s.age().map(|a| a.as_secs_f64()),
-                max_age_seconds: s.max_age().as_secs_f64(),
-                startup_grace_seconds: s.startup_grace().as_secs_f64(),
+                age_ms: s.age().map(millis),
+                max_age_ms: millis(s.max_age()),
+                startup_grace_ms: millis(s.startup_grace()),
                 last_beat: s
                     .last_beat()
                     .map(|t| humantime::format_rfc3339_nanos(t).to_string()),
