@@ -6,7 +6,7 @@
 #
 #   scripts/bench-probe.sh            # needs hyperfine and GNU time:
 #                                     # apt-get install hyperfine time
-# Environment: RUNS (default 2000), WARMUP (default 200).
+# Environment: RUNS (default 2000), WARMUP (default 200), ROUNDS (default 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,13 +55,19 @@ trap 'kill $worker 2>/dev/null; rm -rf "$work"' EXIT
 sleep 1
 "$work/probe-dynamic" >&2 || { echo "the probe should say alive here" >&2; exit 1; }
 
-echo "== wall time: $runs runs each (python3: $((runs / 20))), $(nproc) cores" >&2
-hyperfine -N --style none --warmup "$warmup" --runs "$runs" \
-    --export-json "$work/times.json" \
-    -n /bin/true /bin/true \
-    -n rust-empty "$work/rust-empty" \
-    -n probe "$work/probe-dynamic" \
-    -n probe-static "$work/probe-static" >/dev/null
+# hyperfine runs one command's runs back to back; a drifting neighbour would
+# then favour one command. So: ROUNDS rounds, each running every command
+# runs/ROUNDS times, and the statistics over all rounds together.
+rounds=${ROUNDS:-10}
+echo "== wall time: $runs runs each in $rounds rounds (python3: $((runs / 20))), $(nproc) cores" >&2
+for round in $(seq "$rounds"); do
+    hyperfine -N --style none --warmup "$((warmup / rounds + 1))" --runs "$((runs / rounds))" \
+        --export-json "$work/times-$round.json" \
+        -n /bin/true /bin/true \
+        -n rust-empty "$work/rust-empty" \
+        -n probe "$work/probe-dynamic" \
+        -n probe-static "$work/probe-static" >/dev/null
+done
 hyperfine -N --style none --warmup 5 --runs "$((runs / 20))" \
     --export-json "$work/python.json" \
     -n "python3 -c pass" "python3 -c pass" >/dev/null
@@ -69,7 +75,18 @@ hyperfine -N --style none --warmup 5 --runs "$((runs / 20))" \
 python3 - "$work" <<'PY'
 import json, os, subprocess, sys
 work = sys.argv[1]
-results = {r["command"]: r for f in ("times", "python") for r in json.load(open(f"{work}/{f}.json"))["results"]}
+import glob, statistics
+results = {}
+for path in sorted(glob.glob(f"{work}/times-*.json")) + [f"{work}/python.json"]:
+    for r in json.load(open(path))["results"]:
+        acc = results.setdefault(r["command"], {"times": [], "user": [], "system": []})
+        acc["times"] += r["times"]
+        acc["user"].append(r["user"])
+        acc["system"].append(r["system"])
+for acc in results.values():
+    acc["median"] = statistics.median(acc["times"])
+    acc["user"] = statistics.mean(acc["user"])
+    acc["system"] = statistics.mean(acc["system"])
 floor = results["/bin/true"]["median"]
 def rss(cmd):
     out = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True)
