@@ -4,11 +4,13 @@
 //! `pwrite` at offset 0 over the previous one, with no truncation, no rename
 //! and no `fsync` (a stalled disk must not stall the service's loop, and the
 //! page cache is what the probe reads). A new file is written in full under a
-//! temporary name and hard-linked into place, so no reader ever sees it empty.
+//! temporary name and hard-linked into place, so no reader ever sees it empty
+//! (on a file system without hard links it is created in place instead).
 //!
-//! Reads open with `O_NOFOLLOW | O_NONBLOCK`, accept only regular files, read
-//! at most a few KiB, and re-read a bounded number of times when the integrity
-//! check fails (a write was in progress).
+//! Both sides look at the path (`lstat`) before opening it and open only a
+//! regular file, with `O_NOFOLLOW | O_NONBLOCK`. Reads refuse files over
+//! 4 KiB and re-read a bounded number of times when the integrity check fails
+//! or the file is empty (a write was in progress).
 
 use std::{
     fs::{File, OpenOptions},
