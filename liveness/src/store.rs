@@ -82,8 +82,7 @@ impl Writer {
             }
             self.file = None;
         }
-        let file = open_or_create(&self.path, record)?;
-        let meta = file.metadata().map_err(|source| self.error(source))?;
+        let (file, meta) = open_or_create(&self.path, record)?;
         self.file = Some((file, (meta.dev(), meta.ino())));
         self.path_checked = clock::steady_ns();
         Ok(())
@@ -103,8 +102,12 @@ pub(crate) fn write_once(path: &Path, record: &[u8; RECORD_LEN]) -> Result<(), E
 }
 
 /// Opens the heartbeat at `path` and writes `record` into it, creating the
-/// file (and its parent directory) when missing.
-fn open_or_create(path: &Path, record: &[u8; RECORD_LEN]) -> Result<File, Error> {
+/// file (and its parent directory) when missing; returns the file and its
+/// metadata.
+fn open_or_create(
+    path: &Path,
+    record: &[u8; RECORD_LEN],
+) -> Result<(File, std::fs::Metadata), Error> {
     if !path.is_absolute() {
         return Err(Error::RelativePath {
             path: path.to_owned(),
@@ -117,20 +120,23 @@ fn open_or_create(path: &Path, record: &[u8; RECORD_LEN]) -> Result<File, Error>
     // Two rounds: another writer may create the file between our attempts.
     for _ in 0..2 {
         match open_existing(path) {
-            Ok(file) => {
+            Ok((file, meta)) => {
                 file.write_all_at(record, 0).map_err(write_error)?;
                 // A longer file (the prior art's, or hand-made) loses its tail
                 // once; records written by us always have the same size.
-                if file.metadata().map_err(write_error)?.len() > RECORD_LEN as u64 {
+                if meta.len() > RECORD_LEN as u64 {
                     file.set_len(RECORD_LEN as u64).map_err(write_error)?;
                 }
-                return Ok(file);
+                return Ok((file, meta));
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(classify_open_error(path, e)),
         }
         match create(path, record) {
-            Ok(file) => return Ok(file),
+            Ok(file) => {
+                let meta = file.metadata().map_err(write_error)?;
+                return Ok((file, meta));
+            }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e.into_error(path)),
         }
@@ -140,7 +146,8 @@ fn open_or_create(path: &Path, record: &[u8; RECORD_LEN]) -> Result<File, Error>
 
 /// Opens an existing regular file for writing; anything else at the path
 /// is refused before it is opened (opening a device can have effects).
-fn open_existing(path: &Path) -> io::Result<File> {
+/// Returns the file and its metadata.
+fn open_existing(path: &Path) -> io::Result<(File, std::fs::Metadata)> {
     let meta = std::fs::symlink_metadata(path)?;
     if meta.file_type().is_symlink() {
         return Err(io::Error::from_raw_os_error(
@@ -154,10 +161,11 @@ fn open_existing(path: &Path) -> io::Result<File> {
         .write(true)
         .custom_flags((OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY).bits() as i32)
         .open(path)?;
-    if !file.metadata()?.file_type().is_file() {
+    let meta = file.metadata()?;
+    if !meta.file_type().is_file() {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, NotRegular));
     }
-    Ok(file)
+    Ok((file, meta))
 }
 
 /// Marks the error `open_existing` gives for a non-regular file.
