@@ -39,6 +39,10 @@ struct Cadence;
 struct QueueWorker;
 
 #[derive(Liveness)]
+#[liveness(max_age = "100s", path = "/tmp/liveness-tests/named")]
+struct Named;
+
+#[derive(Liveness)]
 #[liveness(
     max_age = "90s",
     path = "/tmp/liveness-tests/unset",
@@ -59,17 +63,34 @@ fn the_record_is_one_readable_line_saying_when_and_by_whom() {
     let text = fs::read_to_string(&path).unwrap();
     assert_eq!(text.lines().count(), 1, "{text}");
     assert!(text.ends_with('\n'));
+    assert_eq!(text.len(), 1024, "a fixed size: {text:?}");
     let year = humantime::format_rfc3339_seconds(SystemTime::now()).to_string()[..4].to_owned();
     assert!(
-        text.starts_with(&format!("liveness/1 at={year}-")),
+        text.starts_with(&format!("liveness/2 at={year}-")),
         "{text}"
     );
     assert!(
-        text.contains(&format!(" pid={:010} ", std::process::id())),
+        text.contains(&format!(" pid={} ", std::process::id())),
         "{text}"
     );
+    for field in [
+        " boot=",
+        " up=",
+        " start=",
+        " mnt=",
+        " pidns=",
+        " init=",
+        " name=- inst=- state=beating crc=",
+    ] {
+        assert!(text.contains(field), "{field} in {text}");
+    }
+    // A component's record names it.
+    let path = Named::path();
+    fresh(&path);
+    Named::beat_now().unwrap();
+    let text = fs::read_to_string(&path).unwrap();
     assert!(
-        text.contains(" boot=") && text.contains(" up=") && text.contains(" crc="),
+        text.contains(" name=\"named\" inst=- state=beating crc="),
         "{text}"
     );
 }
@@ -89,11 +110,16 @@ fn every_record_has_the_same_size_so_rewrites_cover_the_last_one() {
         "rewritten in place"
     );
 
-    // A longer file (the prior art's, or a hand-made one) is cut to size.
-    fs::write(&path, "x".repeat(1000)).unwrap();
-    Timestamp::create(&path, MAX_AGE).unwrap();
-    assert_eq!(fs::metadata(&path).unwrap().len(), size);
-    assert!(Timestamp::byref(&path, MAX_AGE).alive());
+    // The prior art's file and an empty one are heartbeats: written over.
+    for previous in ["1700000000.5\n", ""] {
+        fs::write(&path, previous).unwrap();
+        Timestamp::create(&path, MAX_AGE).unwrap();
+        assert_eq!(fs::metadata(&path).unwrap().len(), size);
+        assert_eq!(
+            Timestamp::byref(&path, MAX_AGE).check().verdict(),
+            Verdict::Alive
+        );
+    }
 }
 
 #[test]
@@ -111,10 +137,11 @@ fn timestamp_keeps_the_prior_arts_surface() {
             .to_string()
             .starts_with("worker: alive: last heartbeat ")
     );
-    let shown = read.to_string();
+    let new_year = SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600);
+    Timestamp::create_at(&path, MAX_AGE, new_year).unwrap();
     assert_eq!(
-        shown,
-        humantime::format_rfc3339_seconds(read.value().unwrap()).to_string()
+        Timestamp::byref(&path, MAX_AGE).to_string(),
+        "2026-01-01T00:00:00Z"
     );
 
     let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
@@ -149,7 +176,10 @@ fn a_missing_parent_directory_is_created() {
     let dir = common::scratch();
     let path = dir.path().join("a/b/c/worker");
     Timestamp::create(&path, MAX_AGE).unwrap();
-    assert!(Timestamp::byref(&path, MAX_AGE).alive());
+    assert_eq!(
+        Timestamp::byref(&path, MAX_AGE).check().verdict(),
+        Verdict::Alive
+    );
 }
 
 #[test]
@@ -164,7 +194,7 @@ fn a_symlink_at_the_path_is_refused_and_its_target_untouched() {
     assert_eq!(
         error.to_string(),
         format!(
-            "refusing to write heartbeat {}: the path is a symbolic link",
+            "refusing to write heartbeat {0}: {0} is a symbolic link",
             path.display()
         )
     );
@@ -259,12 +289,22 @@ fn a_heartbeat_deleted_under_the_service_is_recreated() {
     Recreated::beat_now().unwrap();
     fs::remove_file(&path).unwrap();
     a_second_later();
-    assert!(Recreated::check().is_alive(), "{}", Recreated::check());
+    assert_eq!(
+        Recreated::check().verdict(),
+        Verdict::Alive,
+        "{}",
+        Recreated::check()
+    );
 
     // Renamed away (say, by `mv worker worker.bak`).
     fs::rename(&path, path.with_extension("bak")).unwrap();
     a_second_later();
-    assert!(Recreated::check().is_alive(), "{}", Recreated::check());
+    assert_eq!(
+        Recreated::check().verdict(),
+        Verdict::Alive,
+        "{}",
+        Recreated::check()
+    );
 
     // Replaced by another file: the writes go to the new file at the path,
     // not the old inode.
@@ -272,9 +312,14 @@ fn a_heartbeat_deleted_under_the_service_is_recreated() {
     let other = path.with_extension("new");
     fs::write(&other, &stale).unwrap();
     fs::rename(&other, &path).unwrap();
-    assert!(!Recreated::check().is_alive());
+    assert_eq!(Recreated::check().verdict(), Verdict::Dead);
     a_second_later();
-    assert!(Recreated::check().is_alive(), "{}", Recreated::check());
+    assert_eq!(
+        Recreated::check().verdict(),
+        Verdict::Alive,
+        "{}",
+        Recreated::check()
+    );
 }
 
 #[test]
@@ -304,7 +349,7 @@ fn a_loop_beating_every_max_age_minus_a_second_is_never_dead() {
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let status = probe.statuses().remove(0);
                 oldest = oldest.max(status.age().unwrap_or_default());
-                if !status.is_alive() {
+                if status.verdict() != Verdict::Alive {
                     dead.push(status.to_string());
                 }
                 std::thread::sleep(Duration::from_millis(2));

@@ -11,8 +11,8 @@ use std::{
     time::{Duration, Instant},
 };
 
+use common::record::record_now;
 use common::{Files, Run};
-use liveness::__fuzz::record_now;
 
 /// The probe must never take this long; it is a hang guard, not a timing
 /// budget (those are measured by the benchmarks).

@@ -193,7 +193,7 @@ fn the_env_variable_moves_the_heartbeat_of_service_and_probe() {
     assert_eq!(out.code, 0, "{}", out.stdout);
     let record = std::fs::read_to_string(&files.worker).unwrap();
     assert!(
-        record.contains(&format!(" pid={:010} ", worker.id())),
+        record.contains(&format!(" pid={} ", worker.id())),
         "{record}"
     );
 }

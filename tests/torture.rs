@@ -41,7 +41,7 @@ fn torture(reads: u64) {
                     let probe = Probe::new([Component::of::<Raced>()]);
                     while done.fetch_add(1, Ordering::Relaxed) < reads {
                         let status = probe.statuses().remove(0);
-                        if !status.is_alive() {
+                        if status.verdict() != liveness::Verdict::Alive {
                             dead.fetch_add(1, Ordering::Relaxed);
                             first_dead.lock().unwrap().get_or_insert(status.to_string());
                         }

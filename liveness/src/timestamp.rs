@@ -8,11 +8,10 @@ use std::{
 
 use crate::{
     Error, Status,
-    heartbeat::current_record,
-    host::Host,
-    record::{Parsed, Record},
-    status::Limits,
-    store::{self, Read},
+    host::{Host, Identity},
+    record::{Event, Parsed, Record},
+    status::{Expect, Limits},
+    store::{self, Contents},
 };
 
 /// A heartbeat file and what it held when it was written or read.
@@ -27,7 +26,7 @@ use crate::{
 /// use std::time::Duration;
 /// use liveness::Timestamp;
 ///
-/// # let dir = std::env::temp_dir().join(format!("liveness-doc-{}", std::process::id()));
+/// # let dir = std::path::Path::new("/tmp/liveness-doc-timestamp");
 /// let path = dir.join("worker");
 /// Timestamp::create(&path, Duration::from_secs(90))?;
 ///
@@ -35,19 +34,23 @@ use crate::{
 /// assert!(read.alive());
 /// assert!(read.age().unwrap() < Duration::from_secs(90));
 /// println!("{}", read.check()); // worker: alive: last heartbeat 0s ago, max 1m 30s (...)
-/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # std::fs::remove_dir_all(dir).unwrap();
 /// # Ok::<(), liveness::Error>(())
 /// ```
 ///
-/// Unlike the prior art, a missing file is not "epoch 0": [`value`](Self::value)
+/// A `Timestamp` is a heartbeat of no particular component: what it writes
+/// names none, and what it reads is not checked against a name unless
+/// [`with_name`](Self::with_name) gives one. Unlike the prior art, a missing file is not "epoch 0": [`value`](Self::value)
 /// is `None`, and a container younger than its startup grace counts as
 /// starting (alive); see [`with_startup_grace`](Self::with_startup_grace).
 #[derive(Clone, Debug)]
 pub struct Timestamp {
     name: String,
+    /// The component whose heartbeat the file must hold, if named.
+    component: Option<String>,
     path: PathBuf,
     limits: Limits,
-    read: Read,
+    contents: Contents,
 }
 
 impl Timestamp {
@@ -57,7 +60,11 @@ impl Timestamp {
     ///
     /// When the file cannot be written (see [`Error`]).
     pub fn create(path: impl AsRef<Path>, max_age: Duration) -> Result<Timestamp, Error> {
-        Self::write(path.as_ref(), max_age, current_record())
+        Self::write(
+            path.as_ref(),
+            max_age,
+            Identity::get().record(None, Event::Beat),
+        )
     }
 
     /// Writes a heartbeat at `path` as if it had been recorded at `when`.
@@ -73,7 +80,7 @@ impl Timestamp {
         max_age: Duration,
         when: SystemTime,
     ) -> Result<Timestamp, Error> {
-        let mut record = current_record();
+        let mut record = Identity::get().record(None, Event::Beat);
         if let Some((_, up)) = &mut record.boot {
             let shifted = match record.wall.duration_since(when) {
                 Ok(behind) => up.checked_sub(behind),
@@ -97,7 +104,7 @@ impl Timestamp {
         Ok(Self::new(
             path,
             max_age,
-            Read::Parsed(Parsed::Record(record)),
+            Contents::Parsed(Parsed::Record(record)),
         ))
     }
 
@@ -107,29 +114,42 @@ impl Timestamp {
     /// [`check`](Self::check), which says why.
     pub fn byref(path: impl AsRef<Path>, max_age: Duration) -> Timestamp {
         let path = path.as_ref();
-        Self::new(path, max_age, store::read(path))
+        Self::new(path, max_age, store::read(path).0)
     }
 
-    fn new(path: &Path, max_age: Duration, read: Read) -> Timestamp {
+    fn new(path: &Path, max_age: Duration, contents: Contents) -> Timestamp {
         let name = path.file_name().map_or_else(
             || path.display().to_string(),
             |name| name.to_string_lossy().into_owned(),
         );
         Timestamp {
             name,
+            component: None,
             path: path.to_owned(),
             limits: Limits {
                 max_age,
                 startup_grace: max_age,
+                max_extend: None,
             },
-            read,
+            contents,
         }
     }
 
-    /// Names the heartbeat in messages (default: the file name).
+    /// Names the component whose heartbeat the file must hold, as in
+    /// messages (default: any component, shown as the file name): a record
+    /// of another component is then dead.
     #[must_use]
     pub fn with_name(mut self, name: impl Into<String>) -> Timestamp {
-        self.name = name.into();
+        let name = name.into();
+        self.component = Some(name.clone());
+        self.name = name;
+        self
+    }
+
+    /// Honours extensions up to `max` only (default: as recorded).
+    #[must_use]
+    pub fn with_max_extend(mut self, max: Duration) -> Timestamp {
+        self.limits.max_extend = Some(max);
         self
     }
 
@@ -153,9 +173,9 @@ impl Timestamp {
 
     /// The wall-clock time of the heartbeat, if the file held one.
     pub fn value(&self) -> Option<SystemTime> {
-        match &self.read {
-            Read::Parsed(Parsed::Record(record)) => Some(record.wall),
-            Read::Parsed(Parsed::PriorArt(wall)) => Some(*wall),
+        match &self.contents {
+            Contents::Parsed(Parsed::Record(record)) => Some(record.wall),
+            Contents::Parsed(Parsed::EpochFloat(wall)) => Some(*wall),
             _ => None,
         }
     }
@@ -174,13 +194,18 @@ impl Timestamp {
 
     /// The verdict now, with the reason.
     pub fn check(&self) -> Status {
+        let expect = Expect {
+            name: self.component.as_deref(),
+            instance: None,
+        };
         Status::new(
-            &self.name,
+            &expect,
             &self.path,
             self.limits,
-            &self.read,
+            &self.contents,
             &Host::current(),
         )
+        .named(&self.name)
     }
 }
 

@@ -12,14 +12,18 @@ use std::{
 pub use tempfile::TempDir;
 
 pub mod kubelet;
+pub mod record;
 
 /// Clock ticks per second for `/proc/*/stat` (`getconf CLK_TCK`; 100 on Linux).
 const TICKS: f64 = 100.0;
 
+/// A fresh directory, removed on drop, under the system's temporary
+/// directory made absolute (`TMPDIR` may be relative).
 pub fn scratch() -> TempDir {
+    let base = std::path::absolute(std::env::temp_dir()).unwrap();
     tempfile::Builder::new()
         .prefix("liveness-test-")
-        .tempdir()
+        .tempdir_in(base)
         .unwrap()
 }
 
@@ -51,6 +55,7 @@ impl FakeProc {
         )
         .unwrap();
         std::fs::write(root.join("self/ns/mnt"), b"").unwrap();
+        std::fs::write(root.join("self/ns/pid"), b"").unwrap();
         let start = uptime().saturating_sub(age);
         let ticks = (start.as_secs_f64() * TICKS) as u64;
         let zeros = |n| " 0".repeat(n);

@@ -1,0 +1,129 @@
+//! [`Instance`]: one member of a component's pool.
+
+use std::{fmt, marker::PhantomData, path::PathBuf, sync::Arc, time::Duration};
+
+use super::slot::{Slot, path_of};
+use crate::{Error, Liveness, record::Event};
+
+/// One instance of a pool of identical workers, with a heartbeat of its own:
+/// what [`Liveness::instance`] returns.
+///
+/// An owned handle, `Send` and `'static`: move it into the thread or task
+/// that does the instance's work. Its methods cost what the type's do; two
+/// handles of the same instance share one writer.
+///
+/// ```
+/// use std::time::Duration;
+/// use liveness::Liveness;
+///
+/// #[derive(Liveness)]
+/// #[liveness(max_age = "30s", max_extend = "1h")]
+/// # #[liveness(path = "/tmp/liveness-doc/consumer")]
+/// struct Consumer;
+///
+/// Consumer::pool_size(4)?; // this container runs instances 0..4
+/// let workers: Vec<_> = (0..4)
+///     .map(|i| {
+///         let me = Consumer::instance(i);
+///         std::thread::spawn(move || -> Result<(), liveness::Error> {
+///             me.beat()?; // in the instance's loop
+///             if me.index() == 2 {
+///                 me.extend(Duration::from_secs(600), "reindexing")?;
+///             }
+///             Ok(())
+///         })
+///     })
+///     .collect();
+/// for worker in workers {
+///     worker.join().unwrap()?;
+/// }
+/// # std::fs::remove_dir_all("/tmp/liveness-doc").unwrap();
+/// # Ok::<(), liveness::Error>(())
+/// ```
+pub struct Instance<T: ?Sized> {
+    index: u32,
+    slot: Arc<Slot>,
+    component: PhantomData<fn() -> T>,
+}
+
+impl<T: Liveness + ?Sized> Instance<T> {
+    pub(crate) fn new(index: u32) -> Instance<T> {
+        Instance {
+            index,
+            slot: T::heartbeat().instance(index),
+            component: PhantomData,
+        }
+    }
+
+    /// The instance's number in the pool.
+    pub fn index(&self) -> u32 {
+        self.index
+    }
+
+    /// The instance's heartbeat file: the type's path with `.<index>`
+    /// appended (`/tmp/liveness/consumer.2`).
+    pub fn path(&self) -> PathBuf {
+        path_of::<T>(Some(self.index))
+    }
+
+    /// Records a heartbeat of this instance, as [`Liveness::beat`] does for
+    /// the type: at most once per `min(MAX_AGE / 10, 1 s)`, otherwise one
+    /// clock read and one atomic load.
+    ///
+    /// # Errors
+    ///
+    /// When a due write fails (see [`Error`]).
+    #[inline]
+    pub fn beat(&self) -> Result<(), Error> {
+        self.slot.beat::<T>(Some(self.index))
+    }
+
+    /// Records a heartbeat of this instance now.
+    ///
+    /// # Errors
+    ///
+    /// When the write fails (see [`Error`]).
+    pub fn beat_now(&self) -> Result<(), Error> {
+        self.slot.record::<T>(Some(self.index), Event::Beat)
+    }
+
+    /// Keeps this instance alive without beats for `by` from now, saying
+    /// why; see [`Liveness::extend`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ExtendNotDeclared`] or [`Error::ExtendTooLong`] (nothing is
+    /// recorded), or a failed write.
+    pub fn extend(&self, by: Duration, reason: &str) -> Result<(), Error> {
+        let event = super::extension::<T>(by, reason)?;
+        self.slot.record::<T>(Some(self.index), event)
+    }
+
+    /// Declares this instance broken; see [`Liveness::fail`].
+    ///
+    /// # Errors
+    ///
+    /// When the write fails (see [`Error`]).
+    pub fn fail(&self, reason: &str) -> Result<(), Error> {
+        self.slot
+            .record::<T>(Some(self.index), super::failure(reason))
+    }
+}
+
+impl<T: ?Sized> Clone for Instance<T> {
+    fn clone(&self) -> Self {
+        Instance {
+            index: self.index,
+            slot: Arc::clone(&self.slot),
+            component: PhantomData,
+        }
+    }
+}
+
+impl<T: ?Sized> fmt::Debug for Instance<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Instance")
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}

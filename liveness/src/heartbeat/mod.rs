@@ -1,0 +1,178 @@
+//! The per-component writer behind [`Liveness::beat`](crate::Liveness::beat)
+//! and its pool instances.
+
+mod instance;
+mod slot;
+
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, Mutex, PoisonError},
+    time::Duration,
+};
+
+pub use instance::Instance;
+pub(crate) use slot::{Slot, with_suffix};
+
+use crate::{
+    Error, Liveness,
+    host::Identity,
+    record::{Event, Owner, REASON_LIMIT, bounded},
+    registry,
+    store::HeartbeatFile,
+};
+
+/// The most instances a pool may have: each is a file the probe reads and a
+/// line it prints.
+pub const MAX_POOL_SIZE: u32 = 1024;
+
+/// The process-wide heartbeat writer of one component.
+///
+/// `#[derive(Liveness)]` gives each component its own `static` `Heartbeat`;
+/// a hand-written impl does the same:
+///
+/// ```
+/// use std::time::Duration;
+/// use liveness::{Heartbeat, Liveness};
+///
+/// struct Worker;
+///
+/// impl Liveness for Worker {
+///     const NAME: &'static str = "worker";
+///     const MAX_AGE: Duration = Duration::from_secs(90);
+///     const PATH: &'static str = "/tmp/liveness/worker";
+///
+///     fn heartbeat() -> &'static Heartbeat {
+///         static HEARTBEAT: Heartbeat = Heartbeat::new();
+///         &HEARTBEAT
+///     }
+/// }
+/// ```
+///
+/// One `Heartbeat` serves one declaration: it keeps the heartbeat file open
+/// between writes, the time of the next write due, the pool's instances, and
+/// the last record written (which an [`HttpServer`](crate::Probe) judges from
+/// memory). Its path (with the `env` override) is resolved at the first
+/// write and kept for the life of the process. A `static` inside a generic
+/// function is one for all its instantiations, so a generic impl that
+/// returns it would share one writer between components with different
+/// paths: the first write binds the writer to its declaration, and a write
+/// through it for another declaration is refused with
+/// [`Error::SharedWriter`] rather than landing in the wrong file.
+#[derive(Debug)]
+pub struct Heartbeat {
+    own: Slot,
+    instances: Mutex<BTreeMap<u32, Arc<Slot>>>,
+    pool: Mutex<Pool>,
+}
+
+#[derive(Debug)]
+struct Pool {
+    file: Option<HeartbeatFile>,
+    size: Option<u32>,
+}
+
+impl Default for Heartbeat {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Heartbeat {
+    /// A writer that has not written yet.
+    pub const fn new() -> Heartbeat {
+        Heartbeat {
+            own: Slot::new(),
+            instances: Mutex::new(BTreeMap::new()),
+            pool: Mutex::new(Pool {
+                file: None,
+                size: None,
+            }),
+        }
+    }
+
+    /// The writer of the type's own heartbeat.
+    #[inline]
+    pub(crate) fn own(&self) -> &Slot {
+        &self.own
+    }
+
+    /// The writer of pool instance `index`, made on first use.
+    pub(crate) fn instance(&self, index: u32) -> Arc<Slot> {
+        let mut instances = self
+            .instances
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(
+            instances
+                .entry(index)
+                .or_insert_with(|| Arc::new(Slot::new())),
+        )
+    }
+
+    /// The writer of pool instance `index`, if this process made it.
+    pub(crate) fn existing_instance(&self, index: u32) -> Option<Arc<Slot>> {
+        let instances = self
+            .instances
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        instances.get(&index).cloned()
+    }
+
+    /// The pool size this process recorded, if any.
+    pub(crate) fn pool_size(&self) -> Option<u32> {
+        self.pool
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .size
+    }
+
+    /// Records that instances `0..size` of `T` exist in this container.
+    pub(crate) fn set_pool_size<T: Liveness + ?Sized>(&self, size: u32) -> Result<(), Error> {
+        if size > MAX_POOL_SIZE {
+            return Err(Error::PoolTooLarge {
+                name: T::NAME.to_owned(),
+                size,
+            });
+        }
+        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+        if pool.file.is_none() {
+            let path = with_suffix(T::path(), "pool");
+            registry::claim(&path, &self.pool as *const _ as usize, T::NAME)?;
+            pool.file = Some(HeartbeatFile::new(path));
+        }
+        let file = pool.file.as_mut().expect("set above");
+        let record = Identity::get().record(Some(Owner::new(T::NAME, None)), Event::Pool { size });
+        let bytes = record.encode().ok_or_else(|| Error::InvalidTime {
+            path: file.path().to_owned(),
+        })?;
+        file.open()?;
+        file.write(&bytes)?;
+        pool.size = Some(size);
+        Ok(())
+    }
+}
+
+/// The extension `T` may record, or why not.
+pub(crate) fn extension<T: Liveness + ?Sized>(by: Duration, reason: &str) -> Result<Event, Error> {
+    match T::MAX_EXTEND {
+        None => Err(Error::ExtendNotDeclared {
+            name: T::NAME.to_owned(),
+        }),
+        Some(max) if by > max => Err(Error::ExtendTooLong {
+            name: T::NAME.to_owned(),
+            asked: by,
+            max,
+        }),
+        Some(_) => Ok(Event::Extend {
+            by,
+            reason: bounded(reason, REASON_LIMIT).to_owned(),
+        }),
+    }
+}
+
+/// A failure, its reason cut to what a record holds.
+pub(crate) fn failure(reason: &str) -> Event {
+    Event::Fail {
+        reason: bounded(reason, REASON_LIMIT).to_owned(),
+    }
+}

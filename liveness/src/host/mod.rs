@@ -1,0 +1,242 @@
+//! What the running system says about boot, container and processes.
+//!
+//! A container incarnation is its mount namespace, its PID namespace and the
+//! start of its PID 1 (`/proc/self/ns/mnt`, `/proc/self/ns/pid`,
+//! `/proc/1/stat`), within one boot. A restarted container gets new
+//! namespaces and a new PID 1, while an `emptyDir` volume keeps the previous
+//! container's heartbeat file: the incarnation tells the two apart.
+//!
+//! A service may run in a namespace of its own inside its container: systemd
+//! `PrivateTmp=` and `ProtectSystem=`, `bwrap`, `unshare -m` give it another
+//! mount namespace, `unshare -T` another time namespace. So a record also
+//! names its writer (pid and start time), and a probe that sees that process
+//! still running knows the writer is one of its own container's, whatever
+//! its mount namespace. Times are kept on the host's boot clock: a process in
+//! a time namespace takes its offset (`/proc/self/timens_offsets`) off its
+//! clock readings and off the start times procfs shows it.
+//!
+//! `LIVENESS_PROC_ROOT` (default `/proc`) names the procfs these facts are
+//! read from. It exists for tests, which stand a container restart or a young
+//! container up in a directory of their own: `1/stat`, `self/ns/mnt` and
+//! `self/ns/pid` (any files: their inodes are the namespace ids),
+//! `sys/kernel/random/boot_id`, optionally `self/stat` and
+//! `self/timens_offsets`.
+
+mod procfs;
+
+use std::{
+    fmt,
+    path::PathBuf,
+    time::{Duration, SystemTime},
+};
+
+use crate::{
+    clock,
+    record::{Event, Owner, Parsed, Record, Writer},
+};
+
+/// The kernel's random id of the current boot: a UUID in its text form.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BootId(pub [u8; 36]);
+
+impl BootId {
+    /// What a record writes for "no boot id".
+    pub const NIL: BootId = BootId(*b"00000000-0000-0000-0000-000000000000");
+
+    /// Reads a boot id; `Some(None)` for the nil id, `None` when malformed.
+    pub fn parse(text: &str) -> Option<Option<BootId>> {
+        let id = BootId(text.as_bytes().try_into().ok()?);
+        let uuid = id.0.iter().all(|b| b.is_ascii_hexdigit() || *b == b'-');
+        uuid.then_some((id != BootId::NIL).then_some(id))
+    }
+}
+
+impl fmt::Display for BootId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(std::str::from_utf8(&self.0).unwrap_or("?"))
+    }
+}
+
+impl fmt::Debug for BootId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BootId({self})")
+    }
+}
+
+/// Identifies one container incarnation within a boot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Incarnation {
+    /// Inode of the mount namespace.
+    pub mnt_ns: u64,
+    /// Inode of the PID namespace; 0 in first-version records (unknown).
+    pub pid_ns: u64,
+    /// Start time of PID 1, in clock ticks since boot (host's boot clock).
+    pub init_start: u64,
+}
+
+impl Incarnation {
+    /// Whether both are the same container: same namespaces, same PID 1.
+    pub fn same(&self, other: &Incarnation) -> bool {
+        self.mnt_ns == other.mnt_ns
+            && self.init_start == other.init_start
+            && (self.pid_ns == 0 || other.pid_ns == 0 || self.pid_ns == other.pid_ns)
+    }
+
+    /// Whether both share the PID namespace and its PID 1 (the mount
+    /// namespace may differ).
+    pub fn same_pid_ns(&self, other: &Incarnation) -> bool {
+        self.pid_ns != 0 && self.pid_ns == other.pid_ns && self.init_start == other.init_start
+    }
+}
+
+/// The boot clock and the boot it belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Boot {
+    pub id: BootId,
+    /// The host's boot clock, now.
+    pub now: Duration,
+}
+
+/// One snapshot of the clocks and of the container, taken once per probe run.
+///
+/// Verdicts are computed from a `Host` and a record only, so that tests can
+/// build any `Host` they need (clock steps, another boot, a young container).
+#[derive(Clone, Debug)]
+pub(crate) struct Host {
+    pub wall: SystemTime,
+    pub boot: Option<Boot>,
+    pub incarnation: Option<Incarnation>,
+    /// How long ago the container (or, for a server in the service, the
+    /// process) started: what the startup grace is measured against.
+    pub container_age: Option<Duration>,
+    /// Where to look for a record's writer.
+    pub processes: Processes,
+}
+
+/// How a probe tells whether a record's writer still runs.
+#[derive(Clone, Debug)]
+pub(crate) enum Processes {
+    /// Look it up in this procfs, whose start times are shifted by this
+    /// time-namespace offset.
+    Procfs(PathBuf, procfs::Offset),
+    /// These (pid, start) pairs run; for tests.
+    #[cfg(test)]
+    Listed(Vec<(u32, u64)>),
+}
+
+impl Host {
+    /// Reads procfs, then the clocks.
+    ///
+    /// Take the snapshot after reading the heartbeats it judges: a beat
+    /// written between a clock read and a file read would otherwise look
+    /// younger than zero.
+    pub fn current() -> Host {
+        let proc = procfs::root();
+        let offset = procfs::time_offset(&proc);
+        let boot_id = procfs::boot_id(&proc);
+        let incarnation = procfs::incarnation(&proc, offset);
+        let wall = clock::wall();
+        let now = offset.to_host(clock::boot());
+        let container_age = incarnation
+            .filter(|_| clock::HAS_BOOT_CLOCK)
+            .and_then(|inc| now.checked_sub(procfs::ticks_to_duration(inc.init_start)));
+        Host {
+            wall,
+            boot: boot_id
+                .filter(|_| clock::HAS_BOOT_CLOCK)
+                .map(|id| Boot { id, now }),
+            incarnation,
+            container_age,
+            processes: Processes::Procfs(proc, offset),
+        }
+    }
+
+    /// Whether `writer` runs now, as this host sees it: its pid shows a
+    /// process that started when the record says.
+    pub fn runs(&self, writer: &Writer) -> bool {
+        let Some(start) = writer.start.filter(|_| writer.pid != 0) else {
+            return false;
+        };
+        match &self.processes {
+            Processes::Procfs(proc, offset) => {
+                procfs::start_ticks(proc, &writer.pid.to_string(), *offset) == Some(start)
+            }
+            #[cfg(test)]
+            Processes::Listed(running) => running.contains(&(writer.pid, start)),
+        }
+    }
+}
+
+/// Ticks since boot as a time.
+pub(crate) fn ticks_to_duration(ticks: u64) -> Duration {
+    procfs::ticks_to_duration(ticks)
+}
+
+/// What a writer stamps on every record; read once per process.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Identity {
+    pub boot_id: Option<BootId>,
+    pub incarnation: Option<Incarnation>,
+    pub writer: Writer,
+    /// This process's time-namespace offset, taken off its clock readings.
+    pub offset: procfs::Offset,
+}
+
+impl Identity {
+    /// The identity of this process, read from procfs on first use.
+    pub fn get() -> &'static Identity {
+        static IDENTITY: std::sync::OnceLock<Identity> = std::sync::OnceLock::new();
+        IDENTITY.get_or_init(|| {
+            let proc = procfs::root();
+            let offset = procfs::time_offset(&proc);
+            Identity {
+                boot_id: procfs::boot_id(&proc).filter(|_| clock::HAS_BOOT_CLOCK),
+                incarnation: procfs::incarnation(&proc, offset),
+                writer: Writer {
+                    pid: procfs::outer_pid(&proc).unwrap_or_else(std::process::id),
+                    start: procfs::start_ticks(&proc, "self", offset),
+                },
+                offset,
+            }
+        })
+    }
+
+    /// The host's boot clock, now, as this process reads it.
+    pub fn boot_now(&self) -> Duration {
+        self.offset.to_host(clock::boot())
+    }
+
+    /// A record of this process, now.
+    pub fn record(&self, owner: Option<Owner>, event: Event) -> Record {
+        Record {
+            wall: clock::wall(),
+            boot: self.boot_id.map(|id| (id, self.boot_now())),
+            writer: self.writer,
+            incarnation: self.incarnation,
+            owner,
+            event,
+        }
+    }
+
+    /// Whether `previous` declares `owner` failed in this container (this
+    /// boot, this incarnation).
+    pub fn failed_here(&self, previous: &Parsed, owner: &Owner) -> bool {
+        let Parsed::Record(record) = previous else {
+            return false;
+        };
+        let here = match (record.incarnation, self.incarnation) {
+            (Some(theirs), Some(ours)) => theirs.same(&ours),
+            _ => false,
+        };
+        matches!(record.event, Event::Fail { .. })
+            && record.owner.as_ref() == Some(owner)
+            && here
+            && record.boot.map(|(id, _)| id) == self.boot_id
+    }
+
+    /// How long ago this process started, on the host's boot clock.
+    pub fn process_age(&self) -> Option<Duration> {
+        let start = ticks_to_duration(self.writer.start?);
+        self.boot_now().checked_sub(start)
+    }
+}

@@ -1,0 +1,170 @@
+//! The few procfs files the incarnation guard reads, each with one `read`.
+
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use super::{BootId, Incarnation};
+
+/// The procfs to read: `LIVENESS_PROC_ROOT`, else `/proc`.
+pub(super) fn root() -> PathBuf {
+    std::env::var_os("LIVENESS_PROC_ROOT")
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| PathBuf::from("/proc"), PathBuf::from)
+}
+
+/// A time namespace's boot-clock offset: what the process's clock reads
+/// minus what the host's reads, in nanoseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Offset(i128);
+
+impl Offset {
+    /// A reading of this namespace's boot clock on the host's.
+    pub fn to_host(self, local: Duration) -> Duration {
+        let host = local.as_nanos() as i128 - self.0;
+        Duration::from_nanos(u64::try_from(host.max(0)).unwrap_or(u64::MAX))
+    }
+
+    fn ticks_to_host(self, ticks: u64) -> u64 {
+        duration_to_ticks(self.to_host(ticks_to_duration(ticks)))
+    }
+}
+
+/// The boot-clock offset of this process's time namespace
+/// (`boottime <secs> <nanos>` in `self/timens_offsets`); zero without one.
+pub(super) fn time_offset(proc: &Path) -> Offset {
+    let mut buf = [0; 256];
+    let Some(text) = read_small(&proc.join("self/timens_offsets"), &mut buf) else {
+        return Offset::default();
+    };
+    let text = std::str::from_utf8(text).unwrap_or_default();
+    let boottime = text.lines().find_map(|line| {
+        let mut words = line.split_whitespace();
+        (words.next()? == "boottime").then_some(())?;
+        let secs: i64 = words.next()?.parse().ok()?;
+        let nanos: i64 = words.next()?.parse().ok()?;
+        Some(i128::from(secs) * 1_000_000_000 + i128::from(nanos))
+    });
+    Offset(boottime.unwrap_or_default())
+}
+
+pub(super) fn boot_id(proc: &Path) -> Option<BootId> {
+    let mut buf = [0; 64];
+    let text = read_small(&proc.join("sys/kernel/random/boot_id"), &mut buf)?;
+    BootId::parse(std::str::from_utf8(text.get(..36)?).ok()?).flatten()
+}
+
+/// This process's container incarnation, start times on the host's clock.
+pub(super) fn incarnation(proc: &Path, offset: Offset) -> Option<Incarnation> {
+    Some(Incarnation {
+        mnt_ns: ns_inode(proc, "mnt")?,
+        pid_ns: ns_inode(proc, "pid")?,
+        init_start: start_ticks(proc, "1", offset)?,
+    })
+}
+
+#[cfg(unix)]
+#[allow(clippy::unnecessary_cast)] // st_ino is u32 on some targets
+fn ns_inode(proc: &Path, ns: &str) -> Option<u64> {
+    let st = rustix::fs::stat(proc.join("self/ns").join(ns)).ok()?;
+    Some(st.st_ino as u64)
+}
+
+#[cfg(not(unix))]
+fn ns_inode(_: &Path, _: &str) -> Option<u64> {
+    None
+}
+
+/// Field 22 of `<proc>/<pid>/stat`, when the process started, in ticks since
+/// boot on the host's clock.
+pub(super) fn start_ticks(proc: &Path, pid: &str, offset: Offset) -> Option<u64> {
+    // About 300 bytes; procfs returns the line in one read.
+    let mut buf = [0; 1024];
+    let stat = read_small(&proc.join(pid).join("stat"), &mut buf)?;
+    // The command name (field 2) is in parentheses and may hold anything.
+    let after_name = &stat[stat.iter().rposition(|b| *b == b')')? + 1..];
+    let field = after_name
+        .split(u8::is_ascii_whitespace)
+        .filter(|f| !f.is_empty())
+        .nth(19)?;
+    let ticks: u64 = std::str::from_utf8(field).ok()?.parse().ok()?;
+    Some(offset.ticks_to_host(ticks))
+}
+
+/// This process's pid in the outermost PID namespace its procfs shows (the
+/// first `NSpid` of `self/status`): what a probe outside a nested PID
+/// namespace sees, when the nested one did not mount a procfs of its own.
+pub(super) fn outer_pid(proc: &Path) -> Option<u32> {
+    let mut buf = [0; 4096];
+    let status = std::str::from_utf8(read_small(&proc.join("self/status"), &mut buf)?).ok()?;
+    let line = status
+        .lines()
+        .find_map(|line| line.strip_prefix("NSpid:"))?;
+    line.split_whitespace().next()?.parse().ok()
+}
+
+/// Reads a small procfs file with one `read` (procfs reports size 0, so
+/// `fs::read` would `statx` and then grow its buffer read by read).
+/// Opened without blocking: `LIVENESS_PROC_ROOT` may point anywhere.
+fn read_small<'a>(path: &Path, buf: &'a mut [u8]) -> Option<&'a [u8]> {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        rustix::fs::OFlags::NONBLOCK.bits() as i32,
+    );
+    let mut file = options.open(path).ok()?;
+    let len = file.read(buf).ok()?;
+    Some(&buf[..len])
+}
+
+fn ticks_per_second() -> u64 {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    return rustix::param::clock_ticks_per_second().max(1);
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    return 100;
+}
+
+pub(super) fn ticks_to_duration(ticks: u64) -> Duration {
+    let per_second = ticks_per_second();
+    Duration::from_secs(ticks / per_second)
+        + Duration::from_nanos((ticks % per_second) * 1_000_000_000 / per_second)
+}
+
+pub(super) fn duration_to_ticks(d: Duration) -> u64 {
+    let ticks = d.as_nanos() * u128::from(ticks_per_second()) / 1_000_000_000;
+    u64::try_from(ticks).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_time_namespace_offset_moves_readings_onto_the_host_clock() {
+        let dir = std::env::temp_dir().join(format!("liveness-procfs-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("self")).unwrap();
+        std::fs::write(
+            dir.join("self/timens_offsets"),
+            "monotonic 0 0\nboottime 100 500000000\n",
+        )
+        .unwrap();
+        let offset = time_offset(&dir);
+        assert_eq!(
+            offset.to_host(Duration::from_secs(1000)),
+            Duration::from_millis(899_500)
+        );
+        assert_eq!(offset.ticks_to_host(100_000), 89_950);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(time_offset(&dir), Offset::default());
+    }
+
+    #[test]
+    fn ticks_and_durations_convert_both_ways() {
+        let d = Duration::from_millis(123_450);
+        assert_eq!(ticks_to_duration(duration_to_ticks(d)), d);
+    }
+}

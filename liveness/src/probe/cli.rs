@@ -1,0 +1,372 @@
+//! The probe's command line: parsing, usage, and running a mode.
+
+use std::{
+    ffi::OsString,
+    io::{self, Write},
+    process::ExitCode,
+};
+
+use super::{Probe, k8s, logging, report};
+use crate::{Status, escape};
+
+/// Exit code when every component is alive (or, `--startup`, started).
+const ALIVE: u8 = 0;
+/// Exit code when any component is dead (or, `--startup`, not started yet).
+const DEAD: u8 = 1;
+/// Exit code on a bad argument.
+const USAGE: u8 = 2;
+
+/// One option of the command line: what parsing accepts and usage shows.
+struct Opt {
+    long: &'static str,
+    short: Option<&'static str>,
+    value: Option<&'static str>,
+    help: &'static str,
+}
+
+/// Every option, in the order usage lists them. `cli.md` documents the same
+/// ones (a test checks that it does).
+const OPTIONS: &[Opt] = &[
+    Opt {
+        long: "--json",
+        short: None,
+        value: None,
+        help: "print every component's status as JSON",
+    },
+    Opt {
+        long: "--startup",
+        short: None,
+        value: None,
+        help: "exit 0 once every component has beaten in this container",
+    },
+    Opt {
+        long: "--k8s",
+        short: None,
+        value: None,
+        help: "print the Kubernetes probes that run this binary",
+    },
+    Opt {
+        long: "--command",
+        short: None,
+        value: Some("PATH"),
+        help: "with --k8s: the probe's path in the image",
+    },
+    Opt {
+        long: "--http",
+        short: None,
+        value: Some("PORT"),
+        help: "with --k8s: httpGet probes of /livez on PORT",
+    },
+    Opt {
+        long: "--help",
+        short: Some("-h"),
+        value: None,
+        help: "print this help",
+    },
+    Opt {
+        long: "--version",
+        short: Some("-V"),
+        value: None,
+        help: "print the version",
+    },
+];
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+enum Mode {
+    Judge { json: bool },
+    Startup { json: bool },
+    K8s(k8s::Options),
+    Help,
+    Version,
+}
+
+/// Parses the arguments; `None` on anything it does not know.
+fn parse(args: &[OsString]) -> Option<Mode> {
+    let mut given: Vec<(&'static str, Option<&OsString>)> = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let opt = OPTIONS
+            .iter()
+            .find(|o| arg == o.long || o.short.is_some_and(|s| arg == s))?;
+        if given.iter().any(|(long, _)| *long == opt.long) {
+            return None;
+        }
+        let value = match opt.value {
+            Some(_) => Some(args.next()?),
+            None => None,
+        };
+        given.push((opt.long, value));
+    }
+    let has = |long: &str| given.iter().any(|(l, _)| *l == long);
+    let value = |long: &str| given.iter().find(|(l, _)| *l == long).and_then(|(_, v)| *v);
+    let longs: Vec<&str> = given.iter().map(|(l, _)| *l).collect();
+    Some(match longs.as_slice() {
+        [] => Mode::Judge { json: false },
+        ["--json"] => Mode::Judge { json: true },
+        ["--help"] => Mode::Help,
+        ["--version"] => Mode::Version,
+        _ if has("--startup") && longs.iter().all(|l| ["--startup", "--json"].contains(l)) => {
+            Mode::Startup {
+                json: has("--json"),
+            }
+        }
+        _ if has("--k8s")
+            && longs
+                .iter()
+                .all(|l| ["--k8s", "--command", "--http"].contains(l)) =>
+        {
+            let http = match value("--http") {
+                Some(port) => Some(port.to_str()?.parse().ok().filter(|p| *p != 0)?),
+                None => None,
+            };
+            Mode::K8s(k8s::Options {
+                command: value("--command").cloned(),
+                http,
+            })
+        }
+        _ => return None,
+    })
+}
+
+impl Probe {
+    /// Runs on the process's own arguments; what `liveness_main!` calls.
+    pub fn main(self) -> ExitCode {
+        self.run(std::env::args_os().skip(1))
+    }
+
+    /// Runs on `args` (without the program name, nor the subcommand),
+    /// printing to stdout and stderr, with logging set up from the
+    /// environment.
+    pub fn run<I>(&self, args: I) -> ExitCode
+    where
+        I: IntoIterator,
+        I::Item: Into<OsString>,
+    {
+        logging::init(&mut io::stderr().lock());
+        // One write for all the lines (stdout alone would write each line).
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        let code = self.run_with(args, &mut out, &mut io::stderr().lock());
+        ExitCode::from(code)
+    }
+
+    /// Runs on `args`, writing to `out` and `err`; returns the exit code.
+    ///
+    /// Does not set up logging. A failed write to `out` or `err` (a closed
+    /// pipe) does not change the verdict.
+    ///
+    /// ```
+    /// use liveness::{Component, Liveness, Probe};
+    ///
+    /// #[derive(Liveness)]
+    /// #[liveness(max_age = "90s", path = "/nonexistent/worker", startup_grace = "0s")]
+    /// struct Worker;
+    ///
+    /// let probe = Probe::new([Component::of::<Worker>()]);
+    /// let (mut out, mut err) = (Vec::new(), Vec::new());
+    /// assert_eq!(probe.run_with(["--bogus"], &mut out, &mut err), 2);
+    /// assert!(String::from_utf8(err).unwrap().starts_with("error: unexpected arguments: --bogus"));
+    ///
+    /// let code = probe.run_with(Vec::<String>::new(), &mut out, &mut Vec::new());
+    /// assert_eq!(code, 1);
+    /// let line = String::from_utf8(out).unwrap();
+    /// assert!(line.starts_with("worker: dead: no heartbeat"));
+    /// assert!(line.ends_with("(/nonexistent/worker)\n"));
+    /// ```
+    pub fn run_with<I>(&self, args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
+    where
+        I: IntoIterator,
+        I::Item: Into<OsString>,
+    {
+        let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        if self.components.is_empty() {
+            let _ = writeln!(
+                err,
+                "error: this probe judges no component: list at least one"
+            );
+            return USAGE;
+        }
+        let Some(mode) = parse(&args) else {
+            let shown: Vec<String> = args
+                .iter()
+                .map(|a| escape::path(a.as_ref()).to_string())
+                .collect();
+            let _ = write!(
+                err,
+                "error: unexpected arguments: {}\n\n{}",
+                shown.join(" "),
+                self.usage()
+            );
+            return USAGE;
+        };
+        let code = match mode {
+            Mode::Judge { json } => {
+                let statuses = self.statuses();
+                print(out, &statuses, json, Status::to_string);
+                code(statuses.iter().all(Status::is_alive))
+            }
+            Mode::Startup { json } => {
+                let statuses = self.statuses();
+                print(out, &statuses, json, |s| s.startup_line().to_string());
+                code(statuses.iter().all(Status::has_started))
+            }
+            Mode::K8s(options) => {
+                let _ = out.write_all(k8s::snippet(self, &options).as_bytes());
+                ALIVE
+            }
+            Mode::Help => {
+                let _ = out.write_all(self.usage().as_bytes());
+                ALIVE
+            }
+            Mode::Version => {
+                let _ = writeln!(
+                    out,
+                    "{} {}",
+                    escape::text(&self.program_name()),
+                    self.version_string()
+                );
+                ALIVE
+            }
+        };
+        let _ = out.flush();
+        code
+    }
+
+    /// The name usage and `--version` show: the binary's file name, and the
+    /// subcommand.
+    pub(super) fn program_name(&self) -> String {
+        let exe = k8s::executable();
+        let name = exe.file_name().map_or_else(
+            || exe.to_string_lossy().into_owned(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        match self.subcommand {
+            Some(sub) => format!("{name} {sub}"),
+            None => name,
+        }
+    }
+
+    pub(super) fn subcommand_name(&self) -> Option<&'static str> {
+        self.subcommand
+    }
+
+    fn version_string(&self) -> String {
+        match self.version {
+            Some(version) => format!("{version} (liveness {})", env!("CARGO_PKG_VERSION")),
+            None => format!("(liveness {})", env!("CARGO_PKG_VERSION")),
+        }
+    }
+
+    fn usage(&self) -> String {
+        let mut text = format!(
+            "Usage: {} [OPTIONS]\n\n\
+             Kubernetes exec liveness probe. Exits 0 while every heartbeat is fresh,\n\
+             1 when any component is dead, 2 on a bad argument.\n\nComponents:\n",
+            escape::text(&self.program_name())
+        );
+        for c in &self.components {
+            text += &format!(
+                "  {}: max age {}, {}\n",
+                escape::text(c.name()),
+                humantime::format_duration(c.max_age()),
+                escape::path(&c.path())
+            );
+        }
+        text += "\nOptions:\n";
+        for opt in OPTIONS {
+            let flag = match (opt.short, opt.value) {
+                (Some(short), _) => format!("{short}, {}", opt.long),
+                (None, Some(value)) => format!("{} {value}", opt.long),
+                (None, None) => opt.long.to_owned(),
+            };
+            text += &format!("  {flag:<16} {}\n", opt.help);
+        }
+        text + "\nLogging on stderr: RUST_LOG, or LOG_LEVEL (DEBUG, INFO, WARNING, ERROR, CRITICAL);\n\
+                default: warnings only.\n"
+    }
+}
+
+fn print(out: &mut dyn Write, statuses: &[Status], json: bool, line: impl Fn(&Status) -> String) {
+    if json {
+        let _ = writeln!(out, "{}", report::json(statuses));
+    } else {
+        for status in statuses {
+            let _ = writeln!(out, "{}", line(status));
+        }
+    }
+}
+
+fn code(ok: bool) -> u8 {
+    if ok { ALIVE } else { DEAD }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<OsString> {
+        list.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn every_option_parses_and_mistakes_do_not() {
+        assert_eq!(parse(&args(&[])), Some(Mode::Judge { json: false }));
+        assert_eq!(parse(&args(&["--json"])), Some(Mode::Judge { json: true }));
+        assert_eq!(
+            parse(&args(&["--json", "--startup"])),
+            Some(Mode::Startup { json: true })
+        );
+        assert_eq!(parse(&args(&["-h"])), Some(Mode::Help));
+        assert_eq!(parse(&args(&["-V"])), Some(Mode::Version));
+        assert_eq!(
+            parse(&args(&["--k8s", "--http", "8080", "--command", "/bin/p"])),
+            Some(Mode::K8s(k8s::Options {
+                command: Some("/bin/p".into()),
+                http: Some(8080)
+            }))
+        );
+        for bad in [
+            &["--bogus"][..],
+            &["--help", "extra"],
+            &["--json", "--json"],
+            &["--http", "80"],
+            &["--k8s", "--http"],
+            &["--k8s", "--http", "0"],
+            &["--k8s", "--http", "http"],
+            &["--k8s", "--json"],
+            &["--startup", "--k8s"],
+        ] {
+            assert_eq!(parse(&args(bad)), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_documented_table_lists_every_option() {
+        let table = include_str!("cli.md");
+        let documented: Vec<&str> = table
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .flat_map(|code| code.split([' ', ',']))
+            .filter(|word| word.starts_with('-'))
+            .collect();
+        for opt in OPTIONS {
+            assert!(
+                documented.contains(&opt.long),
+                "{} is not in cli.md",
+                opt.long
+            );
+            if let Some(short) = opt.short {
+                assert!(documented.contains(&short), "{short} is not in cli.md");
+            }
+        }
+        for flag in documented {
+            assert!(
+                OPTIONS
+                    .iter()
+                    .any(|o| o.long == flag || o.short == Some(flag)),
+                "cli.md documents {flag}, which the probe does not parse"
+            );
+        }
+    }
+}

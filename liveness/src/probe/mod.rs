@@ -1,0 +1,93 @@
+//! The probe: judges components, and (feature `probe`) serves the command
+//! line that `liveness_main!` runs.
+
+#[cfg(feature = "probe")]
+mod cli;
+#[cfg(feature = "probe")]
+mod k8s;
+#[cfg(feature = "probe")]
+mod logging;
+#[cfg(feature = "probe")]
+pub(crate) mod report;
+mod survey;
+
+pub(crate) use survey::Source;
+
+use crate::{Component, Status};
+
+/// A probe over one or more components.
+///
+/// `liveness_main!(Worker)` is `Probe::new([Component::of::<Worker>()])`
+/// with the binary's version, run on the process's arguments. A service that
+/// ships one binary can serve the probe as a subcommand:
+///
+/// ```no_run
+/// use liveness::{Component, Liveness, Probe};
+///
+/// #[derive(Liveness)]
+/// #[liveness(max_age = "90s")]
+/// struct Worker;
+///
+/// fn main() -> std::process::ExitCode {
+///     let mut args = std::env::args_os().skip(1);
+///     if args.next().is_some_and(|a| a == "probe") {
+///         // `worker probe`, `worker probe --json`, ...
+///         return Probe::new([Component::of::<Worker>()])
+///             .subcommand("probe")
+///             .version(env!("CARGO_PKG_VERSION"))
+///             .run(args);
+///     }
+///     // ... the service ...
+/// #   std::process::ExitCode::SUCCESS
+/// }
+/// ```
+///
+/// The command line (feature `probe`, on by default):
+///
+#[doc = include_str!("cli.md")]
+#[derive(Clone, Debug)]
+pub struct Probe {
+    components: Vec<Component>,
+    subcommand: Option<&'static str>,
+    version: Option<&'static str>,
+}
+
+impl Probe {
+    /// A probe over `components`; dead when any of them is.
+    pub fn new(components: impl IntoIterator<Item = Component>) -> Probe {
+        Probe {
+            components: components.into_iter().collect(),
+            subcommand: None,
+            version: None,
+        }
+    }
+
+    /// The subcommand of the service's binary that runs this probe
+    /// (`worker probe`): shown in usage and put in the `--k8s` command.
+    #[must_use]
+    pub fn subcommand(mut self, name: &'static str) -> Probe {
+        self.subcommand = Some(name);
+        self
+    }
+
+    /// The version `--version` prints (default: none, only this crate's).
+    #[must_use]
+    pub fn version(mut self, version: &'static str) -> Probe {
+        self.version = Some(version);
+        self
+    }
+
+    /// The components this probe judges.
+    pub fn components(&self) -> &[Component] {
+        &self.components
+    }
+
+    /// The status of every component, one per pool instance when the
+    /// component runs a pool, judged against one snapshot of the host.
+    ///
+    /// Components that resolve to one heartbeat file are each dead, saying
+    /// so, rather than judged twice on one file.
+    pub fn statuses(&self) -> Vec<Status> {
+        survey::survey(&self.components, Source::Files)
+    }
+}

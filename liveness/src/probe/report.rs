@@ -1,0 +1,94 @@
+//! The `--json` document: every component's status, on one line.
+//!
+//! ```json
+//! {"alive":true,"started":true,"components":[{"name":"consumer","instance":2,
+//!  "path":"/tmp/liveness/consumer.2","verdict":"alive","alive":true,
+//!  "started":true,"state":"extended","reason":"reindexing",
+//!  "deadline":"2026-11-25T05:31:02.123Z","message":"consumer[2]: alive: ...",
+//!  "age_ms":4,"max_age_ms":30000,"startup_grace_ms":30000,
+//!  "last_beat":"2026-11-25T05:21:02.123456789Z","writer_pid":4242,
+//!  "this_container":true}]}
+//! ```
+//!
+//! Names, paths and reasons are escaped as in the lines (a path that is not
+//! UTF-8 is shown with `\xNN` escapes, not lossy), so no control character
+//! reaches a terminal or a Kubernetes event through this document either.
+
+use std::time::Duration;
+
+use crate::{Status, escape};
+
+#[derive(serde::Serialize)]
+struct Report {
+    alive: bool,
+    started: bool,
+    components: Vec<ComponentReport>,
+}
+
+#[derive(serde::Serialize)]
+struct ComponentReport {
+    name: String,
+    instance: Option<u32>,
+    path: String,
+    verdict: &'static str,
+    alive: bool,
+    /// Whether it has recorded anything in this container (`--startup`).
+    started: bool,
+    /// `beating`, `extended`, `failed`, `starting`, or `null` when the file
+    /// cannot tell.
+    state: Option<&'static str>,
+    /// The reason given to `extend` or `fail`.
+    reason: Option<String>,
+    /// When it turns dead if nothing more is recorded (RFC 3339, UTC).
+    deadline: Option<String>,
+    /// The line the plain probe prints.
+    message: String,
+    age_ms: Option<u64>,
+    max_age_ms: u64,
+    startup_grace_ms: u64,
+    /// RFC 3339, UTC.
+    last_beat: Option<String>,
+    writer_pid: Option<u32>,
+    /// `true`: written in this container; `false`: by a previous one (or
+    /// another live one); `null`: unknown.
+    this_container: Option<bool>,
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn component(s: &Status) -> ComponentReport {
+    ComponentReport {
+        name: escape::text(s.name()).to_string(),
+        instance: s.instance(),
+        path: escape::path(s.path()).to_string(),
+        verdict: s.verdict().as_str(),
+        alive: s.is_alive(),
+        started: s.has_started(),
+        state: s.state().map(|state| state.as_str()),
+        reason: s.reason().map(|r| escape::text(r).to_string()),
+        deadline: s
+            .deadline()
+            .map(|t| humantime::format_rfc3339_millis(t).to_string()),
+        message: s.to_string(),
+        age_ms: s.age().map(millis),
+        max_age_ms: millis(s.max_age()),
+        startup_grace_ms: millis(s.startup_grace()),
+        last_beat: s
+            .last_beat()
+            .map(|t| humantime::format_rfc3339_nanos(t).to_string()),
+        writer_pid: s.writer_pid(),
+        this_container: s.from_this_container(),
+    }
+}
+
+/// The document for `statuses`.
+pub(crate) fn json(statuses: &[Status]) -> String {
+    let report = Report {
+        alive: statuses.iter().all(Status::is_alive),
+        started: statuses.iter().all(Status::has_started),
+        components: statuses.iter().map(component).collect(),
+    };
+    serde_json::to_string(&report).unwrap_or_default()
+}

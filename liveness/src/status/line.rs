@@ -1,0 +1,176 @@
+//! The one line the probe prints per component.
+//!
+//! `<name>: <alive|dead>: <why> (<path>)`, where `<name>` is
+//! `consumer[2]` for a pool instance and every name, path and reason is
+//! escaped (see [`crate::escape`]): the line the kubelet puts in the pod's
+//! events is always exactly one line.
+
+use std::{fmt, time::Duration};
+
+use super::{Status, Verdict, judge::extended_limit};
+use crate::{
+    escape::{path, text},
+    status::judge::{Absent, Reason},
+};
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verdict = self.verdict();
+        let shown = if verdict == Verdict::Dead {
+            "dead"
+        } else {
+            "alive"
+        };
+        write!(f, "{}", text(&self.name))?;
+        if let Some(instance) = self.instance {
+            write!(f, "[{instance}]")?;
+        }
+        write!(f, ": {shown}: ")?;
+        self.why(f, verdict)?;
+        write!(f, " ({})", path(&self.path))
+    }
+}
+
+/// The line `--startup` prints: `<name>: started: <why> (<path>)`, or
+/// `not started`.
+#[cfg(feature = "probe")]
+pub(crate) struct StartupLine<'a>(&'a Status);
+
+#[cfg(feature = "probe")]
+impl fmt::Display for StartupLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let status = self.0;
+        let shown = if status.has_started() {
+            "started"
+        } else {
+            "not started"
+        };
+        write!(f, "{}", text(&status.name))?;
+        if let Some(instance) = status.instance {
+            write!(f, "[{instance}]")?;
+        }
+        write!(f, ": {shown}: ")?;
+        status.why(f, status.verdict())?;
+        write!(f, " ({})", path(&status.path))
+    }
+}
+
+impl Status {
+    /// The line `--startup` prints for this status.
+    #[cfg(feature = "probe")]
+    pub(crate) fn startup_line(&self) -> StartupLine<'_> {
+        StartupLine(self)
+    }
+
+    fn why(&self, f: &mut fmt::Formatter<'_>, verdict: Verdict) -> fmt::Result {
+        let max = human(self.limits.max_age);
+        match &self.reason {
+            Reason::Beat { age } => write!(
+                f,
+                "last heartbeat {} ago, max {max}",
+                self.shown_age(*age, verdict)
+            ),
+            Reason::Extended { age, by, reason } => {
+                let limit = extended_limit(*by, &self.limits);
+                match limit.checked_sub(*age) {
+                    Some(left) => write!(f, "extended: {}, {} left", text(reason), human(left)),
+                    None => write!(
+                        f,
+                        "extension ran out {} ago: {}, last heartbeat {} ago",
+                        human(*age - limit),
+                        text(reason),
+                        human(*age)
+                    ),
+                }
+            }
+            Reason::Failed { reason } => write!(f, "failed: {}", text(reason)),
+            Reason::NoBeat {
+                absent,
+                container_age,
+            } => self.no_beat(f, *absent, *container_age, verdict),
+            Reason::Conflict { pid } => write!(
+                f,
+                "written by another live container, pid {pid}: give each container its own path"
+            ),
+            Reason::OtherComponent { name, instance } => {
+                write!(f, "the file holds the heartbeat of {}", text(name))?;
+                if let Some(instance) = instance {
+                    write!(f, "[{instance}]")?;
+                }
+                f.write_str(": give each component its own path")
+            }
+            Reason::SharedPath { with } => write!(
+                f,
+                "shares its heartbeat file with {}: give each component its own path",
+                text(with)
+            ),
+            Reason::Future { ahead } => write!(
+                f,
+                "invalid heartbeat: last heartbeat is {} in the future",
+                human(*ahead)
+            ),
+            // Said by this crate; outside bytes in them are escaped already.
+            Reason::Invalid(why) => write!(f, "invalid heartbeat: {why}"),
+            Reason::Unreadable(why) => write!(f, "cannot read heartbeat: {why}"),
+        }
+    }
+
+    /// Dead but rounded to the maximum: show the milliseconds, so the line
+    /// never reads "1m 30s ago, max 1m 30s".
+    fn shown_age(&self, age: Duration, verdict: Verdict) -> humantime::FormattedDuration {
+        if verdict == Verdict::Dead && rounded(age) <= self.limits.max_age {
+            humantime::format_duration(Duration::from_millis(age.as_millis() as u64))
+        } else {
+            human(age)
+        }
+    }
+
+    fn no_beat(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        absent: Absent,
+        container_age: Option<Duration>,
+        verdict: Verdict,
+    ) -> fmt::Result {
+        let what = match absent {
+            Absent::Missing => "no heartbeat",
+            Absent::Empty => "no heartbeat (the file is empty)",
+            Absent::Previous => {
+                "no heartbeat from this container (the file is from a previous one)"
+            }
+        };
+        let grace = human(self.limits.startup_grace);
+        match container_age {
+            Some(up) if verdict == Verdict::Starting => write!(
+                f,
+                "starting: {what} yet, container up {}, grace {grace}",
+                human(up)
+            ),
+            Some(up) => write!(
+                f,
+                "{what} since the container started {} ago, grace {grace}",
+                human(up)
+            ),
+            None => f.write_str(what),
+        }
+    }
+}
+
+/// Milliseconds under a minute, whole seconds above (to the nearest):
+/// `2s 900ms`, `2m 5s`.
+pub(crate) fn human(duration: Duration) -> humantime::FormattedDuration {
+    humantime::format_duration(rounded(duration))
+}
+
+fn rounded(duration: Duration) -> Duration {
+    // Saturating: a hand-made record can put its time ~2^64 s away.
+    if duration >= Duration::from_secs(60) {
+        Duration::from_secs(
+            duration
+                .saturating_add(Duration::from_millis(500))
+                .as_secs(),
+        )
+    } else {
+        Duration::from_millis((duration + Duration::from_micros(500)).as_millis() as u64)
+    }
+}

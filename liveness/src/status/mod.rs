@@ -1,0 +1,252 @@
+//! Verdicts: from a heartbeat and a snapshot of the host to one line.
+
+mod judge;
+mod line;
+
+use std::{
+    path::{Path, PathBuf},
+    time::{Duration, SystemTime},
+};
+
+use judge::judge;
+pub(crate) use judge::{Expect, Limits, Origin, Reason, origin};
+
+use crate::{host::Host, record::Record, store::Contents};
+
+/// The verdict on one component.
+///
+/// ```
+/// use liveness::Verdict;
+///
+/// assert_eq!(Verdict::Starting.as_str(), "starting");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The last heartbeat is younger than the maximum age, or an extension
+    /// it declared is still running.
+    Alive,
+    /// No heartbeat from this container yet, and it is younger than its
+    /// startup grace: counted as alive.
+    Starting,
+    /// Stale, failed, missing past the grace, unreadable or invalid.
+    Dead,
+}
+
+impl Verdict {
+    /// `alive`, `starting` or `dead`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Alive => "alive",
+            Verdict::Starting => "starting",
+            Verdict::Dead => "dead",
+        }
+    }
+}
+
+/// What the component last said of itself, as far as this container goes.
+///
+/// ```
+/// use liveness::State;
+///
+/// assert_eq!(State::Extended.as_str(), "extended");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// It beats.
+    Beating,
+    /// It declared a long operation with
+    /// [`extend`](crate::Liveness::extend).
+    Extended,
+    /// It declared itself broken with [`fail`](crate::Liveness::fail).
+    Failed,
+    /// It has not beaten in this container yet.
+    Starting,
+}
+
+impl State {
+    /// `beating`, `extended`, `failed` or `starting`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Beating => "beating",
+            State::Extended => "extended",
+            State::Failed => "failed",
+            State::Starting => "starting",
+        }
+    }
+}
+
+/// The status of one component (or pool instance): its verdict and the
+/// facts behind it.
+///
+/// [`Display`](std::fmt::Display) gives the one line the probe prints, e.g.
+/// `worker: dead: last heartbeat 2m 5s ago, max 1m 30s (/tmp/liveness/worker)`;
+/// every name, path and reason in it is escaped.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use liveness::{Timestamp, Verdict};
+///
+/// # let dir = std::path::Path::new("/tmp/liveness-doc-status");
+/// let path = dir.join("worker");
+/// let max_age = Duration::from_secs(90);
+/// Timestamp::create_at(&path, max_age, SystemTime::now() - Duration::from_secs(125))?;
+///
+/// let status = Timestamp::byref(&path, max_age).check();
+/// assert_eq!(status.verdict(), Verdict::Dead);
+/// assert!(!status.is_alive());
+/// assert_eq!(status.age().unwrap().as_secs(), 125);
+/// assert_eq!(status.writer_pid(), Some(std::process::id()));
+/// assert_eq!(
+///     status.to_string(),
+///     "worker: dead: last heartbeat 2m 5s ago, max 1m 30s (/tmp/liveness-doc-status/worker)",
+/// );
+/// # std::fs::remove_dir_all(dir).unwrap();
+/// # Ok::<(), liveness::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Status {
+    name: String,
+    instance: Option<u32>,
+    path: PathBuf,
+    limits: Limits,
+    reason: Reason,
+    record: Option<Record>,
+    last_beat: Option<SystemTime>,
+    origin: Option<Origin>,
+    /// The host's wall clock when judged.
+    judged_at: SystemTime,
+}
+
+impl Status {
+    /// Judges `contents`, read from `path`, for the component (or
+    /// instance) `expect`.
+    pub(crate) fn new(
+        expect: &Expect<'_>,
+        path: &Path,
+        limits: Limits,
+        contents: &Contents,
+        host: &Host,
+    ) -> Status {
+        let judged = judge(contents, expect, host);
+        Status {
+            name: expect.name.unwrap_or_default().to_owned(),
+            instance: expect.instance,
+            path: path.to_owned(),
+            limits,
+            reason: judged.reason,
+            record: judged.record,
+            last_beat: judged.last_beat,
+            origin: judged.origin,
+            judged_at: host.wall,
+        }
+    }
+
+    /// The same status, shown under `name`.
+    pub(crate) fn named(mut self, name: &str) -> Status {
+        name.clone_into(&mut self.name);
+        self
+    }
+
+    /// The same status, judged dead for `reason`.
+    pub(crate) fn with_reason(mut self, reason: Reason) -> Status {
+        self.reason = reason;
+        self
+    }
+
+    /// The verdict.
+    pub fn verdict(&self) -> Verdict {
+        self.reason.verdict(&self.limits)
+    }
+
+    /// True unless the verdict is [`Verdict::Dead`]; a starting container is alive.
+    pub fn is_alive(&self) -> bool {
+        self.verdict() != Verdict::Dead
+    }
+
+    /// What the component last said of itself in this container: beating,
+    /// extended, failed, or not yet anything (starting). `None` when the
+    /// file cannot tell (invalid, unreadable, another component's).
+    pub fn state(&self) -> Option<State> {
+        self.reason.state()
+    }
+
+    /// The reason given to [`extend`](crate::Liveness::extend) or
+    /// [`fail`](crate::Liveness::fail), cut to 120 bytes, as given (not
+    /// escaped: escape it before printing it anywhere).
+    pub fn reason(&self) -> Option<&str> {
+        self.reason.given()
+    }
+
+    /// When the component turns dead if nothing more is recorded (wall
+    /// clock, from the time left measured on the boot clock); `None` when
+    /// it is dead already.
+    pub fn deadline(&self) -> Option<SystemTime> {
+        let left = self.reason.time_left(&self.limits)?;
+        self.judged_at.checked_add(left)
+    }
+
+    /// Whether the component has recorded anything in this container (a
+    /// beat, an extension or a failure): what `--startup` asks.
+    pub fn has_started(&self) -> bool {
+        self.reason.has_started()
+    }
+
+    /// The component's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The pool instance, when this is an instance's status.
+    pub fn instance(&self) -> Option<u32> {
+        self.instance
+    }
+
+    /// The heartbeat file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The maximum age the component declares.
+    pub fn max_age(&self) -> Duration {
+        self.limits.max_age
+    }
+
+    /// How long after the container starts a missing heartbeat counts as starting.
+    pub fn startup_grace(&self) -> Duration {
+        self.limits.startup_grace
+    }
+
+    /// The age of the last heartbeat from this container, if there is one.
+    pub fn age(&self) -> Option<Duration> {
+        self.reason.age()
+    }
+
+    /// The wall-clock time of the heartbeat in the file, if it holds one
+    /// (even one from a previous container).
+    pub fn last_beat(&self) -> Option<SystemTime> {
+        self.last_beat
+    }
+
+    /// The process id that wrote the heartbeat, if the file says.
+    pub fn writer_pid(&self) -> Option<u32> {
+        self.record
+            .as_ref()
+            .map(|r| r.writer.pid)
+            .filter(|pid| *pid != 0)
+    }
+
+    /// Whether the heartbeat in the file was written in this container
+    /// (`Some(false)`: by a previous one, or another live container);
+    /// `None` when unknown (no heartbeat, no procfs, or the prior art's
+    /// file).
+    pub fn from_this_container(&self) -> Option<bool> {
+        match self.origin? {
+            Origin::ThisContainer => Some(true),
+            Origin::Previous | Origin::OtherLive { .. } => Some(false),
+            Origin::Unknown => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,404 @@
+use std::{path::Path, time::UNIX_EPOCH};
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::{
+    host::{Boot, BootId, Incarnation, Processes},
+    record::{Event, Owner, Parsed, Writer},
+};
+
+const BOOT: BootId = BootId(*b"11111111-2222-3333-4444-555555555555");
+const OTHER_BOOT: BootId = BootId(*b"99999999-2222-3333-4444-555555555555");
+/// This container: mount and PID namespaces, PID 1 started 100 ticks (1 s)
+/// after boot.
+const HERE: Incarnation = Incarnation {
+    mnt_ns: 7,
+    pid_ns: 70,
+    init_start: 100,
+};
+const MAX_AGE: Duration = Duration::from_secs(90);
+const HOUR: Duration = Duration::from_secs(3600);
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+/// A host at wall time `wall` (seconds since the epoch), `up` seconds
+/// after boot, in the container `HERE`, which started at second 1.
+fn host(wall: u64, up: u64) -> Host {
+    Host {
+        wall: UNIX_EPOCH + secs(wall),
+        boot: Some(Boot {
+            id: BOOT,
+            now: secs(up),
+        }),
+        incarnation: Some(HERE),
+        container_age: Some(secs(up.saturating_sub(1))),
+        processes: Processes::Listed(vec![]),
+    }
+}
+
+/// A record of `worker` in this boot and container, written at `wall`, `up`.
+fn record(wall: u64, up: u64, event: Event) -> Record {
+    Record {
+        wall: UNIX_EPOCH + secs(wall),
+        boot: Some((BOOT, secs(up))),
+        writer: Writer {
+            pid: 42,
+            start: Some(4200),
+        },
+        incarnation: Some(HERE),
+        owner: Some(Owner::new("worker", None)),
+        event,
+    }
+}
+
+fn beat(wall: u64, up: u64) -> Contents {
+    Contents::Parsed(Parsed::Record(record(wall, up, Event::Beat)))
+}
+
+fn limits() -> Limits {
+    Limits {
+        max_age: MAX_AGE,
+        startup_grace: MAX_AGE,
+        max_extend: Some(HOUR),
+    }
+}
+
+const WORKER: Expect<'static> = Expect {
+    name: Some("worker"),
+    instance: None,
+};
+
+fn status(contents: &Contents, host: &Host) -> Status {
+    Status::new(
+        &WORKER,
+        Path::new("/tmp/liveness/worker"),
+        limits(),
+        contents,
+        host,
+    )
+}
+
+fn edit(contents: &mut Contents, f: impl FnOnce(&mut Record)) {
+    if let Contents::Parsed(Parsed::Record(r)) = contents {
+        f(r);
+    }
+}
+
+#[test]
+fn wall_clock_steps_change_no_verdict_within_a_boot() {
+    // Beat 10 s ago on the boot clock: fresh, whatever the wall clock did.
+    let fresh = beat(1_000_000, 5_000);
+    for wall in [1_000_010, 1_000_010 + 3600, 1_000_010 - 3600] {
+        let s = status(&fresh, &host(wall, 5_010));
+        assert_eq!(
+            (s.verdict(), s.age()),
+            (Verdict::Alive, Some(secs(10))),
+            "wall {wall}: {s}"
+        );
+    }
+    // Beat 200 s ago on the boot clock: stale, even if the wall clock was
+    // stepped back to make it look recent.
+    for wall in [1_000_200, 1_000_200 - 3600, 1_000_000] {
+        let s = status(&fresh, &host(wall, 5_200));
+        assert_eq!(
+            (s.verdict(), s.age()),
+            (Verdict::Dead, Some(secs(200))),
+            "wall {wall}: {s}"
+        );
+    }
+}
+
+#[test]
+fn another_boot_is_a_previous_container_and_an_epoch_float_is_aged_on_the_wall_clock() {
+    let mut other_boot = beat(1_000_000, 999_999);
+    edit(&mut other_boot, |r| {
+        r.boot = Some((OTHER_BOOT, secs(999_999)))
+    });
+    let s = status(&other_boot, &host(1_000_030, 20));
+    assert_eq!(
+        (s.verdict(), s.from_this_container()),
+        (Verdict::Starting, Some(false)),
+        "{s}"
+    );
+    let float = Contents::Parsed(Parsed::EpochFloat(UNIX_EPOCH + secs(1_000_000)));
+    let s = status(&float, &host(1_000_100, 20));
+    assert_eq!(
+        (s.verdict(), s.age()),
+        (Verdict::Dead, Some(secs(100))),
+        "{s}"
+    );
+}
+
+#[test]
+fn a_time_more_than_a_second_ahead_is_invalid() {
+    let float = Contents::Parsed(Parsed::EpochFloat(UNIX_EPOCH + secs(1_000_000) + HOUR));
+    let s = status(&float, &host(1_000_000, 20));
+    assert_eq!(
+        s.to_string(),
+        "worker: dead: invalid heartbeat: last heartbeat is 1h in the future (/tmp/liveness/worker)"
+    );
+    let close = Contents::Parsed(Parsed::EpochFloat(
+        UNIX_EPOCH + Duration::from_millis(1_000_000_900),
+    ));
+    assert_eq!(
+        status(&close, &host(1_000_000, 20)).verdict(),
+        Verdict::Alive
+    );
+    let s = status(&beat(1_000_000, 5_000), &host(1_000_000, 4_000));
+    assert!(s.to_string().contains("is 16m 40s in the future"), "{s}");
+}
+
+#[test]
+fn a_dead_age_never_reads_as_the_maximum() {
+    let s = status(&beat(1_000_000, 5_000), &host(1_000_090, 5_090));
+    assert_eq!(s.verdict(), Verdict::Alive, "exactly max_age is alive: {s}");
+    let mut just_over = host(1_000_090, 5_090);
+    just_over.boot.as_mut().unwrap().now += Duration::from_millis(400);
+    let s = status(&beat(1_000_000, 5_000), &just_over);
+    assert!(
+        s.to_string()
+            .starts_with("worker: dead: last heartbeat 1m 30s 400ms ago, max 1m 30s"),
+        "{s}"
+    );
+}
+
+#[test]
+fn a_previous_container_s_record_is_no_heartbeat() {
+    // Written by another container before this one started (second 1).
+    let mut previous = beat(1_000_000, 0);
+    edit(&mut previous, |r| {
+        r.incarnation = Some(Incarnation {
+            mnt_ns: 8,
+            pid_ns: 80,
+            init_start: 0,
+        })
+    });
+    let s = status(&previous, &host(1_000_001, 30));
+    assert_eq!((s.verdict(), s.age()), (Verdict::Starting, None));
+    assert!(
+        s.to_string().starts_with(
+            "worker: alive: starting: no heartbeat from this container (the file is from a previous one) yet"
+        ),
+        "{s}"
+    );
+    assert_eq!(
+        status(&previous, &host(1_000_001, 92)).verdict(),
+        Verdict::Dead
+    );
+}
+
+#[test]
+fn a_live_writer_in_a_nested_namespace_vouches() {
+    // Another mount namespace (PrivateTmp, unshare -m), but the writer runs.
+    let mut nested = beat(1_000_000, 5_000);
+    edit(&mut nested, |r| {
+        r.incarnation = Some(Incarnation { mnt_ns: 9, ..HERE })
+    });
+    let mut here = host(1_000_010, 5_010);
+    here.processes = Processes::Listed(vec![(42, 4200)]);
+    let s = status(&nested, &here);
+    assert_eq!(
+        (s.verdict(), s.from_this_container()),
+        (Verdict::Alive, Some(true)),
+        "{s}"
+    );
+    // Once it has exited, its record is no heartbeat of this container.
+    here.processes = Processes::Listed(vec![(42, 4201)]);
+    assert_eq!(status(&nested, &here).from_this_container(), Some(false));
+}
+
+#[test]
+fn another_live_container_writing_the_file_is_a_conflict() {
+    // Another container's writer, unseen, beat long after this one started.
+    let mut other = beat(1_000_000, 5_000);
+    edit(&mut other, |r| {
+        r.incarnation = Some(Incarnation {
+            mnt_ns: 8,
+            pid_ns: 80,
+            init_start: 50,
+        })
+    });
+    let s = status(&other, &host(1_000_001, 5_001));
+    assert_eq!(s.verdict(), Verdict::Dead);
+    assert_eq!(
+        s.to_string(),
+        "worker: dead: written by another live container, pid 42: give each container its own path (/tmp/liveness/worker)"
+    );
+}
+
+#[test]
+fn a_record_of_another_component_never_vouches() {
+    let mut indexer = beat(1_000_000, 5_000);
+    edit(&mut indexer, |r| {
+        r.owner = Some(Owner::new("indexer", None))
+    });
+    let s = status(&indexer, &host(1_000_001, 5_001));
+    assert_eq!(
+        s.to_string(),
+        "worker: dead: the file holds the heartbeat of indexer: give each component its own path (/tmp/liveness/worker)"
+    );
+    let mut instance = beat(1_000_000, 5_000);
+    edit(&mut instance, |r| {
+        r.owner = Some(Owner::new("worker", Some(3)))
+    });
+    assert!(
+        status(&instance, &host(1_000_001, 5_001))
+            .to_string()
+            .contains("heartbeat of worker[3]:")
+    );
+    // A heartbeat of no component (Timestamp::create) vouches for any.
+    let mut anonymous = beat(1_000_000, 5_000);
+    edit(&mut anonymous, |r| r.owner = None);
+    assert_eq!(
+        status(&anonymous, &host(1_000_001, 5_001)).verdict(),
+        Verdict::Alive
+    );
+}
+
+#[test]
+fn an_extension_keeps_alive_until_it_runs_out() {
+    let extended = Contents::Parsed(Parsed::Record(record(
+        1_000_000,
+        5_000,
+        Event::Extend {
+            by: secs(600),
+            reason: "reindexing\n".into(),
+        },
+    )));
+    let s = status(&extended, &host(1_000_300, 5_300));
+    assert_eq!(
+        (s.verdict(), s.state(), s.reason()),
+        (Verdict::Alive, Some(State::Extended), Some("reindexing\n"))
+    );
+    assert_eq!(
+        s.to_string(),
+        "worker: alive: extended: reindexing\\n, 5m left (/tmp/liveness/worker)"
+    );
+    assert_eq!(s.deadline(), Some(UNIX_EPOCH + secs(1_000_600)));
+    let s = status(&extended, &host(1_000_605, 5_605));
+    assert_eq!(s.verdict(), Verdict::Dead);
+    assert!(
+        s.to_string().starts_with(
+            "worker: dead: extension ran out 5s ago: reindexing\\n, last heartbeat 10m 5s ago"
+        ),
+        "{s}"
+    );
+    // More than the declared maximum is cut to it.
+    let mut bounded = limits();
+    bounded.max_extend = Some(secs(120));
+    let s = Status::new(
+        &WORKER,
+        Path::new("/w"),
+        bounded,
+        &extended,
+        &host(1_000_300, 5_300),
+    );
+    assert_eq!(s.verdict(), Verdict::Dead, "{s}");
+}
+
+#[test]
+fn a_failure_is_dead_whatever_its_age() {
+    let failed = Contents::Parsed(Parsed::Record(record(
+        1_000_000,
+        5_000,
+        Event::Fail {
+            reason: "lost the schema".into(),
+        },
+    )));
+    let s = status(&failed, &host(1_000_000, 5_000));
+    assert_eq!(
+        (s.verdict(), s.state()),
+        (Verdict::Dead, Some(State::Failed))
+    );
+    assert_eq!(
+        s.to_string(),
+        "worker: dead: failed: lost the schema (/tmp/liveness/worker)"
+    );
+    assert!(s.has_started());
+}
+
+#[test]
+fn without_procfs_freshness_alone_decides() {
+    let mut blind = host(1_000_010, 5_010);
+    blind.incarnation = None;
+    blind.container_age = None;
+    let mut elsewhere = beat(1_000_000, 5_000);
+    edit(&mut elsewhere, |r| {
+        r.incarnation = Some(Incarnation { mnt_ns: 8, ..HERE })
+    });
+    assert_eq!(status(&elsewhere, &blind).verdict(), Verdict::Alive);
+    assert_eq!(
+        status(&Contents::Missing, &blind).to_string(),
+        "worker: dead: no heartbeat (/tmp/liveness/worker)"
+    );
+}
+
+#[test]
+fn an_empty_file_is_no_heartbeat_and_startup_grace_zero_is_dead_at_once() {
+    let mut young = host(1_000_000, 5_000);
+    young.container_age = Some(secs(10));
+    assert_eq!(
+        status(&Contents::Empty, &young).verdict(),
+        Verdict::Starting
+    );
+    young.container_age = Some(secs(100));
+    assert_eq!(
+        status(&Contents::Empty, &young).to_string(),
+        "worker: dead: no heartbeat (the file is empty) since the container started 1m 40s ago, grace 1m 30s (/tmp/liveness/worker)"
+    );
+    let mut no_grace = limits();
+    no_grace.startup_grace = Duration::ZERO;
+    let s = Status::new(
+        &WORKER,
+        Path::new("/w"),
+        no_grace,
+        &Contents::Missing,
+        &host(1, 0),
+    );
+    assert_eq!(s.verdict(), Verdict::Dead);
+}
+
+/// How old a record written `age_ms` before the host's clocks is, by an
+/// oracle independent of the code: the host's boot clock minus the
+/// record's, when both are of one boot; else the wall clocks.
+fn oracle_alive(age_ms: i64, max_age_ms: i64) -> bool {
+    (-1000..=max_age_ms).contains(&age_ms)
+}
+
+proptest! {
+    /// A record of this container is alive exactly while its age, on the
+    /// boot clock of the same boot or the wall clock across boots, is at
+    /// most `max_age` (and at most 1 s in the future); the other clock says
+    /// nothing.
+    #[test]
+    fn the_verdict_follows_the_age(
+        max_age_ms in 1..200_000i64,
+        around in -2_000..2_000i64,
+        wall_noise in -7_200_000..7_200_000i64,
+        same_boot in any::<bool>(),
+        up_s in 1_000..10_000_000u64,
+    ) {
+        let age_ms = max_age_ms + around; // sample around max_age
+        let now_up = Duration::from_secs(up_s);
+        let then_up = Duration::from_millis(u64::try_from(now_up.as_millis() as i64 - age_ms).unwrap());
+        let now_wall = UNIX_EPOCH + secs(1_700_000_000);
+        let shift = |t: SystemTime, ms: i64| if ms >= 0 { t - Duration::from_millis(ms as u64) } else { t + Duration::from_millis(ms.unsigned_abs()) };
+        let mut r = record(0, 0, Event::Beat);
+        r.boot = Some((if same_boot { BOOT } else { OTHER_BOOT }, then_up));
+        r.incarnation = None; // judged on freshness alone
+        // On the clock that is not the judge, any reading at all.
+        r.wall = shift(now_wall, if same_boot { age_ms + wall_noise } else { age_ms });
+        let mut h = host(0, 0);
+        h.wall = now_wall;
+        h.boot = Some(Boot { id: BOOT, now: now_up });
+        h.incarnation = None;
+        let mut l = limits();
+        l.max_age = Duration::from_millis(max_age_ms as u64);
+        let s = Status::new(&WORKER, Path::new("/w"), l, &Contents::Parsed(Parsed::Record(r)), &h);
+        prop_assert_eq!(s.is_alive(), oracle_alive(age_ms, max_age_ms), "{}", s);
+        prop_assert_eq!(s.verdict() == Verdict::Alive, s.is_alive());
+    }
+}

@@ -1,0 +1,178 @@
+//! Reading and writing heartbeat files.
+//!
+//! Writes go in place: a record has a fixed size and is written with one
+//! `pwrite` at offset 0 over the previous one, with no truncation, no rename
+//! and no `fsync` (a stalled disk must not stall the service's loop, and the
+//! page cache is what the probe reads). A new file is written in full under a
+//! temporary name and hard-linked into place, so no reader ever sees it empty
+//! (on a file system without hard links it is created in place instead).
+//! No write follows a symbolic link anywhere in the path, and none touches a
+//! file that is not a heartbeat ([`file`]).
+//!
+//! Reads look at the path (`lstat`) before opening it and open only a
+//! regular file, with `O_NOFOLLOW | O_NONBLOCK`. They refuse files over
+//! 4 KiB and re-read a bounded number of times when the integrity check fails
+//! or the file is empty (a write was in progress).
+
+mod file;
+#[cfg(unix)]
+mod sys;
+#[cfg(not(unix))]
+#[path = "portable.rs"]
+mod sys;
+
+use std::{fs::File, io, path::Path};
+
+pub(crate) use file::{HeartbeatFile, write_once};
+
+use crate::record::{self, Invalid, Parsed};
+
+/// Files larger than this are not heartbeats; only this much is ever read.
+pub(crate) const READ_LIMIT: usize = 4096;
+
+/// How many times a reader re-reads a record whose check fails.
+const READ_ATTEMPTS: u32 = 16;
+
+/// A file's identity: device and inode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct FileId(u64, u64);
+
+/// Why a heartbeat file could not be opened or created for writing.
+#[derive(Debug)]
+enum OpenError {
+    /// No file at the path.
+    Missing,
+    /// Created by someone else between our look and our link.
+    Exists,
+    /// This component of the path is a symbolic link.
+    Symlink(std::path::PathBuf),
+    /// The file is a directory, a FIFO, a device, ... (said with an article).
+    NotRegular(&'static str),
+    /// Opening or creating this parent directory failed.
+    Dir(std::path::PathBuf, io::Error),
+    /// Anything else the system said.
+    Io(io::Error),
+}
+
+/// What reading a heartbeat file gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Contents {
+    /// No file at the path.
+    Missing,
+    /// An empty file, still empty after re-reading.
+    Empty,
+    /// A heartbeat, ours or the prior art's.
+    Parsed(Parsed),
+    /// A file that is not a heartbeat, or a record that fails its check.
+    Invalid(String),
+    /// The file exists but cannot be read.
+    Unreadable(String),
+}
+
+/// Reads the heartbeat at `path`. Never blocks on a FIFO or device, never
+/// reads more than a few KiB, never fails: every problem is a [`Contents`].
+/// Also returns the file's identity when there is a file.
+pub(crate) fn read(path: &Path) -> (Contents, Option<FileId>) {
+    if !path.is_absolute() {
+        return (Contents::Invalid("the path is not absolute".into()), None);
+    }
+    match sys::open_for_reading(path) {
+        Ok((_, id, len)) if len > READ_LIMIT as u64 => (
+            Contents::Invalid(format!("{len} bytes is too large for a heartbeat")),
+            Some(id),
+        ),
+        Ok((file, id, len)) => (read_contents(&file, len as usize), Some(id)),
+        Err(OpenError::Missing) => (Contents::Missing, None),
+        Err(OpenError::Symlink(_)) => (Contents::Invalid(SYMLINK.into()), None),
+        Err(OpenError::NotRegular(kind)) => (
+            Contents::Invalid(format!("not a regular file but {kind}")),
+            None,
+        ),
+        Err(OpenError::Dir(_, e) | OpenError::Io(e)) => {
+            (Contents::Unreadable(io_message(&e)), None)
+        }
+        Err(OpenError::Exists) => (Contents::Missing, None),
+    }
+}
+
+/// Reads and parses an open heartbeat file of `len` bytes (by `fstat`),
+/// re-reading a record that fails its check.
+fn read_contents(file: &File, len: usize) -> Contents {
+    let mut buf = [0u8; READ_LIMIT + 1];
+    // One byte more than the size said, to see a file that grew meanwhile.
+    let mut want = (len + 1).min(buf.len());
+    let mut len = 0;
+    for attempt in 0..READ_ATTEMPTS {
+        len = match read_at_most(file, &mut buf[..want]) {
+            Ok(len) => len,
+            Err(e) => return Contents::Unreadable(io_message(&e)),
+        };
+        if len == want && want < buf.len() {
+            want = buf.len(); // it grew since fstat: read again, all of it
+            continue;
+        }
+        if len > READ_LIMIT {
+            return Contents::Invalid("too large for a heartbeat".into());
+        }
+        let parsed = match len {
+            0 => Err(Invalid::Checksum), // a writer that truncates first, mid-write
+            _ => record::parse(&buf[..len]),
+        };
+        match parsed {
+            Ok(parsed) => return Contents::Parsed(parsed),
+            Err(Invalid::Checksum) => {
+                // A write is in progress; it takes microseconds. All attempts
+                // together wait about 12 ms at most.
+                if attempt < 4 {
+                    std::thread::yield_now();
+                } else {
+                    std::thread::sleep(std::time::Duration::from_micros(100 * u64::from(attempt)));
+                }
+            }
+            Err(other) => return Contents::Invalid(other.to_string()),
+        }
+    }
+    match len {
+        0 => Contents::Empty,
+        _ => Contents::Invalid(Invalid::Checksum.to_string()),
+    }
+}
+
+/// Whether a writer may overwrite a file holding `contents`: only a
+/// heartbeat (of any version, torn or whole, or the prior art's float) or an
+/// empty file. Anything else was put there by someone else and is left as it
+/// is.
+fn is_heartbeat(contents: &[u8]) -> bool {
+    contents.is_empty() || contents.starts_with(b"liveness/") || record::parse(contents).is_ok()
+}
+
+/// Reads from offset 0 until `buf` is full or the file ends; a short read
+/// from a regular file is its end.
+fn read_at_most(file: &File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut len = 0;
+    while len < buf.len() {
+        match sys::read_at(file, &mut buf[len..], len as u64) {
+            Ok(n) if n < buf.len() - len => return Ok(len + n),
+            Ok(n) => len += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(len)
+}
+
+/// Writes all of `bytes` at offset 0.
+fn write_at(file: &File, bytes: &[u8]) -> io::Result<()> {
+    sys::write_all_at(file, bytes, 0)
+}
+
+const SYMLINK: &str = "the path is a symbolic link, which liveness never writes";
+
+/// The operating system's message without Rust's " (os error N)" suffix.
+fn io_message(error: &io::Error) -> String {
+    let text = error.to_string();
+    match text.find(" (os error") {
+        Some(end) => text[..end].to_lowercase(),
+        None => text,
+    }
+}

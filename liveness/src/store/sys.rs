@@ -1,0 +1,298 @@
+//! Opening heartbeat files for writing without following any symbolic link.
+//!
+//! The parent directory is opened with `openat2(RESOLVE_NO_SYMLINKS)` where
+//! the kernel has it (Linux 5.6), else one component at a time with
+//! `O_NOFOLLOW | O_DIRECTORY`, creating missing directories with `mkdirat`
+//! as it goes. Everything after that happens relative to the open directory:
+//! a directory swapped for a symlink meanwhile cannot redirect the write.
+
+use std::{
+    ffi::OsStr,
+    fs::File,
+    io,
+    os::unix::ffi::OsStrExt,
+    path::{Component, Path, PathBuf},
+    sync::atomic::{AtomicU64, Ordering},
+    time::{Duration, SystemTime},
+};
+
+use rustix::{
+    fd::OwnedFd,
+    fs::{AtFlags, FileType, Mode, OFlags},
+    io::Errno,
+};
+
+use super::{FileId, OpenError, READ_LIMIT};
+
+/// An open directory, the parent of a heartbeat file.
+pub(super) struct Dir(OwnedFd);
+
+/// A temporary file older than this was left by a writer that died while
+/// creating its heartbeat; creating takes microseconds.
+const STALE_TEMP: Duration = Duration::from_secs(5);
+
+impl Dir {
+    /// Opens `dir` following no symlink; creates what is missing when `create`.
+    pub fn open(dir: &Path, create: bool) -> Result<Dir, OpenError> {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            use rustix::fs::ResolveFlags;
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+            match rustix::fs::openat2(
+                rustix::fs::CWD,
+                dir,
+                flags,
+                Mode::empty(),
+                ResolveFlags::NO_SYMLINKS,
+            ) {
+                Ok(fd) => return Ok(Dir(fd)),
+                // No openat2 (an old kernel, a seccomp filter), or something
+                // to create or to name: walk.
+                Err(Errno::NOSYS | Errno::PERM | Errno::NOENT | Errno::LOOP | Errno::XDEV) => {}
+                Err(e) => return Err(OpenError::Dir(dir.to_owned(), e.into())),
+            }
+        }
+        Self::walk(dir, create)
+    }
+
+    fn walk(dir: &Path, create: bool) -> Result<Dir, OpenError> {
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let dir_error = |at: &Path, e: Errno| OpenError::Dir(at.to_owned(), e.into());
+        let mut current = rustix::fs::open("/", flags, Mode::empty())
+            .map_err(|e| dir_error(Path::new("/"), e))?;
+        let mut walked = PathBuf::from("/");
+        for component in dir.components() {
+            let name: &OsStr = match component {
+                Component::RootDir | Component::CurDir | Component::Prefix(_) => continue,
+                Component::ParentDir => OsStr::new(".."),
+                Component::Normal(name) => name,
+            };
+            walked.push(name);
+            let mut opened = rustix::fs::openat(&current, name, flags, Mode::empty());
+            if matches!(opened, Err(Errno::NOENT)) && create {
+                match rustix::fs::mkdirat(&current, name, Mode::from_bits_truncate(0o755)) {
+                    Ok(()) | Err(Errno::EXIST) => {}
+                    Err(e) => return Err(dir_error(&walked, e)),
+                }
+                opened = rustix::fs::openat(&current, name, flags, Mode::empty());
+            }
+            current = match opened {
+                Ok(fd) => fd,
+                Err(e @ (Errno::LOOP | Errno::NOTDIR)) => {
+                    return Err(
+                        match rustix::fs::statat(&current, name, AtFlags::SYMLINK_NOFOLLOW) {
+                            Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Symlink => {
+                                OpenError::Symlink(walked)
+                            }
+                            _ => dir_error(&walked, e),
+                        },
+                    );
+                }
+                Err(e) => return Err(dir_error(&walked, e)),
+            };
+        }
+        Ok(Dir(current))
+    }
+
+    /// The identity of the file `name` in this directory, without following
+    /// a symlink; `None` when there is none.
+    pub fn id_of(&self, name: &OsStr) -> Option<FileId> {
+        let st = rustix::fs::statat(&self.0, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+        Some(file_id(&st))
+    }
+
+    /// Opens the existing file `name` for writing; returns it with what it
+    /// holds (at most [`READ_LIMIT`] + 1 bytes). Anything but a regular file
+    /// is refused before it is opened (opening a device can have effects).
+    pub fn open_existing(
+        &self,
+        name: &OsStr,
+        at: &Path,
+    ) -> Result<(File, FileId, Vec<u8>), OpenError> {
+        let st = match rustix::fs::statat(&self.0, name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) => st,
+            Err(Errno::NOENT) => return Err(OpenError::Missing),
+            Err(e) => return Err(OpenError::Io(e.into())),
+        };
+        match FileType::from_raw_mode(st.st_mode) {
+            FileType::RegularFile => {}
+            FileType::Symlink => return Err(OpenError::Symlink(at.to_owned())),
+            other => return Err(OpenError::NotRegular(describe(other))),
+        }
+        let flags =
+            OFlags::RDWR | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+        let fd = match rustix::fs::openat(&self.0, name, flags, Mode::empty()) {
+            Ok(fd) => fd,
+            Err(Errno::NOENT) => return Err(OpenError::Missing),
+            Err(Errno::LOOP) => return Err(OpenError::Symlink(at.to_owned())),
+            Err(e) => return Err(OpenError::Io(e.into())),
+        };
+        let st = rustix::fs::fstat(&fd).map_err(|e| OpenError::Io(e.into()))?;
+        if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
+            return Err(OpenError::NotRegular(describe(FileType::from_raw_mode(
+                st.st_mode,
+            ))));
+        }
+        let file = File::from(fd);
+        let mut contents = vec![0; READ_LIMIT + 1];
+        let len = super::read_at_most(&file, &mut contents).map_err(OpenError::Io)?;
+        contents.truncate(len);
+        Ok((file, file_id(&st), contents))
+    }
+
+    /// Creates the file `name` holding `bytes`, all at once: written under a
+    /// temporary name, then hard-linked into place, so no reader ever sees
+    /// it empty; a link never replaces an existing file. Clears temporary
+    /// files of `name` that a writer killed mid-creation left behind.
+    pub fn create(&self, name: &OsStr, bytes: &[u8]) -> Result<(File, FileId), OpenError> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        self.remove_stale_temps(name);
+        let mut temp = temp_prefix(name);
+        temp.extend_from_slice(
+            format!(
+                "{}.{}.tmp",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::Relaxed)
+            )
+            .as_bytes(),
+        );
+        let temp = OsStr::from_bytes(&temp);
+        let flags = OFlags::WRONLY
+            | OFlags::CREATE
+            | OFlags::EXCL
+            | OFlags::NOFOLLOW
+            | OFlags::NOCTTY
+            | OFlags::CLOEXEC;
+        let fd = rustix::fs::openat(&self.0, temp, flags, Mode::from_bits_truncate(0o644))
+            .map_err(|e| OpenError::Io(e.into()))?;
+        let file = File::from(fd);
+        let linked = super::write_at(&file, bytes).and_then(|()| {
+            rustix::fs::linkat(&self.0, temp, &self.0, name, AtFlags::empty())
+                .map_err(io::Error::from)
+        });
+        let _ = rustix::fs::unlinkat(&self.0, temp, AtFlags::empty());
+        match linked {
+            Ok(()) => {
+                let st = rustix::fs::fstat(&file).map_err(|e| OpenError::Io(e.into()))?;
+                Ok((file, file_id(&st)))
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(OpenError::Exists),
+            // A file system without hard links (some FUSE and CSI volumes):
+            // create in place. A reader may then see the file empty for a
+            // moment, which it re-reads and, failing that, counts as no
+            // heartbeat, never as dead within the startup grace.
+            Err(e) if no_hard_links(&e) => self.create_in_place(name, bytes),
+            Err(e) => Err(OpenError::Io(e)),
+        }
+    }
+
+    fn create_in_place(&self, name: &OsStr, bytes: &[u8]) -> Result<(File, FileId), OpenError> {
+        let flags = OFlags::WRONLY
+            | OFlags::CREATE
+            | OFlags::EXCL
+            | OFlags::NOFOLLOW
+            | OFlags::NOCTTY
+            | OFlags::CLOEXEC;
+        let fd = match rustix::fs::openat(&self.0, name, flags, Mode::from_bits_truncate(0o644)) {
+            Ok(fd) => fd,
+            Err(Errno::EXIST) => return Err(OpenError::Exists),
+            Err(e) => return Err(OpenError::Io(e.into())),
+        };
+        let file = File::from(fd);
+        super::write_at(&file, bytes).map_err(OpenError::Io)?;
+        let st = rustix::fs::fstat(&file).map_err(|e| OpenError::Io(e.into()))?;
+        Ok((file, file_id(&st)))
+    }
+
+    /// Removes `.<name>.*.tmp` files older than [`STALE_TEMP`].
+    fn remove_stale_temps(&self, name: &OsStr) {
+        let prefix = temp_prefix(name);
+        let Ok(entries) = rustix::fs::Dir::read_from(&self.0) else {
+            return;
+        };
+        let now = SystemTime::now();
+        for entry in entries.flatten() {
+            let file = entry.file_name().to_bytes();
+            if !file.starts_with(&prefix) || !file.ends_with(b".tmp") {
+                continue;
+            }
+            let file = OsStr::from_bytes(file);
+            let Ok(st) = rustix::fs::statat(&self.0, file, AtFlags::SYMLINK_NOFOLLOW) else {
+                continue;
+            };
+            let modified = SystemTime::UNIX_EPOCH + Duration::from_secs(st.st_mtime.max(0) as u64);
+            let age = now
+                .duration_since(modified)
+                .unwrap_or_else(|e| e.duration());
+            if age > STALE_TEMP {
+                let _ = rustix::fs::unlinkat(&self.0, file, AtFlags::empty());
+            }
+        }
+    }
+}
+
+/// `.<name>.`: the start of the temporary files of `name`.
+fn temp_prefix(name: &OsStr) -> Vec<u8> {
+    [b".", name.as_bytes(), b"."].concat()
+}
+
+#[allow(clippy::unnecessary_cast)] // st_dev and st_ino are u32 on some targets
+fn file_id(st: &rustix::fs::Stat) -> FileId {
+    FileId(st.st_dev as u64, st.st_ino as u64)
+}
+
+fn no_hard_links(error: &io::Error) -> bool {
+    [Errno::PERM, Errno::OPNOTSUPP, Errno::NOSYS, Errno::MLINK]
+        .iter()
+        .any(|errno| error.raw_os_error() == Some(errno.raw_os_error()))
+}
+
+/// Opens the heartbeat at `path` for reading: looks first (`lstat`), opens
+/// only a regular file, without following a symlink or blocking; returns it
+/// with its identity and size.
+pub(super) fn open_for_reading(path: &Path) -> Result<(File, FileId, u64), OpenError> {
+    let st = match rustix::fs::lstat(path) {
+        Ok(st) => st,
+        Err(Errno::NOENT) => return Err(OpenError::Missing),
+        Err(e) => return Err(OpenError::Io(e.into())),
+    };
+    match FileType::from_raw_mode(st.st_mode) {
+        FileType::RegularFile => {}
+        FileType::Symlink => return Err(OpenError::Symlink(path.to_owned())),
+        other => return Err(OpenError::NotRegular(describe(other))),
+    }
+    let flags =
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+    let fd = match rustix::fs::open(path, flags, Mode::empty()) {
+        Ok(fd) => fd,
+        Err(Errno::NOENT) => return Err(OpenError::Missing),
+        Err(Errno::LOOP) => return Err(OpenError::Symlink(path.to_owned())),
+        Err(e) => return Err(OpenError::Io(e.into())),
+    };
+    // Swapped in between the look and the open: judge what was opened.
+    let st = rustix::fs::fstat(&fd).map_err(|e| OpenError::Io(e.into()))?;
+    match FileType::from_raw_mode(st.st_mode) {
+        FileType::RegularFile => Ok((File::from(fd), file_id(&st), st.st_size.max(0) as u64)),
+        other => Err(OpenError::NotRegular(describe(other))),
+    }
+}
+
+fn describe(file_type: FileType) -> &'static str {
+    match file_type {
+        FileType::Directory => "a directory",
+        FileType::Fifo => "a FIFO",
+        FileType::CharacterDevice => "a character device",
+        FileType::BlockDevice => "a block device",
+        FileType::Socket => "a socket",
+        FileType::Symlink => "a symbolic link",
+        _ => "a special file",
+    }
+}
+
+pub(super) fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+}
+
+pub(super) fn write_all_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, bytes, offset)
+}

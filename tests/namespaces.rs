@@ -1,0 +1,141 @@
+//! The container guard against namespaces as services really use them: a
+//! healthy writer in a nested mount, time or PID namespace of the probe's
+//! container vouches (systemd `PrivateTmp=`, `bwrap`, `unshare`), and two
+//! live containers writing one file are named as a conflict, never blamed
+//! on a previous container.
+//!
+//! The `unshare` cases need root; they are ignored by default and run by
+//! `.ci/run` (`cargo test --test namespaces -- --ignored`).
+
+mod common;
+
+use std::{process::Command, time::Duration};
+
+use common::{FakeProc, Files, run};
+
+/// The example worker started under `unshare` with `args`, beating into
+/// `files` every 20 ms.
+fn worker_under_unshare(files: &Files, args: &[&str]) -> std::process::Child {
+    Command::new("unshare")
+        .args(args)
+        .arg(env!("CARGO_BIN_EXE_worker"))
+        .args(["--period", "20"])
+        .env("WORKER_LIVENESS_PATH", &files.worker)
+        .env("INDEXER_LIVENESS_PATH", &files.indexer)
+        .env_remove("LIVENESS_PROC_ROOT")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("unshare runs (util-linux)")
+}
+
+fn assert_alive_from_outside(args: &[&str]) {
+    let files = Files::new();
+    let _ = std::fs::remove_file(&files.indexer);
+    let mut worker = worker_under_unshare(&files, args);
+    let out = common::until_alive(|| run(&mut files.probe()));
+    // And it stays alive: every probe over half a second.
+    let mut lines = Vec::new();
+    for _ in 0..10 {
+        std::thread::sleep(Duration::from_millis(50));
+        let out = run(&mut files.probe());
+        if out.code != 0 {
+            lines.push(out.stdout);
+        }
+    }
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    assert_eq!(out.code, 0, "unshare {args:?}: {}", out.stdout);
+    assert!(
+        lines.is_empty(),
+        "unshare {args:?}: dead while beating: {lines:?}"
+    );
+    assert!(
+        out.stdout.starts_with("worker: alive: last heartbeat "),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+#[ignore = "needs root: unshare"]
+fn a_writer_in_a_nested_mount_namespace_vouches() {
+    assert_alive_from_outside(&["-m"]);
+}
+
+#[test]
+#[ignore = "needs root: unshare"]
+fn a_writer_in_a_time_namespace_with_a_boot_clock_offset_vouches() {
+    for offset in ["100", "-5"] {
+        assert_alive_from_outside(&["-T", "--boottime", offset]);
+    }
+}
+
+#[test]
+#[ignore = "needs root: unshare"]
+fn a_writer_in_a_nested_pid_namespace_vouches() {
+    assert_alive_from_outside(&["-p", "--fork", "--kill-child", "-m"]);
+}
+
+#[test]
+#[ignore = "needs root: unshare"]
+fn a_nested_writer_that_exited_leaves_no_heartbeat_of_this_container() {
+    let files = Files::new();
+    let mut worker = worker_under_unshare(&files, &["-m"]);
+    let out = common::until_alive(|| run(&mut files.probe()));
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    let out = run(&mut files.probe());
+    assert!(
+        out.stdout.contains(
+            "worker: dead: no heartbeat from this container (the file is from a previous one)"
+        ),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn two_live_containers_writing_one_file_are_named_a_conflict() {
+    let files = Files::new();
+    let ours = FakeProc::container_started(Duration::from_secs(10).min(common::uptime()));
+    let theirs = FakeProc::container_started(Duration::from_secs(5).min(common::uptime()));
+    let mut first = files.start_worker(Some(&ours), &[]);
+    let mut second = files.start_worker(Some(&theirs), &[]);
+    std::thread::sleep(Duration::from_millis(300));
+    let (mut dead, mut conflicts) = (0, 0);
+    let mut wrong = Vec::new();
+    let mut named = None;
+    for _ in 0..200 {
+        let out = run(files.probe().env("LIVENESS_PROC_ROOT", ours.path()));
+        let line = out.stdout.lines().next().unwrap_or_default().to_owned();
+        if out.code != 0 {
+            dead += 1;
+        }
+        if line.contains("written by another live container") {
+            conflicts += 1;
+            named.get_or_insert(line.clone());
+        }
+        if line.contains("previous")
+            || (out.code != 0 && !out.stdout.contains("another live container"))
+        {
+            wrong.push(line);
+        }
+    }
+    first.kill().unwrap();
+    second.kill().unwrap();
+    first.wait().unwrap();
+    second.wait().unwrap();
+    eprintln!("200 probes: {dead} dead, {conflicts} naming the conflict");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    assert!(conflicts > 0, "the conflict was never seen");
+    let expected = format!(
+        "written by another live container, pid {}: give each container its own path",
+        second.id()
+    );
+    let named = named.unwrap();
+    assert!(
+        named.starts_with("worker: dead: ") && named.contains(&expected),
+        "{named}"
+    );
+}

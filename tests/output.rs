@@ -1,0 +1,146 @@
+//! What the probe prints stays what it means: one line per component
+//! whatever the names and paths hold, valid YAML whatever the binary is
+//! called, and no environment value that makes it outrun its timeout.
+
+mod common;
+
+use std::{
+    ffi::OsStr,
+    os::unix::ffi::OsStrExt,
+    path::{Path, PathBuf},
+    time::{Duration, Instant},
+};
+
+use common::{Files, run};
+use k8s_openapi::api::core::v1::Probe;
+use liveness::Timestamp;
+
+#[test]
+fn a_path_with_a_newline_or_an_escape_cannot_forge_a_line() {
+    let files = Files::new();
+    let forged = files
+        .dir
+        .path()
+        .join("x\nworker: alive: last heartbeat 1ms ago, max 3s (/tmp/liveness/worker)\u{1b}[2J");
+    let out = run(files.probe().env("WORKER_LIVENESS_PATH", &forged));
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "one line per component: {:?}", out.stdout);
+    assert!(
+        lines[0].starts_with("worker: dead: no heartbeat"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[0].ends_with(
+            "/x\\nworker: alive: last heartbeat 1ms ago, max 3s (/tmp/liveness/worker)\\u{1b}[2J)"
+        ),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        !out.stdout.contains('\u{1b}'),
+        "an escape reached the output"
+    );
+}
+
+#[test]
+fn a_path_that_is_not_utf8_is_shown_escaped_not_lossy() {
+    let files = Files::new();
+    let mut raw = files.dir.path().as_os_str().as_bytes().to_vec();
+    raw.extend_from_slice(b"/w\xff\xfe");
+    let path = PathBuf::from(OsStr::from_bytes(&raw));
+    Timestamp::create(&path, Duration::from_secs(3)).unwrap();
+    let out = run(files.probe().env("WORKER_LIVENESS_PATH", &path));
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let shown = format!("{}/w\\xff\\xfe", files.dir.path().display());
+    assert!(
+        out.stdout
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(&format!("({shown})")),
+        "{}",
+        out.stdout
+    );
+    let out = run(files
+        .probe()
+        .arg("--json")
+        .env("WORKER_LIVENESS_PATH", &path));
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(report["components"][0]["path"], shown.as_str());
+}
+
+/// The probe binary copied under `name` into `dir`.
+fn probe_named(dir: &Path, name: &OsStr) -> PathBuf {
+    let exe = dir.join(name);
+    std::fs::copy(env!("CARGO_BIN_EXE_worker-liveness"), &exe).unwrap();
+    exe
+}
+
+#[test]
+fn k8s_output_stays_valid_yaml_whatever_the_binary_is_called() {
+    let files = Files::new();
+    for name in [
+        &b"probe\nevil: true\n#"[..],
+        b"probe: {x: 1}",
+        b"pro\"be'\t\x1b[31m",
+        b"pr\xffobe",
+    ] {
+        let exe = probe_named(files.dir.path(), OsStr::from_bytes(name));
+        let out = run(files.probe().arg0_exe(&exe).arg("--k8s"));
+        assert_eq!(out.code, 0);
+        let doc: serde_yaml_ng::Value =
+            serde_yaml_ng::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
+        let keys: Vec<_> = doc
+            .as_mapping()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(keys, ["livenessProbe"], "{}", out.stdout);
+        let probe: Probe = serde_yaml_ng::from_value(doc["livenessProbe"].clone()).unwrap();
+        let command = probe.exec.unwrap().command.unwrap();
+        assert_eq!(command, [exe.to_string_lossy().into_owned()]);
+        assert!(!out.stdout.contains('\u{1b}'));
+    }
+}
+
+trait Arg0 {
+    fn arg0_exe(&mut self, exe: &Path) -> &mut Self;
+}
+
+impl Arg0 for std::process::Command {
+    /// Runs `exe` in place of the probe, with the same environment.
+    fn arg0_exe(&mut self, exe: &Path) -> &mut Self {
+        let mut cmd = std::process::Command::new(exe);
+        for (key, value) in self.get_envs() {
+            match value {
+                Some(value) => cmd.env(key, value),
+                None => cmd.env_remove(key),
+            };
+        }
+        *self = cmd;
+        self
+    }
+}
+
+#[test]
+fn a_huge_rust_log_is_ignored_with_a_warning() {
+    let files = Files::new();
+    Timestamp::create(&files.worker, Duration::from_secs(3)).unwrap();
+    let spec = vec!["abc"; 32_750].join(",");
+    let started = Instant::now();
+    let out = run(files.probe().env("RUST_LOG", &spec));
+    let took = started.elapsed();
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(out.stdout.lines().count(), 2);
+    assert_eq!(
+        out.stderr,
+        "warning: RUST_LOG ignored: 130999 bytes and 32750 directives, more than the 1024 bytes or 32 directives a probe reads\n"
+    );
+    eprintln!("probe with a 32,750-directive RUST_LOG: {took:?}");
+    // A short one still works.
+    let out = run(files.probe().env("RUST_LOG", "liveness=debug"));
+    assert!(out.stderr.contains("DEBUG"), "{}", out.stderr);
+}
