@@ -1,0 +1,162 @@
+//! The stages run on declarations written with `quote!`: the values they
+//! yield, and the message of each mistake. Spans are the UI tests' job
+//! (`tests/ui/`): outside a compiler, proc-macro2 has none to compare.
+
+use std::time::Duration;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::DeriveInput;
+
+use crate::attr::Attrs;
+use crate::check::{self, Declaration};
+use crate::ctxt::Ctxt;
+
+/// The declaration of `input`, or the message of each of its mistakes.
+fn run(input: TokenStream) -> Result<Declaration, Vec<String>> {
+    let input: DeriveInput = syn::parse2(input).expect("a type declaration");
+    let mut cx = Ctxt::default();
+    let attrs = Attrs::from_ast(&mut cx, &input);
+    let declaration = check::declaration(&mut cx, &input, attrs);
+    match cx.check() {
+        Ok(()) => Ok(declaration),
+        Err(error) => Err(error.into_iter().map(|e| e.to_string()).collect()),
+    }
+}
+
+fn ok(input: TokenStream) -> Declaration {
+    run(input).unwrap()
+}
+
+fn errors(input: TokenStream) -> Vec<String> {
+    match run(input) {
+        Ok(_) => panic!("no error"),
+        Err(messages) => messages,
+    }
+}
+
+#[test]
+fn fills_in_the_defaults() {
+    let worker = ok(quote!(
+        #[liveness(max_age = "90s")]
+        struct QueueWorker;
+    ));
+    assert_eq!(worker.name, "queue-worker");
+    assert_eq!(worker.path, "/tmp/liveness/queue-worker");
+    assert_eq!(worker.env, None);
+    assert_eq!(worker.startup_grace, Duration::from_secs(90));
+}
+
+#[test]
+fn reports_every_mistake_in_one_go() {
+    let messages = errors(quote! {
+        #[liveness(max_age = "0s", path = "liveness/worker", env = "1X", name = "")]
+        #[liveness(startup_grace = "10", timeout = "1s", a::b = 1)]
+        struct Worker<T>(T);
+    });
+    let expected = "max_age, path, env, startup_grace, name";
+    assert_eq!(
+        messages,
+        [
+            "`max_age` must be greater than zero: write e.g. max_age = \"90s\"",
+            "`path` must be absolute: write e.g. path = \"/tmp/liveness/worker\"",
+            "`env` must name an environment variable (ASCII letters, digits and `_`, \
+             not starting with a digit): write e.g. env = \"WORKER_LIVENESS_PATH\"",
+            "`name` must be a non-empty, single-line string: write e.g. name = \"worker\"",
+            "invalid duration \"10\": time unit needed, for example 10sec or 10ms; \
+             write e.g. \"90s\", \"1m 30s\" or \"500ms\"",
+            &format!("unknown liveness attribute `timeout`; expected one of: {expected}"),
+            &format!("unknown liveness attribute; expected one of: {expected}"),
+            "#[derive(Liveness)] does not support generic types: every instantiation \
+             would share one heartbeat file; declare a concrete type",
+        ]
+    );
+}
+
+#[test]
+fn reports_each_duplicate_once_across_attributes() {
+    let messages = errors(quote! {
+        #[liveness(max_age = "90s")]
+        #[liveness(max_age = "2m", max_age = "bad")]
+        struct Worker;
+    });
+    let duplicate = "duplicate liveness attribute `max_age`: set it once, remove this one";
+    assert_eq!(messages[0], duplicate);
+    assert!(messages[1].starts_with("invalid duration \"bad\""));
+    assert_eq!(messages[2], duplicate);
+    assert_eq!(messages.len(), 3);
+}
+
+#[test]
+fn adds_no_missing_max_age_to_an_attribute_with_its_own_error() {
+    let missing = "missing `max_age`: add #[liveness(max_age = \"90s\")]";
+    assert_eq!(
+        errors(quote!(
+            struct W;
+        )),
+        [missing]
+    );
+    assert_eq!(
+        errors(quote!(
+            #[liveness(name = "w")]
+            struct W;
+        )),
+        [missing]
+    );
+    assert_eq!(
+        errors(quote!(
+            #[liveness]
+            struct W;
+        )),
+        ["#[liveness] takes its keys in parentheses: write #[liveness(max_age = \"90s\")]"]
+    );
+    assert_eq!(
+        errors(quote!(
+            #[liveness(max_age)]
+            struct W;
+        )),
+        ["`max_age` needs a value: write max_age = \"90s\""]
+    );
+    assert_eq!(
+        errors(quote!(
+            #[liveness(max_age = 90)]
+            struct W;
+        )),
+        ["`max_age` takes a string literal: write max_age = \"90s\""]
+    );
+}
+
+#[test]
+fn suggests_a_file_for_a_path_that_is_not_one() {
+    let path = |path: &str| {
+        errors(quote!(
+            #[liveness(max_age = "90s", path = #path)]
+            struct W;
+        ))
+    };
+    let absolute =
+        |file: &str| format!("`path` must be absolute: write e.g. path = \"/tmp/liveness/{file}\"");
+    assert_eq!(path("worker.beat"), [absolute("worker.beat")]);
+    assert_eq!(path("../"), [absolute("worker")]);
+    let directory = |path: &str| {
+        format!("`path` must name a file, not a directory: write e.g. path = \"{path}\"")
+    };
+    assert_eq!(
+        path("/var/run/liveness/"),
+        [directory("/tmp/liveness/worker")]
+    );
+}
+
+#[test]
+fn refuses_a_name_that_makes_no_file_only_without_path() {
+    let messages = errors(quote!(
+        #[liveness(max_age = "90s", name = "..")]
+        struct W;
+    ));
+    assert!(messages[0].starts_with("`name` \"..\" makes the default path \"/tmp/liveness/..\""));
+    let worker = ok(quote! {
+        #[liveness(max_age = "90s", name = "team/worker", path = "/tmp/liveness/w")]
+        struct W;
+    });
+    assert_eq!(worker.name, "team/worker");
+}
