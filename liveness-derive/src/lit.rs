@@ -1,5 +1,5 @@
-//! Reads the value written after a key, a string literal; steps over a
-//! value that cannot be used.
+//! Reads the value written after a key: a string literal, also one that
+//! `macro_rules!` forwarded; steps over a value that cannot be used.
 
 use syn::{Expr, ExprLit, Lit, LitStr, meta::ParseNestedMeta};
 
@@ -16,7 +16,7 @@ pub fn string(cx: &mut Ctxt, meta: &ParseNestedMeta, key: Symbol) -> Option<LitS
         return None;
     };
     let message = format!("`{key}` takes a string literal: write {example}");
-    match value.parse::<Expr>() {
+    match value.parse::<Expr>().map(ungroup) {
         Ok(Expr::Lit(ExprLit {
             lit: Lit::Str(lit), ..
         })) => return Some(lit),
@@ -24,6 +24,15 @@ pub fn string(cx: &mut Ctxt, meta: &ParseNestedMeta, key: Symbol) -> Option<LitS
         Err(error) => cx.error(error.span(), message),
     }
     None
+}
+
+/// A literal forwarded by `macro_rules!` (`$value:expr`) arrives wrapped in
+/// an invisible group: it counts as the literal.
+fn ungroup(mut expr: Expr) -> Expr {
+    while let Expr::Group(group) = expr {
+        expr = *group.expr;
+    }
+    expr
 }
 
 /// Steps over what follows a key that cannot be used (`= value`, or `(...)`

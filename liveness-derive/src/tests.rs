@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use quote::quote;
 use syn::DeriveInput;
 
@@ -45,6 +45,19 @@ fn fills_in_the_defaults() {
     assert_eq!(worker.path, "/tmp/liveness/queue-worker");
     assert_eq!(worker.env, None);
     assert_eq!(worker.startup_grace, Duration::from_secs(90));
+}
+
+#[test]
+fn reads_a_literal_that_macro_rules_wrapped_in_invisible_groups() {
+    let wrap = |tokens: TokenStream| TokenTree::Group(Group::new(Delimiter::None, tokens));
+    let once = wrap(quote!("90s"));
+    let twice = wrap(wrap(quote!("/tmp/liveness/w")).into());
+    let worker = ok(quote!(
+        #[liveness(max_age = #once, path = #twice)]
+        struct W;
+    ));
+    assert_eq!(worker.max_age, Duration::from_secs(90));
+    assert_eq!(worker.path, "/tmp/liveness/w");
 }
 
 #[test]
