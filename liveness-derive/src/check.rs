@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use heck::ToKebabCase;
-use syn::{DeriveInput, Ident};
+use syn::{DeriveInput, Ident, ext::IdentExt};
 
 use crate::attr::Attrs;
 use crate::ctxt::Ctxt;
@@ -40,9 +40,9 @@ pub fn declaration(cx: &mut Ctxt, input: &DeriveInput, attrs: Attrs) -> Declarat
     }
 }
 
-/// The type name in kebab-case.
+/// The type name in kebab-case, without the `r#` of a raw identifier.
 fn default_name(ident: &Ident) -> String {
-    ident.to_string().to_kebab_case()
+    ident.unraw().to_string().to_kebab_case()
 }
 
 fn default_path(name: &str) -> String {

@@ -61,6 +61,16 @@ fn reads_a_literal_that_macro_rules_wrapped_in_invisible_groups() {
 }
 
 #[test]
+fn names_a_raw_identifier_without_its_prefix() {
+    let worker = ok(quote!(
+        #[liveness(max_age = "90s")]
+        struct r#match;
+    ));
+    assert_eq!(worker.name, "match");
+    assert_eq!(worker.path, "/tmp/liveness/match");
+}
+
+#[test]
 fn reports_every_mistake_in_one_go() {
     let messages = errors(quote! {
         #[liveness(max_age = "0s", path = "liveness/worker", env = "1X", name = "")]
