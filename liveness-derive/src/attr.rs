@@ -168,6 +168,7 @@ fn max_age(lit: &LitStr) -> Result<Duration, String> {
 
 fn path(lit: &LitStr) -> Result<String, String> {
     let value = lit.value();
+    no_control_characters(&value, PATH)?;
     if !value.starts_with('/') {
         // Suggest the file name under the default directory.
         let file = match value.rsplit('/').find(|part| !part.is_empty()) {
@@ -179,12 +180,10 @@ fn path(lit: &LitStr) -> Result<String, String> {
         ));
     }
     if value.ends_with('/') {
-        return Err("`path` must name a file, not a directory: \
-                    write e.g. path = \"/tmp/liveness/worker\""
-            .to_owned());
-    }
-    if value.contains('\0') {
-        return Err("`path` must not contain a NUL byte: remove the \\0".to_owned());
+        let dir = value.trim_end_matches('/');
+        return Err(format!(
+            "`path` must name a file, not a directory: write e.g. path = \"{dir}/worker\""
+        ));
     }
     Ok(value)
 }
@@ -207,13 +206,26 @@ fn startup_grace(lit: &LitStr) -> Result<Duration, String> {
 
 fn name(lit: &LitStr) -> Result<String, String> {
     let value = lit.value();
-    if value.trim().is_empty() || value.contains(['\n', '\r']) {
-        return Err(
-            "`name` must be a non-empty, single-line string: write e.g. name = \"worker\""
-                .to_owned(),
-        );
+    no_control_characters(&value, NAME)?;
+    if value.trim().is_empty() {
+        return Err("`name` must not be blank: write e.g. name = \"worker\"".to_owned());
     }
     Ok(value)
+}
+
+/// No control character (a newline, an escape, NUL): a path cannot hold a
+/// NUL at all, and the others make a file or a component that is hard to
+/// name, and to read in the probe's one-line verdicts.
+fn no_control_characters(value: &str, key: Symbol) -> Result<(), String> {
+    match value.chars().find(|c| c.is_control()) {
+        Some(c) => {
+            let c = c.escape_debug();
+            Err(format!(
+                "`{key}` must not contain control characters: remove the {c}"
+            ))
+        }
+        None => Ok(()),
+    }
 }
 
 /// A duration greater than zero.

@@ -85,7 +85,7 @@ fn reports_every_mistake_in_one_go() {
             "`path` must be absolute: write e.g. path = \"/tmp/liveness/worker\"",
             "`env` must name an environment variable (ASCII letters, digits and `_`, \
              not starting with a digit): write e.g. env = \"WORKER_LIVENESS_PATH\"",
-            "`name` must be a non-empty, single-line string: write e.g. name = \"worker\"",
+            "`name` must not be blank: write e.g. name = \"worker\"",
             "invalid duration \"10\": time unit needed, for example 10sec or 10ms; \
              write e.g. \"90s\", \"1m 30s\" or \"500ms\"",
             &format!("unknown liveness attribute `timeout`; expected one of: {expected}"),
@@ -150,6 +150,33 @@ fn adds_no_missing_max_age_to_an_attribute_with_its_own_error() {
 }
 
 #[test]
+fn names_the_control_character_to_remove() {
+    let path = |path: &str| {
+        errors(quote!(
+            #[liveness(max_age = "90s", path = #path)]
+            struct W;
+        ))
+    };
+    let name = |name: &str| {
+        errors(quote!(
+            #[liveness(max_age = "90s", name = #name)]
+            struct W;
+        ))
+    };
+    let message =
+        |key: &str, c: &str| format!("`{key}` must not contain control characters: remove the {c}");
+    assert_eq!(
+        path("/tmp/liveness/\u{1b}[0m"),
+        [message("path", "\\u{1b}")]
+    );
+    assert_eq!(path("/tmp/liveness/w\0"), [message("path", "\\0")]);
+    // Before the relative path's suggestion, which would repeat it.
+    assert_eq!(path("worker\n"), [message("path", "\\n")]);
+    assert_eq!(name("work\ter"), [message("name", "\\t")]);
+    assert_eq!(name("\u{85}"), [message("name", "\\u{85}")]);
+}
+
+#[test]
 fn suggests_a_file_for_a_path_that_is_not_one() {
     let path = |path: &str| {
         errors(quote!(
@@ -166,8 +193,9 @@ fn suggests_a_file_for_a_path_that_is_not_one() {
     };
     assert_eq!(
         path("/var/run/liveness/"),
-        [directory("/tmp/liveness/worker")]
+        [directory("/var/run/liveness/worker")]
     );
+    assert_eq!(path("/"), [directory("/worker")]);
 }
 
 #[test]
