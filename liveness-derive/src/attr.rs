@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use quote::ToTokens;
 use syn::{Attribute, DeriveInput, LitStr, Meta, Path, meta::ParseNestedMeta};
 
 use crate::ctxt::Ctxt;
@@ -153,11 +154,9 @@ impl<'a> Attrs<'a> {
 
 /// Reports a key that is not ours, and steps over its value.
 fn unknown(cx: &mut Ctxt, meta: &ParseNestedMeta) {
+    let key = meta.path.to_token_stream().to_string().replace(' ', "");
     let expected = symbol::expected();
-    let message = match meta.path.get_ident() {
-        Some(key) => format!("unknown liveness attribute `{key}`; expected one of: {expected}"),
-        None => format!("unknown liveness attribute; expected one of: {expected}"),
-    };
+    let message = format!("unknown liveness attribute `{key}`; expected one of: {expected}");
     cx.error_spanned(&meta.path, message);
     skip(meta);
 }

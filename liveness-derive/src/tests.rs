@@ -89,7 +89,7 @@ fn reports_every_mistake_in_one_go() {
             "invalid duration \"10\": time unit needed, for example 10sec or 10ms; \
              write e.g. \"90s\", \"1m 30s\" or \"500ms\"",
             &format!("unknown liveness attribute `timeout`; expected one of: {expected}"),
-            &format!("unknown liveness attribute; expected one of: {expected}"),
+            &format!("unknown liveness attribute `a::b`; expected one of: {expected}"),
             "#[derive(Liveness)] does not support generic types: every instantiation \
              would share one heartbeat file; declare a concrete type",
         ]
