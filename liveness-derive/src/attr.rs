@@ -8,7 +8,7 @@ use syn::{Attribute, DeriveInput, LitStr, Meta, Path, meta::ParseNestedMeta};
 
 use crate::ctxt::Ctxt;
 use crate::lit::{skip, string};
-use crate::symbol::{self, ENV, MAX_AGE, NAME, PATH, STARTUP_GRACE, Symbol};
+use crate::symbol::{self, ENV, MAX_AGE, MAX_EXTEND, NAME, PATH, STARTUP_GRACE, Symbol};
 
 /// The attribute's keys as written, each valid on its own.
 pub struct Attrs<'a> {
@@ -22,6 +22,7 @@ pub struct Attrs<'a> {
     pub env: Attr<String>,
     pub startup_grace: Attr<Duration>,
     pub name: Attr<String>,
+    pub max_extend: Attr<Duration>,
 }
 
 /// One key: whether it was written, and its value with the literal it was
@@ -100,6 +101,7 @@ impl<'a> Attrs<'a> {
             env: Attr::none(ENV),
             startup_grace: Attr::none(STARTUP_GRACE),
             name: Attr::none(NAME),
+            max_extend: Attr::none(MAX_EXTEND),
         };
         for attr in &input.attrs {
             if !attr.path().is_ident("liveness") {
@@ -146,6 +148,9 @@ impl<'a> Attrs<'a> {
         } else if *key == NAME {
             // name = "worker"
             self.name.parse(cx, meta, name);
+        } else if *key == MAX_EXTEND {
+            // max_extend = "1h"
+            self.max_extend.parse(cx, meta, max_extend);
         } else {
             unknown(cx, meta);
         }
@@ -210,6 +215,10 @@ fn name(lit: &LitStr) -> Result<String, String> {
         return Err("`name` must not be blank: write e.g. name = \"worker\"".to_owned());
     }
     Ok(value)
+}
+
+fn max_extend(lit: &LitStr) -> Result<Duration, String> {
+    positive(lit, MAX_EXTEND)
 }
 
 /// No control character (a newline, an escape, NUL): a path cannot hold a

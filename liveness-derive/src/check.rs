@@ -16,6 +16,7 @@ pub struct Declaration {
     pub path: String,
     pub env: Option<String>,
     pub startup_grace: Duration,
+    pub max_extend: Option<Duration>,
 }
 
 /// Checks `attrs` as a whole and fills in the defaults.
@@ -27,6 +28,7 @@ pub fn declaration(cx: &mut Ctxt, input: &DeriveInput, attrs: Attrs) -> Declarat
     generics(cx, input);
     max_age_given(cx, input, &attrs);
     default_path_is_a_file(cx, &attrs);
+    max_extend_above_max_age(cx, &attrs);
     let max_age = attrs.max_age.into_value().unwrap_or(Duration::MAX);
     let name = attrs.name.into_value();
     let name = name.unwrap_or_else(|| default_name(&input.ident));
@@ -37,6 +39,7 @@ pub fn declaration(cx: &mut Ctxt, input: &DeriveInput, attrs: Attrs) -> Declarat
         max_age,
         env: attrs.env.into_value(),
         startup_grace: attrs.startup_grace.into_value().unwrap_or(max_age),
+        max_extend: attrs.max_extend.into_value(),
     }
 }
 
@@ -92,6 +95,32 @@ fn default_path_is_a_file(cx: &mut Ctxt, attrs: &Attrs) {
         format!(
             "`name` {name:?} makes the default path {path:?}, not a file in /tmp/liveness: \
              write e.g. name = \"worker\", or set path = \"/tmp/liveness/worker\""
+        ),
+    );
+}
+
+/// An extension no longer than `max_age` buys nothing: `max_extend` must be
+/// longer. Reported on `max_extend`, with a value that would do.
+fn max_extend_above_max_age(cx: &mut Ctxt, attrs: &Attrs) {
+    let (Some((max_age, max_age_lit)), Some((max_extend, lit))) =
+        (attrs.max_age.get(), attrs.max_extend.get())
+    else {
+        return;
+    };
+    if max_extend > max_age {
+        return;
+    }
+    let hour = Duration::from_secs(60 * 60);
+    let example = if *max_age < hour {
+        "1h".to_owned()
+    } else {
+        humantime::format_duration(max_age.saturating_mul(2)).to_string()
+    };
+    cx.error(
+        lit.span(),
+        format!(
+            "`max_extend` must be longer than `max_age` ({}): write e.g. max_extend = \"{example}\"",
+            max_age_lit.value()
         ),
     );
 }

@@ -31,11 +31,13 @@ fn expand(input: &DeriveInput, private: &TokenStream, declaration: &Declaration)
         path,
         env,
         startup_grace,
+        max_extend,
     } = declaration;
     let ident = &input.ident;
     let max_age = duration(private, *max_age);
     let startup_grace = duration(private, *startup_grace);
     let env = option(private, env.as_ref());
+    let max_extend = option(private, max_extend.map(|d| duration(private, d)));
     quote! {
         #[automatically_derived]
         impl #private::Liveness for #ident {
@@ -44,6 +46,7 @@ fn expand(input: &DeriveInput, private: &TokenStream, declaration: &Declaration)
             const PATH: &'static str = #path;
             const PATH_ENV: #private::Option<&'static str> = #env;
             const STARTUP_GRACE: #private::Duration = #startup_grace;
+            const MAX_EXTEND: #private::Option<#private::Duration> = #max_extend;
 
             fn heartbeat() -> &'static #private::Heartbeat {
                 static HEARTBEAT: #private::Heartbeat = #private::Heartbeat::new();

@@ -16,9 +16,10 @@ pub const PATH: Symbol = Symbol::new("path", "/tmp/liveness/worker");
 pub const ENV: Symbol = Symbol::new("env", "WORKER_LIVENESS_PATH");
 pub const STARTUP_GRACE: Symbol = Symbol::new("startup_grace", "2m");
 pub const NAME: Symbol = Symbol::new("name", "worker");
+pub const MAX_EXTEND: Symbol = Symbol::new("max_extend", "1h");
 
 /// Every key, in the order messages list them.
-pub const KEYS: [Symbol; 5] = [MAX_AGE, PATH, ENV, STARTUP_GRACE, NAME];
+pub const KEYS: [Symbol; 6] = [MAX_AGE, PATH, ENV, STARTUP_GRACE, NAME, MAX_EXTEND];
 
 impl Symbol {
     const fn new(name: &'static str, example: &'static str) -> Symbol {
@@ -55,7 +56,10 @@ mod tests {
 
     #[test]
     fn lists_every_key_in_order() {
-        assert_eq!(expected(), "max_age, path, env, startup_grace, name");
+        assert_eq!(
+            expected(),
+            "max_age, path, env, startup_grace, name, max_extend"
+        );
     }
 
     #[test]
@@ -69,6 +73,6 @@ mod tests {
 
     #[test]
     fn writes_the_fix_as_source() {
-        assert_eq!(MAX_AGE.example(), "max_age = \"90s\"");
+        assert_eq!(MAX_EXTEND.example(), "max_extend = \"1h\"");
     }
 }

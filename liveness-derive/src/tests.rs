@@ -45,6 +45,7 @@ fn fills_in_the_defaults() {
     assert_eq!(worker.path, "/tmp/liveness/queue-worker");
     assert_eq!(worker.env, None);
     assert_eq!(worker.startup_grace, Duration::from_secs(90));
+    assert_eq!(worker.max_extend, None);
 }
 
 #[test]
@@ -74,10 +75,10 @@ fn names_a_raw_identifier_without_its_prefix() {
 fn reports_every_mistake_in_one_go() {
     let messages = errors(quote! {
         #[liveness(max_age = "0s", path = "liveness/worker", env = "1X", name = "")]
-        #[liveness(startup_grace = "10", timeout = "1s", a::b = 1)]
+        #[liveness(max_extend = "10", timeout = "1s", a::b = 1)]
         struct Worker<T>(T);
     });
-    let expected = "max_age, path, env, startup_grace, name";
+    let expected = "max_age, path, env, startup_grace, name, max_extend";
     assert_eq!(
         messages,
         [
@@ -146,6 +147,31 @@ fn adds_no_missing_max_age_to_an_attribute_with_its_own_error() {
             struct W;
         )),
         ["`max_age` takes a string literal: write max_age = \"90s\""]
+    );
+}
+
+#[test]
+fn wants_max_extend_longer_than_max_age() {
+    let extend = |max_age: &str, max_extend: &str| {
+        run(quote!(
+            #[liveness(max_age = #max_age, max_extend = #max_extend)]
+            struct W;
+        ))
+    };
+    let worker = extend("90s", "91s").ok().unwrap();
+    assert_eq!(worker.max_extend, Some(Duration::from_secs(91)));
+    let refused =
+        "`max_extend` must be longer than `max_age` (90s): write e.g. max_extend = \"1h\"";
+    assert_eq!(extend("90s", "1m 30s").err().unwrap(), [refused]);
+    assert_eq!(extend("90s", "1m").err().unwrap(), [refused]);
+    // The example is longer than a long `max_age`.
+    assert_eq!(
+        extend("2h", "1h").err().unwrap(),
+        ["`max_extend` must be longer than `max_age` (2h): write e.g. max_extend = \"4h\""]
+    );
+    assert_eq!(
+        extend("90s", "0s").err().unwrap(),
+        ["`max_extend` must be greater than zero: write e.g. max_extend = \"1h\""]
     );
 }
 

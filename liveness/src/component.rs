@@ -38,6 +38,8 @@ pub trait Liveness {
     /// How long after the container starts a missing heartbeat still counts
     /// as starting (alive). Defaults to `MAX_AGE`; zero disables it.
     const STARTUP_GRACE: Duration = Self::MAX_AGE;
+    /// The longest extension `extend` may ask for; `None`: extensions are refused.
+    const MAX_EXTEND: Option<Duration> = None;
 
     /// The process-wide writer of this component: one `static` per type.
     fn heartbeat() -> &'static Heartbeat;
