@@ -8,7 +8,7 @@ use syn::{Attribute, DeriveInput, LitStr, Meta, Path, meta::ParseNestedMeta};
 
 use crate::ctxt::Ctxt;
 use crate::lit::{skip, string};
-use crate::symbol::{self, ENV, MAX_AGE, MAX_EXTEND, NAME, PATH, STARTUP_GRACE, Symbol};
+use crate::symbol::{self, CRATE, ENV, MAX_AGE, MAX_EXTEND, NAME, PATH, STARTUP_GRACE, Symbol};
 
 /// The attribute's keys as written, each valid on its own.
 pub struct Attrs<'a> {
@@ -23,6 +23,7 @@ pub struct Attrs<'a> {
     pub startup_grace: Attr<Duration>,
     pub name: Attr<String>,
     pub max_extend: Attr<Duration>,
+    pub krate: Attr<Path>,
 }
 
 /// One key: whether it was written, and its value with the literal it was
@@ -102,6 +103,7 @@ impl<'a> Attrs<'a> {
             startup_grace: Attr::none(STARTUP_GRACE),
             name: Attr::none(NAME),
             max_extend: Attr::none(MAX_EXTEND),
+            krate: Attr::none(CRATE),
         };
         for attr in &input.attrs {
             if !attr.path().is_ident("liveness") {
@@ -151,6 +153,9 @@ impl<'a> Attrs<'a> {
         } else if *key == MAX_EXTEND {
             // max_extend = "1h"
             self.max_extend.parse(cx, meta, max_extend);
+        } else if *key == CRATE {
+            // crate = "liveness"
+            self.krate.parse(cx, meta, krate);
         } else {
             unknown(cx, meta);
         }
@@ -219,6 +224,14 @@ fn name(lit: &LitStr) -> Result<String, String> {
 
 fn max_extend(lit: &LitStr) -> Result<Duration, String> {
     positive(lit, MAX_EXTEND)
+}
+
+/// `crate`: a path such as `lv` or `::service::lv`. Its tokens carry the
+/// literal's span, so that a crate that does not exist is reported there.
+fn krate(lit: &LitStr) -> Result<Path, String> {
+    lit.parse_with(Path::parse_mod_style).map_err(|_| {
+        "`crate` must be a path to the liveness crate: write e.g. crate = \"liveness\"".to_owned()
+    })
 }
 
 /// No control character (a newline, an escape, NUL): a path cannot hold a

@@ -4,13 +4,15 @@
 use std::time::Duration;
 
 use heck::ToKebabCase;
-use syn::{DeriveInput, Ident, ext::IdentExt};
+use syn::{DeriveInput, Ident, Path, ext::IdentExt};
 
 use crate::attr::Attrs;
 use crate::ctxt::Ctxt;
 
 /// A component's declaration, every default filled in.
 pub struct Declaration {
+    /// The `liveness` crate, `::liveness` unless `crate = "..."` says.
+    pub krate: Path,
     pub name: String,
     pub max_age: Duration,
     pub path: String,
@@ -22,8 +24,8 @@ pub struct Declaration {
 /// Checks `attrs` as a whole and fills in the defaults.
 ///
 /// Every mistake goes to `cx`. Where a value is missing or wrong the
-/// declaration holds a placeholder; there is an error then, and the
-/// fallback impl is emitted instead.
+/// declaration holds a placeholder; there is an error then, and only `krate`
+/// is used, by the fallback impl.
 pub fn declaration(cx: &mut Ctxt, input: &DeriveInput, attrs: Attrs) -> Declaration {
     generics(cx, input);
     max_age_given(cx, input, &attrs);
@@ -33,7 +35,9 @@ pub fn declaration(cx: &mut Ctxt, input: &DeriveInput, attrs: Attrs) -> Declarat
     let name = attrs.name.into_value();
     let name = name.unwrap_or_else(|| default_name(&input.ident));
     let path = attrs.path.into_value();
+    let krate = attrs.krate.into_value();
     Declaration {
+        krate: krate.unwrap_or_else(|| syn::parse_quote!(::liveness)),
         path: path.unwrap_or_else(|| default_path(&name)),
         name,
         max_age,

@@ -2,30 +2,43 @@
 
 use std::time::Duration;
 
-use proc_macro2::TokenStream;
-use quote::{ToTokens, quote};
-use syn::DeriveInput;
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::{DeriveInput, Path};
 
 use crate::attr::Attrs;
 use crate::check::{self, Declaration};
 use crate::ctxt::Ctxt;
 use crate::fallback;
 
-/// Expands `#[derive(Liveness)]` on `input`. Generated code names everything
-/// through the hidden module `::liveness::__private`.
+/// Expands `#[derive(Liveness)]` on `input`.
 pub fn derive(input: &DeriveInput) -> TokenStream {
     let mut cx = Ctxt::default();
     let attrs = Attrs::from_ast(&mut cx, input);
     let declaration = check::declaration(&mut cx, input, attrs);
-    let private = quote!(::liveness::__private);
+    let private = private(&declaration.krate);
     match cx.check() {
         Ok(()) => expand(input, &private, &declaration),
         Err(error) => fallback::expand(input, &private, &error),
     }
 }
 
+/// The hidden module generated code names everything through:
+/// `::liveness::__private`, or `<crate>::__private` with `crate = "..."`.
+///
+/// It takes the span of the crate's path, which is the `crate` literal when
+/// there is one: a path that leads nowhere is reported there.
+fn private(krate: &Path) -> TokenStream {
+    let span = krate
+        .segments
+        .last()
+        .map_or_else(Span::call_site, |segment| segment.ident.span());
+    quote_spanned!(span=> #krate::__private)
+}
+
 fn expand(input: &DeriveInput, private: &TokenStream, declaration: &Declaration) -> TokenStream {
     let Declaration {
+        krate: _,
         name,
         max_age,
         path,

@@ -25,7 +25,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// Implements `liveness::Liveness` from a `#[liveness(...)]` attribute.
 ///
 /// See the `liveness` crate for the keys (`max_age`, `path`, `env`,
-/// `startup_grace`, `name`, `max_extend`).
+/// `startup_grace`, `name`, `max_extend`, `crate`).
 #[proc_macro_derive(Liveness, attributes(liveness))]
 pub fn derive_liveness(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

@@ -17,9 +17,10 @@ pub const ENV: Symbol = Symbol::new("env", "WORKER_LIVENESS_PATH");
 pub const STARTUP_GRACE: Symbol = Symbol::new("startup_grace", "2m");
 pub const NAME: Symbol = Symbol::new("name", "worker");
 pub const MAX_EXTEND: Symbol = Symbol::new("max_extend", "1h");
+pub const CRATE: Symbol = Symbol::new("crate", "liveness");
 
 /// Every key, in the order messages list them.
-pub const KEYS: [Symbol; 6] = [MAX_AGE, PATH, ENV, STARTUP_GRACE, NAME, MAX_EXTEND];
+pub const KEYS: [Symbol; 7] = [MAX_AGE, PATH, ENV, STARTUP_GRACE, NAME, MAX_EXTEND, CRATE];
 
 impl Symbol {
     const fn new(name: &'static str, example: &'static str) -> Symbol {
@@ -58,7 +59,7 @@ mod tests {
     fn lists_every_key_in_order() {
         assert_eq!(
             expected(),
-            "max_age, path, env, startup_grace, name, max_extend"
+            "max_age, path, env, startup_grace, name, max_extend, crate"
         );
     }
 
@@ -67,6 +68,8 @@ mod tests {
         let key: Path = syn::parse_quote!(max_age);
         assert!(key == MAX_AGE);
         assert!(key != PATH);
+        let krate: Path = syn::parse_quote!(crate);
+        assert!(krate == CRATE);
         let long: Path = syn::parse_quote!(liveness::max_age);
         assert!(long != MAX_AGE);
     }

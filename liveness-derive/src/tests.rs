@@ -5,12 +5,13 @@
 use std::time::Duration;
 
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
-use quote::quote;
+use quote::{ToTokens, quote};
 use syn::DeriveInput;
 
 use crate::attr::Attrs;
 use crate::check::{self, Declaration};
 use crate::ctxt::Ctxt;
+use crate::expand;
 
 /// The declaration of `input`, or the message of each of its mistakes.
 fn run(input: TokenStream) -> Result<Declaration, Vec<String>> {
@@ -35,12 +36,26 @@ fn errors(input: TokenStream) -> Vec<String> {
     }
 }
 
+/// Every identifier of `tokens`, in groups too.
+fn idents(tokens: TokenStream) -> Vec<String> {
+    let mut idents = Vec::new();
+    for token in tokens {
+        match token {
+            TokenTree::Ident(ident) => idents.push(ident.to_string()),
+            TokenTree::Group(group) => idents.extend(self::idents(group.stream())),
+            TokenTree::Punct(_) | TokenTree::Literal(_) => {}
+        }
+    }
+    idents
+}
+
 #[test]
 fn fills_in_the_defaults() {
     let worker = ok(quote!(
         #[liveness(max_age = "90s")]
         struct QueueWorker;
     ));
+    assert_eq!(worker.krate.to_token_stream().to_string(), ":: liveness");
     assert_eq!(worker.name, "queue-worker");
     assert_eq!(worker.path, "/tmp/liveness/queue-worker");
     assert_eq!(worker.env, None);
@@ -75,10 +90,10 @@ fn names_a_raw_identifier_without_its_prefix() {
 fn reports_every_mistake_in_one_go() {
     let messages = errors(quote! {
         #[liveness(max_age = "0s", path = "liveness/worker", env = "1X", name = "")]
-        #[liveness(max_extend = "10", timeout = "1s", a::b = 1)]
+        #[liveness(max_extend = "10", crate = "liveness-rs", timeout = "1s", a::b = 1)]
         struct Worker<T>(T);
     });
-    let expected = "max_age, path, env, startup_grace, name, max_extend";
+    let expected = "max_age, path, env, startup_grace, name, max_extend, crate";
     assert_eq!(
         messages,
         [
@@ -89,6 +104,7 @@ fn reports_every_mistake_in_one_go() {
             "`name` must not be blank: write e.g. name = \"worker\"",
             "invalid duration \"10\": time unit needed, for example 10sec or 10ms; \
              write e.g. \"90s\", \"1m 30s\" or \"500ms\"",
+            "`crate` must be a path to the liveness crate: write e.g. crate = \"liveness\"",
             &format!("unknown liveness attribute `timeout`; expected one of: {expected}"),
             &format!("unknown liveness attribute `a::b`; expected one of: {expected}"),
             "#[derive(Liveness)] does not support generic types: every instantiation \
@@ -236,4 +252,46 @@ fn refuses_a_name_that_makes_no_file_only_without_path() {
         struct W;
     });
     assert_eq!(worker.name, "team/worker");
+}
+
+#[test]
+fn names_liveness_only_through_the_crate_path() {
+    let renamed = expand::derive(&syn::parse_quote! {
+        #[liveness(crate = "lv", max_age = "90s", max_extend = "1h")]
+        struct Worker;
+    });
+    let idents = idents(renamed);
+    assert!(idents.contains(&"lv".to_owned()));
+    assert!(!idents.contains(&"liveness".to_owned()), "{idents:?}");
+    // The impl that goes next to errors too.
+    let fallback = expand::derive(&syn::parse_quote! {
+        #[liveness(crate = "lv")]
+        struct Worker;
+    });
+    assert!(!self::idents(fallback).contains(&"liveness".to_owned()));
+}
+
+#[test]
+fn takes_a_crate_path_without_generics() {
+    let worker = ok(quote!(
+        #[liveness(crate = "::service::lv", max_age = "9s")]
+        struct W;
+    ));
+    let krate = worker.krate.to_token_stream().to_string();
+    assert_eq!(krate, ":: service :: lv");
+    let refused = "`crate` must be a path to the liveness crate: write e.g. crate = \"liveness\"";
+    assert_eq!(
+        errors(quote!(
+            #[liveness(crate = "lv::<u8>", max_age = "9s")]
+            struct W;
+        )),
+        [refused]
+    );
+    assert_eq!(
+        errors(quote!(
+            #[liveness(crate = "", max_age = "9s")]
+            struct W;
+        )),
+        [refused]
+    );
 }
