@@ -2,49 +2,67 @@
 
 use std::time::Duration;
 
-use proc_macro2::TokenStream;
-use quote::quote;
-use syn::DeriveInput;
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::{DeriveInput, Path};
 
-use crate::attr::Declaration;
+use crate::attr::Attrs;
+use crate::check::{self, Declaration};
+use crate::ctxt::Ctxt;
+use crate::fallback;
 
 /// Expands `#[derive(Liveness)]` on `input`.
-///
-/// On a mistake the impl is still emitted, with placeholder values, so the
-/// user sees the attribute's errors and not "trait not implemented" cascades.
 pub fn derive(input: &DeriveInput) -> TokenStream {
-    let (declaration, errors) = Declaration::from_ast(input);
-    let errors = errors.map(|e| e.to_compile_error());
-    let ident = &input.ident;
-    // Generic types are an error (see `attr`); their impl is still emitted,
-    // with the type's generics, so that the error stands alone.
-    let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
+    let mut cx = Ctxt::default();
+    let attrs = Attrs::from_ast(&mut cx, input);
+    let declaration = check::declaration(&mut cx, input, attrs);
+    let private = private(&declaration.krate);
+    match cx.check() {
+        Ok(()) => expand(input, &private, &declaration),
+        Err(error) => fallback::expand(input, &private, &error),
+    }
+}
+
+/// The hidden module generated code names everything through:
+/// `::liveness::__private`, or `<crate>::__private` with `crate = "..."`.
+///
+/// It takes the span of the crate's path, which is the `crate` literal when
+/// there is one: a path that leads nowhere is reported there.
+fn private(krate: &Path) -> TokenStream {
+    let span = krate
+        .segments
+        .last()
+        .map_or_else(Span::call_site, |segment| segment.ident.span());
+    quote_spanned!(span=> #krate::__private)
+}
+
+fn expand(input: &DeriveInput, private: &TokenStream, declaration: &Declaration) -> TokenStream {
     let Declaration {
+        krate: _,
         name,
         max_age,
         path,
         env,
         startup_grace,
-    } = &declaration;
-    let max_age = duration(*max_age);
-    let startup_grace = duration(*startup_grace);
-    let env = match env {
-        Some(var) => quote!(::liveness::__private::Option::Some(#var)),
-        None => quote!(::liveness::__private::Option::None),
-    };
+        max_extend,
+    } = declaration;
+    let ident = &input.ident;
+    let max_age = duration(private, *max_age);
+    let startup_grace = duration(private, *startup_grace);
+    let env = option(private, env.as_ref());
+    let max_extend = option(private, max_extend.map(|d| duration(private, d)));
     quote! {
-        #errors
         #[automatically_derived]
-        impl #impl_generics ::liveness::__private::Liveness for #ident #type_generics #where_clause {
+        impl #private::Liveness for #ident {
             const NAME: &'static str = #name;
-            const MAX_AGE: ::liveness::__private::Duration = #max_age;
+            const MAX_AGE: #private::Duration = #max_age;
             const PATH: &'static str = #path;
-            const PATH_ENV: ::liveness::__private::Option<&'static str> = #env;
-            const STARTUP_GRACE: ::liveness::__private::Duration = #startup_grace;
+            const PATH_ENV: #private::Option<&'static str> = #env;
+            const STARTUP_GRACE: #private::Duration = #startup_grace;
+            const MAX_EXTEND: #private::Option<#private::Duration> = #max_extend;
 
-            fn heartbeat() -> &'static ::liveness::__private::Heartbeat {
-                static HEARTBEAT: ::liveness::__private::Heartbeat =
-                    ::liveness::__private::Heartbeat::new();
+            fn heartbeat() -> &'static #private::Heartbeat {
+                static HEARTBEAT: #private::Heartbeat = #private::Heartbeat::new();
                 &HEARTBEAT
             }
         }
@@ -52,8 +70,16 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
 }
 
 /// A `Duration` as a const expression.
-fn duration(duration: Duration) -> TokenStream {
+fn duration(private: &TokenStream, duration: Duration) -> TokenStream {
     let secs = duration.as_secs();
     let nanos = duration.subsec_nanos();
-    quote!(::liveness::__private::Duration::new(#secs, #nanos))
+    quote!(#private::Duration::new(#secs, #nanos))
+}
+
+/// An `Option` as a const expression.
+fn option(private: &TokenStream, value: Option<impl ToTokens>) -> TokenStream {
+    match value {
+        Some(value) => quote!(#private::Option::Some(#value)),
+        None => quote!(#private::Option::None),
+    }
 }

@@ -1,14 +1,19 @@
 //! The heartbeat's costs, each next to its physical floor in the same run:
 //!
-//! - `beat()` in a hot loop against one `Instant::now()` (a heartbeat cannot
-//!   cost less than a clock read); budget 1.2×; also with 2 threads;
+//! - `beat()` in a hot loop, of the type and of a pool instance, against one
+//!   `Instant::now()` (a heartbeat cannot cost less than a clock read);
+//!   budget 1.2×; also with 2 threads;
 //! - `beat_now()` against one `pwrite` of a same-sized record to the same
 //!   file system; budget 4×; on the disk (`/var/tmp`) and on tmpfs (`/dev/shm`).
 //!
 //! Rounds alternate between the two sides and the medians are compared, so
-//! a noisy neighbour slows both. Run with `cargo bench -p liveness --bench beat`.
+//! a noisy neighbour slows both. Exits 1 when a figure is over budget. Run
+//! with `cargo bench -p liveness --bench beat`.
 
-use std::{fs::File, hint::black_box, os::unix::fs::FileExt, sync::Barrier, time::Instant};
+use std::{
+    fs::File, hint::black_box, os::unix::fs::FileExt, process::ExitCode, sync::Barrier,
+    time::Instant,
+};
 
 use liveness::Liveness;
 
@@ -25,6 +30,8 @@ struct OnDisk;
 struct OnTmpfs;
 
 const ROUNDS: usize = 31;
+const HOT_ITERS: u32 = 1_000_000;
+const WRITE_ITERS: u32 = 20_000;
 
 /// Nanoseconds per call of `f`, over `iters` calls.
 fn per_call(iters: u32, mut f: impl FnMut()) -> f64 {
@@ -40,8 +47,8 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Alternates `floor` and `subject` for `ROUNDS` rounds; prints and returns
-/// the ratio of the medians.
+/// Alternates `floor` and `subject` for `ROUNDS` rounds; prints the ratio
+/// of the medians and whether it is within `budget`.
 fn compare(
     what: &str,
     budget: f64,
@@ -83,6 +90,35 @@ fn threaded(threads: usize, iters: u32, f: impl Fn() + Sync) -> f64 {
     })
 }
 
+fn clock_read() {
+    black_box(Instant::now());
+}
+
+fn hot_loops() -> bool {
+    Hot::beat_now().unwrap();
+    let instance = Hot::instance(3);
+    instance.beat_now().unwrap();
+    let mut ok = compare(
+        "beat() in a hot loop vs Instant::now()",
+        1.2,
+        || per_call(HOT_ITERS, clock_read),
+        || per_call(HOT_ITERS, || black_box(Hot::beat()).unwrap()),
+    );
+    ok &= compare(
+        "instance beat() in a hot loop vs Instant::now()",
+        1.2,
+        || per_call(HOT_ITERS, clock_read),
+        || per_call(HOT_ITERS, || black_box(instance.beat()).unwrap()),
+    );
+    ok &= compare(
+        "beat() on 2 threads vs Instant::now() on 2",
+        1.2,
+        || threaded(2, HOT_ITERS, clock_read),
+        || threaded(2, HOT_ITERS, || black_box(Hot::beat()).unwrap()),
+    );
+    ok
+}
+
 /// A file next to `path` holding one record, for the `pwrite` floor.
 fn pwrite_floor(path: &std::path::Path) -> (File, Vec<u8>) {
     let record = std::fs::read(path).unwrap();
@@ -91,70 +127,44 @@ fn pwrite_floor(path: &std::path::Path) -> (File, Vec<u8>) {
     (file, record)
 }
 
-fn main() {
+fn writes<T: Liveness>(what: &str) -> bool {
+    T::beat_now().unwrap();
+    let (floor, record) = pwrite_floor(&T::path());
+    compare(
+        what,
+        4.0,
+        || {
+            per_call(WRITE_ITERS, || {
+                floor.write_all_at(black_box(&record), 0).unwrap()
+            })
+        },
+        || per_call(WRITE_ITERS, || T::beat_now().unwrap()),
+    )
+}
+
+fn main() -> ExitCode {
     // `cargo bench` passes --bench; `cargo test --benches` would too, with
     // nothing to gain from running this: only run when benchmarking.
     if !std::env::args().any(|a| a == "--bench") {
-        return;
+        return ExitCode::SUCCESS;
     }
-    let mut all_ok = true;
-    let hot_iters = 1_000_000;
-    Hot::beat_now().unwrap();
-    all_ok &= compare(
-        "beat() in a hot loop vs Instant::now()",
-        1.2,
-        || {
-            per_call(hot_iters, || {
-                black_box(Instant::now());
-            })
-        },
-        || per_call(hot_iters, || black_box(Hot::beat()).unwrap()),
-    );
-    all_ok &= compare(
-        "beat() on 2 threads vs Instant::now() on 2",
-        1.2,
-        || {
-            threaded(2, hot_iters, || {
-                black_box(Instant::now());
-            })
-        },
-        || threaded(2, hot_iters, || black_box(Hot::beat()).unwrap()),
-    );
-
-    let write_iters = 20_000;
-    OnDisk::beat_now().unwrap();
-    let (disk, record) = pwrite_floor(&OnDisk::path());
-    all_ok &= compare(
-        "beat_now() vs pwrite, ext4 (/var/tmp)",
-        4.0,
-        || {
-            per_call(write_iters, || {
-                disk.write_all_at(black_box(&record), 0).unwrap()
-            })
-        },
-        || per_call(write_iters, || OnDisk::beat_now().unwrap()),
-    );
-    OnTmpfs::beat_now().unwrap();
-    let (shm, record) = pwrite_floor(&OnTmpfs::path());
-    all_ok &= compare(
-        "beat_now() vs pwrite, tmpfs (/dev/shm)",
-        4.0,
-        || {
-            per_call(write_iters, || {
-                shm.write_all_at(black_box(&record), 0).unwrap()
-            })
-        },
-        || per_call(write_iters, || OnTmpfs::beat_now().unwrap()),
-    );
+    let mut ok = hot_loops();
+    ok &= writes::<OnDisk>("beat_now() vs pwrite, ext4 (/var/tmp)");
+    ok &= writes::<OnTmpfs>("beat_now() vs pwrite, tmpfs (/dev/shm)");
     for path in [OnDisk::path(), OnTmpfs::path(), Hot::path()] {
         let _ = std::fs::remove_dir_all(path.parent().unwrap());
     }
     println!(
         "{}",
-        if all_ok {
+        if ok {
             "all within budget"
         } else {
             "SOME OVER BUDGET"
         }
     );
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

@@ -1,0 +1,7 @@
+use liveness::Liveness;
+
+#[derive(Liveness)]
+#[liveness(max_age = "90s", path = "/tmp/liveness/")]
+struct Worker;
+
+fn main() {}
