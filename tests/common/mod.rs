@@ -12,6 +12,7 @@ use std::{
 pub use tempfile::TempDir;
 
 pub mod kubelet;
+pub mod runc;
 
 /// Clock ticks per second for `/proc/*/stat` (`getconf CLK_TCK`; 100 on Linux).
 const TICKS: f64 = 100.0;
