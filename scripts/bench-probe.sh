@@ -27,23 +27,9 @@ cp target/release/worker-liveness "$work/probe-dynamic"
 RUSTFLAGS="-C target-feature=+crt-static" \
     cargo build --release --quiet --bin worker-liveness --target "$target" --target-dir target/static
 cp "target/static/$target/release/worker-liveness" "$work/probe-static"
-# The floor of a Rust binary: an empty main, same profile.
-mkdir -p "$work/empty/src"
-cat > "$work/empty/Cargo.toml" <<'TOML'
-[package]
-name = "empty"
-version = "0.0.0"
-edition = "2024"
-[profile.release]
-opt-level = 3
-lto = true
-codegen-units = 1
-panic = "abort"
-strip = true
-TOML
-echo 'fn main() {}' > "$work/empty/src/main.rs"
-cargo build --release --quiet --manifest-path "$work/empty/Cargo.toml" --target-dir "$work/empty/target"
-cp "$work/empty/target/release/empty" "$work/rust-empty"
+# The floor of a Rust binary: an empty main (examples/empty.rs), same profile.
+cargo build --release --quiet --example empty
+cp target/release/examples/empty "$work/rust-empty"
 
 # A worker beats for the whole run, so every probe judges fresh heartbeats
 # (its common case): one write per 300 ms, no measurable load.

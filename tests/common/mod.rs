@@ -13,6 +13,7 @@ pub use tempfile::TempDir;
 
 pub mod kubelet;
 pub mod record;
+pub mod runc;
 
 /// Clock ticks per second for `/proc/*/stat` (`getconf CLK_TCK`; 100 on Linux).
 const TICKS: f64 = 100.0;

@@ -1,0 +1,2 @@
+//! An empty program: the floor a Rust probe binary is measured against.
+fn main() {}

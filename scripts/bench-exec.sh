@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# What one liveness check costs the node, side by side in one run:
+#
+#   (a) `runc exec` of the static probe into a running container, as
+#       containerd runs an exec probe for the kubelet;
+#   (b) `runc exec` of a static no-op (examples/empty.rs) into the same
+#       container: the runtime's own floor;
+#   (c) the static probe run directly, without a runtime;
+#   (d) an `httpGet` check answered by the service itself (measured by its
+#       own benchmark and folded in below, see "(d)").
+#
+# CPU is user + sys of everything the check runs: each command is the child
+# of a driver that collects its rusage with wait4(2), which covers every
+# descendant it reaped. `runc exec` reaps `runc init`, the stages it forks and
+# the process in the container (it is their subreaper), so all of it counts,
+# also the part charged to the container's cgroup. Not counted: the kubelet
+# and containerd (CRI call, shim) around `runc exec`, so (a) and (b) are
+# floors of a real exec probe.
+#
+# The container: a read-only root file system holding only the static
+# binaries (`/worker`, `/worker-liveness`, `/empty`), `runc spec`'s defaults
+# otherwise, uid 65532, no TTY, a host directory bind-mounted read-write at
+# /tmp/liveness as an emptyDir is, the example worker beating into it.
+#
+#   scripts/bench-exec.sh           # as root; needs runc and python3:
+#                                   # apt-get install runc python3
+# Environment: RUNS (runs per command, default 500), ROUNDS (default 10).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runs=${RUNS:-500}
+rounds=${ROUNDS:-10}
+pods=10000 period=10 # the fleet: pods, probed every period seconds
+
+[[ $(id -u) == 0 ]] || { echo "runc needs root: sudo $0" >&2; exit 2; }
+for tool in runc python3; do
+    command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install runc python3" >&2; exit 2; }
+done
+
+target=$(rustc -vV | sed -n 's/^host: //p')
+work=$(mktemp -d)
+id=liveness-bench-$$
+state=$work/state
+cleanup() {
+    runc --root "$state" kill "$id" KILL 2>/dev/null || true
+    runc --root "$state" delete --force "$id" 2>/dev/null || true
+    [[ -n ${host_worker:-} ]] && kill "$host_worker" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== building static binaries (the workspace's release profile, +crt-static)" >&2
+RUSTFLAGS="-C target-feature=+crt-static" \
+    cargo build --release --quiet --bin worker --bin worker-liveness --example empty \
+    --target "$target" --target-dir target/static
+bin=target/static/$target/release
+
+echo "== starting container $id (read-only rootfs, uid 65532)" >&2
+rootfs=$work/rootfs heartbeats=$work/heartbeats bundle=$work/bundle
+mkdir -p "$rootfs"/{proc,dev,sys,tmp/liveness} "$heartbeats" "$bundle" "$state"
+cp "$bin/worker" "$bin/worker-liveness" "$bin/examples/empty" "$rootfs/"
+chown 65532:65532 "$heartbeats"
+runc spec --bundle "$bundle"
+python3 - "$bundle/config.json" "$rootfs" "$heartbeats" <<'PY'
+import json, sys
+path, rootfs, heartbeats = sys.argv[1:]
+spec = json.load(open(path))
+spec["root"] = {"path": rootfs, "readonly": True}
+spec["process"].update(terminal=False, user={"uid": 65532, "gid": 65532},
+                       args=["/worker", "--period", "300"])
+spec["mounts"].append({"destination": "/tmp/liveness", "type": "bind", "source": heartbeats,
+                       "options": ["rbind", "rw", "nosuid", "nodev"]})
+json.dump(spec, open(path, "w"), indent=2)
+PY
+runc --root "$state" run --detach --bundle "$bundle" "$id" </dev/null >"$work/stdout" 2>"$work/stderr"
+
+# (c) judges heartbeats of a worker beating on the host, as (a) does in the
+# container: both see fresh heartbeats of their own container, the common case.
+export WORKER_LIVENESS_PATH=$work/host/worker INDEXER_LIVENESS_PATH=$work/host/indexer
+"$bin/worker" --period 300 2>/dev/null &
+host_worker=$!
+sleep 1
+runc --root "$state" exec "$id" /worker-liveness >&2 || { echo "the probe should say alive in the container" >&2; exit 1; }
+"$bin/worker-liveness" >&2 || { echo "the probe should say alive on the host" >&2; exit 1; }
+
+# Rows of the table: name, median wall (ms), mean CPU per check (ms).
+rows=$work/rows
+row() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$rows"; }
+
+echo "== $runs runs per command in $rounds rounds, $(nproc) cores, $(runc --version | head -1)" >&2
+python3 - "$runs" "$rounds" >"$work/measured" <<PY
+import os, statistics, sys, time
+runs, rounds = int(sys.argv[1]), int(sys.argv[2])
+runc = ["runc", "--root", "$state", "exec", "$id"]
+commands = {
+    "(a) runc exec, static probe": runc + ["/worker-liveness"],
+    "(b) runc exec, static no-op": runc + ["/empty"],
+    "(c) static probe, no runtime": ["$bin/worker-liveness"],
+}
+null = [(os.POSIX_SPAWN_OPEN, fd, "/dev/null", os.O_RDWR, 0) for fd in (0, 1, 2)]
+def once(argv):
+    """Wall time and user + sys of argv and every descendant it reaped."""
+    begin = time.perf_counter()
+    pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=null)
+    _, status, usage = os.wait4(pid, 0)
+    wall = time.perf_counter() - begin
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{argv} failed: {status}")
+    return wall, usage.ru_utime + usage.ru_stime
+walls = {name: [] for name in commands}
+cpus = {name: [] for name in commands}
+for argv in commands.values():  # warm-up
+    for _ in range(5):
+        once(argv)
+# Rounds, each running every command: a drifting neighbour slows all alike.
+for _ in range(rounds):
+    for name, argv in commands.items():
+        for _ in range(runs // rounds):
+            wall, cpu = once(argv)
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+for name in commands:
+    print(f"{name}\t{statistics.median(walls[name]) * 1e3:.3f}\t{statistics.mean(cpus[name]) * 1e3:.3f}")
+PY
+while IFS=$'\t' read -r name wall cpu; do
+    row "$name" "$wall" "$cpu"
+done <"$work/measured"
+
+# ---- (d) httpGet ----------------------------------------------------------
+# The kubelet's GET /livez answered by `Probe::serve_http` inside the
+# service: no exec, no runtime. Measured by its own benchmark binary (the
+# service side: median wall per request, mean CPU per request, in ms); fold
+# its two figures in here, e.g.:
+#   row "(d) httpGet /livez, service side" 0.050 0.010
+# Until then, HTTP_WALL_MS and HTTP_CPU_MS add the row from the environment.
+if [[ -n ${HTTP_WALL_MS:-} && -n ${HTTP_CPU_MS:-} ]]; then
+    row "(d) httpGet /livez, service side" "$HTTP_WALL_MS" "$HTTP_CPU_MS"
+fi
+# ---------------------------------------------------------------------------
+
+python3 - "$rows" "$pods" "$period" <<'PY'
+import sys
+path, pods, period = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+rows = [(name, float(wall), float(cpu)) for name, wall, cpu in
+        (line.rstrip("\n").split("\t") for line in open(path))]
+checks = pods / period
+base = rows[0][2]
+print(f"{'check':<34}{'median wall':>13}{'CPU/check':>12}{'÷ CPU':>9}{'fleet':>12}")
+print(f"{'':<34}{'':>13}{'(mean)':>12}{'of (a)':>9}{'(cores)':>12}")
+for name, wall, cpu in rows:
+    print(f"{name:<34}{wall:>10.3f} ms{cpu:>9.3f} ms{base / cpu:>9.1f}{checks * cpu / 1e3:>12.3f}")
+print(f"\nfleet: {pods} pods probed every {period:g} s = {checks:.0f} checks/s;"
+      f" cores = checks/s × CPU per check")
+PY
