@@ -25,6 +25,20 @@ pub struct Worker;
 #[liveness(max_age = "5s", env = "INDEXER_LIVENESS_PATH")]
 pub struct Indexer;
 
+/// The queue consumer of `examples/pool.rs`: a pool of worker tasks, each
+/// with a heartbeat of its own (`/tmp/liveness/consumer.0`, ...), and the
+/// pool's size in `/tmp/liveness/consumer.pool`; `CONSUMER_LIVENESS_PATH`
+/// moves them. Scaled down like `Worker`.
+#[derive(Liveness)]
+#[liveness(
+    max_age = "3s",
+    startup_grace = "1s",
+    max_extend = "1m",
+    path = "/tmp/liveness/consumer",
+    env = "CONSUMER_LIVENESS_PATH"
+)]
+pub struct Consumer;
+
 /// The README's Rust examples, compiled as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -166,3 +166,101 @@ fn the_example_deployment_lines_up_with_the_declaration() {
         Some(true)
     );
 }
+
+/// `--k8s` of an in-process probe over `components`, with `args`.
+fn k8s_of(components: Vec<liveness::Component>, args: &[&str]) -> serde_yaml_ng::Value {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = liveness::Probe::new(components).run_with(args, &mut out, &mut err);
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    serde_yaml_ng::from_slice(&out).unwrap()
+}
+
+#[test]
+fn k8s_adds_a_startup_probe_when_the_grace_is_long_and_the_arithmetic_adds_up() {
+    let slow = liveness::Component::new(
+        "slow",
+        "/tmp/liveness/slow",
+        std::time::Duration::from_secs(30),
+    )
+    .startup_grace(std::time::Duration::from_secs(600));
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    liveness::Probe::new([slow.clone()]).run_with(
+        ["--k8s", "--command", "/usr/bin/slow-liveness"],
+        &mut out,
+        &mut err,
+    );
+    let text = String::from_utf8(out).unwrap();
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
+    let liveness: Probe = serde_yaml_ng::from_value(doc["livenessProbe"].clone()).unwrap();
+    let startup: Probe = serde_yaml_ng::from_value(doc["startupProbe"].clone()).unwrap();
+    assert_eq!(
+        liveness.exec.unwrap().command.unwrap(),
+        ["/usr/bin/slow-liveness"]
+    );
+    assert_eq!(
+        startup.exec.unwrap().command.unwrap(),
+        ["/usr/bin/slow-liveness", "--startup"]
+    );
+    // periodSeconds = max_age / 3; the startup probe covers the grace.
+    assert_eq!(
+        (liveness.period_seconds, liveness.failure_threshold),
+        (Some(10), Some(3))
+    );
+    let (period, threshold) = (
+        startup.period_seconds.unwrap(),
+        startup.failure_threshold.unwrap(),
+    );
+    assert!(
+        period * threshold >= 600 && period * (threshold - 1) < 600,
+        "{period} x {threshold}"
+    );
+    assert!(
+        text.contains("#   = 10s x 60 = 10m of its start is restarted"),
+        "{text}"
+    );
+    // A default grace needs none.
+    let doc = k8s_of(vec![liveness::Component::of::<Worker>()], &["--k8s"]);
+    assert!(doc.get("startupProbe").is_none());
+}
+
+#[test]
+fn k8s_http_prints_http_get_probes_with_the_same_timings() {
+    let slow = liveness::Component::new(
+        "slow",
+        "/tmp/liveness/slow",
+        std::time::Duration::from_secs(30),
+    )
+    .startup_grace(std::time::Duration::from_secs(600));
+    let exec = k8s_of(vec![slow.clone()], &["--k8s"]);
+    let http = k8s_of(vec![slow], &["--k8s", "--http", "8080"]);
+    for kind in ["livenessProbe", "startupProbe"] {
+        let (exec, http): (Probe, Probe) = (
+            serde_yaml_ng::from_value(exec[kind].clone()).unwrap(),
+            serde_yaml_ng::from_value(http[kind].clone()).unwrap(),
+        );
+        let get = http.http_get.as_ref().unwrap();
+        assert_eq!(
+            get.port,
+            k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(8080)
+        );
+        let path = if kind == "startupProbe" {
+            "/livez/startup"
+        } else {
+            "/livez"
+        };
+        assert_eq!(get.path.as_deref(), Some(path));
+        assert!(http.exec.is_none());
+        assert_eq!(
+            (
+                http.period_seconds,
+                http.timeout_seconds,
+                http.failure_threshold
+            ),
+            (
+                exec.period_seconds,
+                exec.timeout_seconds,
+                exec.failure_threshold
+            )
+        );
+    }
+}

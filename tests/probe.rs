@@ -258,3 +258,64 @@ fn log_level_turns_on_debug_logging_on_stderr() {
     let rust_log = run(files.probe().env("RUST_LOG", "debug"));
     assert!(rust_log.stderr.contains("DEBUG"), "{}", rust_log.stderr);
 }
+
+#[test]
+fn two_components_resolving_to_one_file_are_each_dead_saying_so() {
+    let files = Files::new();
+    let shared = files.dir.path().join("shared");
+    let mut worker = std::process::Command::new(env!("CARGO_BIN_EXE_worker"))
+        .env("WORKER_LIVENESS_PATH", &shared)
+        .env("INDEXER_LIVENESS_PATH", &shared)
+        .args(["--period", "20"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let out = run(files
+        .probe()
+        .env("WORKER_LIVENESS_PATH", &shared)
+        .env("INDEXER_LIVENESS_PATH", &shared));
+    worker.kill().unwrap();
+    let service = worker.wait_with_output().unwrap();
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert_eq!(
+        lines(&out.stdout),
+        [
+            format!(
+                "worker: dead: shares its heartbeat file with indexer: give each component its own path ({})",
+                shared.display()
+            ),
+            format!(
+                "indexer: dead: shares its heartbeat file with worker: give each component its own path ({})",
+                shared.display()
+            ),
+        ]
+    );
+    // The service said so too: the second component's writes were refused.
+    let stderr = String::from_utf8_lossy(&service.stderr);
+    assert!(
+        stderr.contains("is already written by component worker of this process"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_record_of_another_component_never_vouches() {
+    let files = Files::new();
+    let mut worker = files.start_worker(None, &[]);
+    let out = common::until_alive(|| run(&mut files.probe()));
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    // The indexer's path now holds a fresh record of the worker's.
+    std::fs::copy(&files.worker, &files.indexer).unwrap();
+    let out = run(&mut files.probe());
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert_eq!(
+        lines(&out.stdout)[1],
+        format!(
+            "indexer: dead: the file holds the heartbeat of worker: give each component its own path ({})",
+            files.indexer.display()
+        )
+    );
+}

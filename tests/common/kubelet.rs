@@ -1,12 +1,15 @@
-//! A kubelet, played faithfully enough for liveness: an exec probe run on a
+//! A kubelet, played faithfully enough for liveness: a probe run on a
 //! fixed-rate ticker after `initialDelaySeconds`, cut at `timeoutSeconds`
 //! (a timeout is a failure), `failureThreshold` failures in a row kill the
 //! container and start a new one, and a container that exits is restarted at
 //! once. Every container is a new incarnation (its own stand-in procfs) that
 //! shares the pod's heartbeat directory, as an `emptyDir` is shared.
+//!
+//! The probe is an exec of a probe binary, or (with an HTTP service) a `GET`
+//! on a fresh connection, as the kubelet's `httpGet` does.
 
 use std::{
-    process::{Child, Stdio},
+    process::{Child, Command, Stdio},
     time::{Duration, Instant, SystemTime},
 };
 
@@ -26,6 +29,8 @@ pub struct ProbeRun {
     pub at: Instant,
     pub code: Option<i32>,
     pub stdout: String,
+    /// The watched heartbeat's wall time right after the probe.
+    pub last_beat: Option<SystemTime>,
 }
 
 /// What happened to one container.
@@ -35,38 +40,26 @@ pub struct Life {
     pub killed: Option<Instant>,
     /// When it exited by itself.
     pub exited: Option<Instant>,
-    /// The worker's heartbeat (wall time) when the kubelet killed it.
+    /// The watched heartbeat (wall time) when the kubelet killed it.
     pub last_beat_at_kill: Option<SystemTime>,
     pub killed_at_wall: Option<SystemTime>,
     pub probes: Vec<ProbeRun>,
 }
 
-struct Running {
-    child: Child,
-    proc: FakeProc,
-    life: Life,
+/// A service in a pod: how to start its container `n`, how to probe it,
+/// which heartbeat to watch.
+pub trait Service {
+    fn start(&self, n: usize, proc: &FakeProc) -> Child;
+    /// Probes the container `child` once; the exit code (0 alive, 1 dead,
+    /// `None` for a timeout) and what it said.
+    fn probe(&self, child: &Child, proc: &FakeProc, timeout: Duration) -> (Option<i32>, String);
+    fn last_beat(&self) -> Option<SystemTime>;
 }
 
-fn start(files: &Files, args: &[&str]) -> Running {
-    let proc = FakeProc::container_started(Duration::ZERO);
-    // The kubelet's timings are the test: beat at the worker's own pace.
-    let child = files.start_worker(Some(&proc), &[&["--period", "100"], args].concat());
-    let life = Life {
-        started: Instant::now(),
-        killed: None,
-        exited: None,
-        last_beat_at_kill: None,
-        killed_at_wall: None,
-        probes: Vec::new(),
-    };
-    Running { child, proc, life }
-}
-
-fn probe(files: &Files, proc: &FakeProc, timeout: Duration) -> ProbeRun {
+/// Runs an exec probe `cmd`, killing it at `timeout`.
+pub fn exec_probe(cmd: &mut Command, timeout: Duration) -> (Option<i32>, String) {
     let at = Instant::now();
-    let mut child = files
-        .probe()
-        .env("LIVENESS_PROC_ROOT", proc.path())
+    let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -79,24 +72,66 @@ fn probe(files: &Files, proc: &FakeProc, timeout: Duration) -> ProbeRun {
         std::thread::sleep(Duration::from_millis(2));
     }
     let out = child.wait_with_output().unwrap();
-    ProbeRun {
-        at,
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// The example worker and its probe binary; container `n` runs the worker
+/// with `args(n)`.
+pub struct WorkerService<'a, F> {
+    pub files: &'a Files,
+    pub args: F,
+}
+
+impl<F: Fn(usize) -> Vec<&'static str>> Service for WorkerService<'_, F> {
+    fn start(&self, n: usize, proc: &FakeProc) -> Child {
+        // The kubelet's timings are the test: beat at the worker's own pace.
+        self.files.start_worker(
+            Some(proc),
+            &[&["--period", "100"], &(self.args)(n)[..]].concat(),
+        )
+    }
+
+    fn probe(&self, _: &Child, proc: &FakeProc, timeout: Duration) -> (Option<i32>, String) {
+        exec_probe(
+            self.files.probe().env("LIVENESS_PROC_ROOT", proc.path()),
+            timeout,
+        )
+    }
+
+    fn last_beat(&self) -> Option<SystemTime> {
+        liveness::Timestamp::byref(&self.files.worker, Duration::from_secs(1)).value()
     }
 }
 
-/// Runs the pod for `duration`; container `n` runs `worker` with `args(n)`.
-/// Returns the life of every container, in order.
-pub fn run_pod(
-    spec: ProbeSpec,
-    files: &Files,
-    args: impl Fn(usize) -> Vec<&'static str>,
-    duration: Duration,
-) -> Vec<Life> {
+struct Running {
+    child: Child,
+    proc: FakeProc,
+    life: Life,
+}
+
+fn start(service: &dyn Service, n: usize) -> Running {
+    let proc = FakeProc::container_started(Duration::ZERO);
+    let child = service.start(n, &proc);
+    let life = Life {
+        started: Instant::now(),
+        killed: None,
+        exited: None,
+        last_beat_at_kill: None,
+        killed_at_wall: None,
+        probes: Vec::new(),
+    };
+    Running { child, proc, life }
+}
+
+/// Runs the pod for `duration`; returns the life of every container, in
+/// order.
+pub fn run(spec: ProbeSpec, service: &dyn Service, duration: Duration) -> Vec<Life> {
     let begin = Instant::now();
     let mut lives = Vec::new();
-    let mut current = start(files, &args(0));
+    let mut current = start(service, 0);
     let mut next_tick = current.life.started + spec.initial_delay;
     let mut failures = 0;
     while begin.elapsed() < duration {
@@ -107,23 +142,29 @@ pub fn run_pod(
         if current.child.try_wait().unwrap().is_some() {
             current.life.exited = Some(Instant::now());
             lives.push(current.life);
-            current = start(files, &args(lives.len()));
+            current = start(service, lives.len());
             next_tick = current.life.started + spec.initial_delay;
             failures = 0;
             continue;
         }
-        let run = probe(files, &current.proc, spec.timeout);
-        failures = if run.code == Some(0) { 0 } else { failures + 1 };
-        current.life.probes.push(run);
+        let at = Instant::now();
+        let (code, stdout) = service.probe(&current.child, &current.proc, spec.timeout);
+        let last_beat = service.last_beat();
+        failures = if code == Some(0) { 0 } else { failures + 1 };
+        current.life.probes.push(ProbeRun {
+            at,
+            code,
+            stdout,
+            last_beat,
+        });
         if failures >= spec.failure_threshold {
             current.child.kill().unwrap();
             current.child.wait().unwrap();
             current.life.killed = Some(Instant::now());
             current.life.killed_at_wall = Some(SystemTime::now());
-            current.life.last_beat_at_kill =
-                liveness::Timestamp::byref(&files.worker, Duration::from_secs(1)).value();
+            current.life.last_beat_at_kill = last_beat;
             lives.push(current.life);
-            current = start(files, &args(lives.len()));
+            current = start(service, lives.len());
             next_tick = current.life.started + spec.initial_delay;
             failures = 0;
         }
@@ -132,4 +173,14 @@ pub fn run_pod(
     current.child.wait().unwrap();
     lives.push(current.life);
     lives
+}
+
+/// Runs the example worker's pod: container `n` runs `worker` with `args(n)`.
+pub fn run_pod(
+    spec: ProbeSpec,
+    files: &Files,
+    args: impl Fn(usize) -> Vec<&'static str>,
+    duration: Duration,
+) -> Vec<Life> {
+    run(spec, &WorkerService { files, args }, duration)
 }

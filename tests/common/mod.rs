@@ -147,10 +147,15 @@ impl Files {
 
 /// Runs `probe` until it says alive (a new worker's first beat), for 5 s at
 /// most; returns the last run.
-pub fn until_alive(mut probe: impl FnMut() -> Run) -> Run {
+pub fn until_alive(probe: impl FnMut() -> Run) -> Run {
+    until(probe, |out| out.code == 0)
+}
+
+/// Runs `probe` until `done` says so, for 5 s at most; returns the last run.
+pub fn until(mut probe: impl FnMut() -> Run, done: impl Fn(&Run) -> bool) -> Run {
     let mut out = probe();
     for _ in 0..100 {
-        if out.code == 0 {
+        if done(&out) {
             break;
         }
         std::thread::sleep(Duration::from_millis(50));

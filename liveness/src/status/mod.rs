@@ -164,10 +164,14 @@ impl Status {
     }
 
     /// What the component last said of itself in this container: beating,
-    /// extended, failed, or not yet anything (starting). `None` when the
-    /// file cannot tell (invalid, unreadable, another component's).
+    /// extended, failed, or not yet anything within its startup grace
+    /// (starting). `None` when the file cannot tell (invalid, unreadable,
+    /// another component's) or the grace is over without a beat.
     pub fn state(&self) -> Option<State> {
-        self.reason.state()
+        match self.reason.state() {
+            Some(State::Starting) if self.verdict() == Verdict::Dead => None,
+            state => state,
+        }
     }
 
     /// The reason given to [`extend`](crate::Liveness::extend) or
