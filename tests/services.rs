@@ -303,7 +303,8 @@ fn a_component_built_at_run_time_is_judged_as_the_derived_one() {
     let path = PathBuf::from(Configured::PATH);
     let derived = Probe::new([Component::of::<Configured>()]);
     let built = Probe::new([configured()]);
-    let setups: [(&str, fn(&Path)); 6] = [
+    type Setup = (&'static str, fn(&Path));
+    let setups: [Setup; 6] = [
         ("missing", |p| fresh(p)),
         ("fresh", |_| Configured::beat_now().unwrap()),
         ("extended", |_| {
