@@ -36,6 +36,8 @@ fn worker_dead(run: &ProbeRun) -> bool {
 
 #[test]
 #[ignore = "needs root and runc"]
+// One scenario, step by step: splitting it would hide the order it tests.
+#[allow(clippy::too_many_lines)]
 fn restarts_under_runc_are_told_apart_by_the_probe() {
     if let Some(why) = runc::unavailable() {
         eprintln!("tests/runc.rs cannot run: {why}");
