@@ -1,13 +1,13 @@
 //! Writer faults: a full disk, a read-only file system, no permission. Each
 //! is an error naming the path, never a panic, and the service goes on.
 //!
-//! The file-system cases mount a small tmpfs, which needs root. CI runs as
-//! root and fails if it cannot; elsewhere they say so on stderr and check
-//! nothing.
+//! The file-system cases mount a small tmpfs, which needs root: they are
+//! ignored by default and run by `.ci/run` (`cargo test --test faults --
+//! --ignored`), where they fail if they cannot mount.
 
 mod common;
 
-use std::{fs, io::Write, os::unix::fs::MetadataExt, path::Path, process::Command, time::Duration};
+use std::{fs, io::Write, path::Path, process::Command, time::Duration};
 
 use liveness::{Error, Timestamp};
 
@@ -19,7 +19,7 @@ struct Tmpfs {
 }
 
 impl Tmpfs {
-    fn mount(size: &str) -> Option<Tmpfs> {
+    fn mount(size: &str) -> Tmpfs {
         let dir = common::scratch();
         let ok = Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
@@ -27,13 +27,8 @@ impl Tmpfs {
             .stderr(std::process::Stdio::null())
             .status()
             .is_ok_and(|s| s.success());
-        if !ok {
-            // CI runs as root and must run these; elsewhere, say so.
-            assert!(std::env::var_os("CI").is_none(), "CI cannot mount a tmpfs");
-            eprintln!("skipped: cannot mount a tmpfs here (not root?)");
-            return None;
-        }
-        Some(Tmpfs { dir })
+        assert!(ok, "cannot mount a tmpfs: these tests need root");
+        Tmpfs { dir }
     }
 
     fn path(&self) -> &Path {
@@ -76,10 +71,9 @@ fn os_error(error: &Error) -> Option<i32> {
 }
 
 #[test]
+#[ignore = "needs root: mounts a tmpfs"]
 fn a_full_disk_is_an_error_and_beats_resume_when_space_returns() {
-    let Some(fs) = Tmpfs::mount("64k") else {
-        return;
-    };
+    let fs = Tmpfs::mount("64k");
     let path = fs.path().join("worker");
     let filler = fs.fill();
     let error = Timestamp::create(&path, MAX_AGE).unwrap_err();
@@ -103,11 +97,10 @@ fn a_full_disk_is_an_error_and_beats_resume_when_space_returns() {
 }
 
 #[test]
+#[ignore = "needs root: mounts a tmpfs"]
 fn an_existing_heartbeat_keeps_beating_on_a_full_disk() {
     // Rewrites in place need no new blocks.
-    let Some(fs) = Tmpfs::mount("64k") else {
-        return;
-    };
+    let fs = Tmpfs::mount("64k");
     let path = fs.path().join("worker");
     Timestamp::create(&path, MAX_AGE).unwrap();
     fs.fill();
@@ -119,10 +112,9 @@ fn an_existing_heartbeat_keeps_beating_on_a_full_disk() {
 }
 
 #[test]
+#[ignore = "needs root: mounts a tmpfs"]
 fn a_read_only_file_system_is_an_error() {
-    let Some(fs) = Tmpfs::mount("64k") else {
-        return;
-    };
+    let fs = Tmpfs::mount("64k");
     let path = fs.path().join("worker");
     Timestamp::create(&path, MAX_AGE).unwrap();
     fs.remount("ro");
@@ -140,19 +132,21 @@ fn a_read_only_file_system_is_an_error() {
 
 #[test]
 fn a_service_without_permission_reports_the_error_and_keeps_running() {
-    let dir = common::scratch();
+    let dir = common::open_scratch();
     let locked = dir.path().join("locked");
     fs::create_dir(&locked).unwrap();
     use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o555)).unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_worker"));
+    let mut cmd = Command::new(common::runnable_copy(
+        env!("CARGO_BIN_EXE_worker"),
+        dir.path(),
+    ));
     cmd.env("WORKER_LIVENESS_PATH", locked.join("worker"))
         .env("INDEXER_LIVENESS_PATH", locked.join("indexer"))
         .args(["--period", "20"])
         .stderr(std::process::Stdio::piped());
     // Root writes anywhere: run the service as `nobody` then.
-    if fs::metadata("/proc/self").unwrap().uid() == 0 {
+    if common::is_root() {
         use std::os::unix::process::CommandExt;
         cmd.uid(65534).gid(65534);
     }

@@ -75,7 +75,16 @@ impl FakeProc {
 
 /// The worker's probe binary, judging `worker` and `indexer` heartbeat files.
 pub fn probe_cmd(worker: &Path, indexer: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_worker-liveness"));
+    probe_cmd_at(
+        Path::new(env!("CARGO_BIN_EXE_worker-liveness")),
+        worker,
+        indexer,
+    )
+}
+
+/// The probe binary at `exe` (a copy, say), judging `worker` and `indexer`.
+pub fn probe_cmd_at(exe: &Path, worker: &Path, indexer: &Path) -> Command {
+    let mut cmd = Command::new(exe);
     cmd.env("WORKER_LIVENESS_PATH", worker)
         .env("INDEXER_LIVENESS_PATH", indexer)
         .env_remove("LIVENESS_PROC_ROOT")
@@ -113,7 +122,15 @@ pub struct Files {
 
 impl Files {
     pub fn new() -> Files {
-        let dir = scratch();
+        Files::in_dir(scratch())
+    }
+
+    /// Files in a directory every user can enter (see [`open_scratch`]).
+    pub fn open() -> Files {
+        Files::in_dir(open_scratch())
+    }
+
+    fn in_dir(dir: TempDir) -> Files {
         let worker = dir.path().join("worker");
         let indexer = dir.path().join("indexer");
         liveness::Timestamp::create(&indexer, Duration::from_secs(5)).unwrap();
@@ -162,4 +179,28 @@ pub fn until(mut probe: impl FnMut() -> Run, done: impl Fn(&Run) -> bool) -> Run
         out = probe();
     }
     out
+}
+
+/// Whether this process runs as root.
+pub fn is_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
+/// A directory every user can enter, whatever the checkout's or `TMPDIR`'s
+/// permissions (`mktemp -d` and `/root` are 0700): under `/tmp`, mode 0755.
+pub fn open_scratch() -> TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::Builder::new()
+        .prefix("liveness-test-")
+        .tempdir_in("/tmp")
+        .unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
+/// `binary` copied into `dir`, so that another user can run it.
+pub fn runnable_copy(binary: &str, dir: &Path) -> PathBuf {
+    let copy = dir.join(Path::new(binary).file_name().unwrap());
+    std::fs::copy(binary, &copy).unwrap();
+    copy
 }

@@ -2,6 +2,8 @@
 //! line that `liveness_main!` runs.
 
 #[cfg(feature = "probe")]
+mod args;
+#[cfg(feature = "probe")]
 mod cli;
 #[cfg(feature = "probe")]
 mod k8s;

@@ -253,4 +253,6 @@ impl Status {
 }
 
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod tests;

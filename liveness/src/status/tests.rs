@@ -1,32 +1,30 @@
 use std::{path::Path, time::UNIX_EPOCH};
 
-use proptest::prelude::*;
-
 use super::*;
 use crate::{
     host::{Boot, BootId, Incarnation, Processes},
     record::{Event, Owner, Parsed, Writer},
 };
 
-const BOOT: BootId = BootId(*b"11111111-2222-3333-4444-555555555555");
-const OTHER_BOOT: BootId = BootId(*b"99999999-2222-3333-4444-555555555555");
+pub(super) const BOOT: BootId = BootId(*b"11111111-2222-3333-4444-555555555555");
+pub(super) const OTHER_BOOT: BootId = BootId(*b"99999999-2222-3333-4444-555555555555");
 /// This container: mount and PID namespaces, PID 1 started 100 ticks (1 s)
 /// after boot.
-const HERE: Incarnation = Incarnation {
+pub(super) const HERE: Incarnation = Incarnation {
     mnt_ns: 7,
     pid_ns: 70,
     init_start: 100,
 };
-const MAX_AGE: Duration = Duration::from_secs(90);
+pub(super) const MAX_AGE: Duration = Duration::from_secs(90);
 const HOUR: Duration = Duration::from_secs(3600);
 
-fn secs(s: u64) -> Duration {
+pub(super) fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
 }
 
 /// A host at wall time `wall` (seconds since the epoch), `up` seconds
 /// after boot, in the container `HERE`, which started at second 1.
-fn host(wall: u64, up: u64) -> Host {
+pub(super) fn host(wall: u64, up: u64) -> Host {
     Host {
         wall: UNIX_EPOCH + secs(wall),
         boot: Some(Boot {
@@ -40,7 +38,7 @@ fn host(wall: u64, up: u64) -> Host {
 }
 
 /// A record of `worker` in this boot and container, written at `wall`, `up`.
-fn record(wall: u64, up: u64, event: Event) -> Record {
+pub(super) fn record(wall: u64, up: u64, event: Event) -> Record {
     Record {
         wall: UNIX_EPOCH + secs(wall),
         boot: Some((BOOT, secs(up))),
@@ -58,7 +56,7 @@ fn beat(wall: u64, up: u64) -> Contents {
     Contents::Parsed(Parsed::Record(record(wall, up, Event::Beat)))
 }
 
-fn limits() -> Limits {
+pub(super) fn limits() -> Limits {
     Limits {
         max_age: MAX_AGE,
         startup_grace: MAX_AGE,
@@ -66,7 +64,7 @@ fn limits() -> Limits {
     }
 }
 
-const WORKER: Expect<'static> = Expect {
+pub(super) const WORKER: Expect<'static> = Expect {
     name: Some("worker"),
     instance: None,
 };
@@ -359,46 +357,4 @@ fn an_empty_file_is_no_heartbeat_and_startup_grace_zero_is_dead_at_once() {
         &host(1, 0),
     );
     assert_eq!(s.verdict(), Verdict::Dead);
-}
-
-/// How old a record written `age_ms` before the host's clocks is, by an
-/// oracle independent of the code: the host's boot clock minus the
-/// record's, when both are of one boot; else the wall clocks.
-fn oracle_alive(age_ms: i64, max_age_ms: i64) -> bool {
-    (-1000..=max_age_ms).contains(&age_ms)
-}
-
-proptest! {
-    /// A record of this container is alive exactly while its age, on the
-    /// boot clock of the same boot or the wall clock across boots, is at
-    /// most `max_age` (and at most 1 s in the future); the other clock says
-    /// nothing.
-    #[test]
-    fn the_verdict_follows_the_age(
-        max_age_ms in 1..200_000i64,
-        around in -2_000..2_000i64,
-        wall_noise in -7_200_000..7_200_000i64,
-        same_boot in any::<bool>(),
-        up_s in 1_000..10_000_000u64,
-    ) {
-        let age_ms = max_age_ms + around; // sample around max_age
-        let now_up = Duration::from_secs(up_s);
-        let then_up = Duration::from_millis(u64::try_from(now_up.as_millis() as i64 - age_ms).unwrap());
-        let now_wall = UNIX_EPOCH + secs(1_700_000_000);
-        let shift = |t: SystemTime, ms: i64| if ms >= 0 { t - Duration::from_millis(ms as u64) } else { t + Duration::from_millis(ms.unsigned_abs()) };
-        let mut r = record(0, 0, Event::Beat);
-        r.boot = Some((if same_boot { BOOT } else { OTHER_BOOT }, then_up));
-        r.incarnation = None; // judged on freshness alone
-        // On the clock that is not the judge, any reading at all.
-        r.wall = shift(now_wall, if same_boot { age_ms + wall_noise } else { age_ms });
-        let mut h = host(0, 0);
-        h.wall = now_wall;
-        h.boot = Some(Boot { id: BOOT, now: now_up });
-        h.incarnation = None;
-        let mut l = limits();
-        l.max_age = Duration::from_millis(max_age_ms as u64);
-        let s = Status::new(&WORKER, Path::new("/w"), l, &Contents::Parsed(Parsed::Record(r)), &h);
-        prop_assert_eq!(s.is_alive(), oracle_alive(age_ms, max_age_ms), "{}", s);
-        prop_assert_eq!(s.verdict() == Verdict::Alive, s.is_alive());
-    }
 }
