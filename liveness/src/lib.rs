@@ -74,6 +74,15 @@
 //! `LOG_LEVEL` turn on logging to stderr. [`Probe`] serves the same command
 //! line from a subcommand of the service's own binary.
 //!
+//! # Over HTTP
+//!
+//! With the `http` feature, `Probe::serve_http` answers the kubelet's
+//! `httpGet` probe from a background thread of the service instead: `GET
+//! /livez` gives 200 and the probe's lines while every component is alive,
+//! 503 once any is dead, and no process is started per check. The server is
+//! one thread with bounded heads, time and connections, so that slow or
+//! hostile clients cannot make the kubelet's checks fail.
+//!
 //! # On Kubernetes
 //!
 //! Run the probe binary as an `exec` liveness probe in the service's
@@ -93,6 +102,8 @@ mod component;
 mod error;
 mod heartbeat;
 mod host;
+#[cfg(feature = "http")]
+mod http;
 mod probe;
 mod record;
 mod status;
@@ -102,9 +113,16 @@ mod timestamp;
 pub use component::{Component, Liveness};
 pub use error::Error;
 pub use heartbeat::Heartbeat;
+#[cfg(feature = "http")]
+pub use http::HttpServer;
 pub use probe::Probe;
 pub use status::{Status, Verdict};
 pub use timestamp::Timestamp;
+
+/// The `httpGet` fuzz target's entry point; only under `--cfg fuzzing`.
+#[cfg(all(feature = "http", fuzzing))]
+#[doc(hidden)]
+pub use http::fuzz as __http_fuzz;
 
 /// Derives [`Liveness`] from `#[liveness(max_age = "...", ...)]`.
 pub use liveness_derive::Liveness;

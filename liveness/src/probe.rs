@@ -61,9 +61,12 @@ const FAILURE_THRESHOLD: u64 = 3;
 /// `INFO`, `WARNING`, `ERROR`, `CRITICAL`), else at `warn`.
 #[derive(Clone, Debug)]
 pub struct Probe {
-    components: Vec<Component>,
+    pub(crate) components: Vec<Component>,
     subcommand: Option<&'static str>,
     version: Option<&'static str>,
+    /// The path `serve_http` answers on.
+    #[cfg(feature = "http")]
+    pub(crate) http_path: &'static str,
 }
 
 impl Probe {
@@ -73,6 +76,8 @@ impl Probe {
             components: components.into_iter().collect(),
             subcommand: None,
             version: None,
+            #[cfg(feature = "http")]
+            http_path: crate::http::DEFAULT_PATH,
         }
     }
 
@@ -360,7 +365,7 @@ fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
-fn json(statuses: &[Status]) -> String {
+pub(crate) fn json(statuses: &[Status]) -> String {
     let report = Report {
         alive: statuses.iter().all(Status::is_alive),
         components: statuses
