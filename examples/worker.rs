@@ -1,39 +1,63 @@
 //! An example service: a main loop that works and beats (`Worker`), and an
 //! indexer thread that does the same (`Indexer`).
 //!
-//! `worker [--hang-after SECONDS] [--exit-after SECONDS] [--period MS]` beats
-//! every `--period` milliseconds (default 100). With `--hang-after`, both
-//! loops wedge after that many seconds while the process keeps running (a
-//! deadlock, say), which the probe must catch; `--hang-after 0` never beats at
-//! all. With `--exit-after`, the process exits with status 1 (a crash).
+//! `worker [--hang-after SECONDS] [--exit-after SECONDS] [--period MS]
+//! [--http ADDR]` beats every `--period` milliseconds (default 100). With
+//! `--hang-after`, both loops wedge after that many seconds while the process
+//! keeps running (a deadlock, say), which the probe must catch; `--hang-after
+//! 0` never beats at all. With `--exit-after`, the process exits with status 1
+//! (a crash). With `--http`, it also serves the kubelet's `httpGet` probe on
+//! `http://ADDR/livez` (`--http 127.0.0.1:0` picks a port; the address is
+//! printed on stderr).
 
 use std::{
     thread,
     time::{Duration, Instant},
 };
 
-use liveness::Liveness;
+use liveness::{Component, Liveness, Probe};
 use liveness_examples::{Indexer, Worker};
+
+const USAGE: &str =
+    "usage: worker [--hang-after SECONDS] [--exit-after SECONDS] [--period MS] [--http ADDR]";
 
 fn main() {
     let mut hang_after = None;
     let mut exit_after = None;
     let mut period = Duration::from_millis(100);
+    let mut http = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        let value = args.next().and_then(|v| v.parse::<f64>().ok());
-        match (arg.as_str(), value) {
+        let value = args.next().unwrap_or_default();
+        let number = value
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v >= 0.0);
+        match (arg.as_str(), number) {
             ("--hang-after", Some(secs)) => hang_after = Some(Duration::from_secs_f64(secs)),
             ("--exit-after", Some(secs)) => exit_after = Some(Duration::from_secs_f64(secs)),
             ("--period", Some(ms)) => period = Duration::from_secs_f64(ms / 1000.0),
+            ("--http", _) if !value.is_empty() => http = Some(value),
             _ => {
-                eprintln!(
-                    "usage: worker [--hang-after SECONDS] [--exit-after SECONDS] [--period MS]"
-                );
+                eprintln!("{USAGE}");
                 std::process::exit(2);
             }
         }
     }
+    // Kept until the process ends: dropping it would stop the endpoint.
+    let _http = http.map(|addr| {
+        let probe = Probe::new([Component::of::<Worker>(), Component::of::<Indexer>()]);
+        match probe.serve_http(addr.as_str()) {
+            Ok(server) => {
+                eprintln!("worker: serving http://{}/livez", server.local_addr());
+                server
+            }
+            Err(error) => {
+                eprintln!("worker: cannot serve http on {addr}: {error}");
+                std::process::exit(2);
+            }
+        }
+    });
     let started = Instant::now();
     let wedge = move |who: &str| {
         if hang_after.is_some_and(|limit| started.elapsed() >= limit) {
