@@ -81,6 +81,12 @@ impl Head {
     /// server closes it when its time is up).
     pub fn push(&mut self, chunk: &[u8], path: &str, judge: &dyn Judge) -> Outcome {
         let chunk = &chunk[..chunk.len().min(self.room())];
+        // Grow by doubling, but never past the bound.
+        let needed = self.bytes.len() + chunk.len();
+        if needed > self.bytes.capacity() {
+            let capacity = needed.max(self.bytes.capacity() * 2).min(MAX_HEAD + 1);
+            self.bytes.reserve_exact(capacity - self.bytes.len());
+        }
         self.bytes.extend_from_slice(chunk);
         if chunk.contains(&b'\n') || self.bytes.len() > MAX_HEAD {
             respond(&self.bytes, path, judge)
@@ -558,6 +564,7 @@ mod tests {
                 }
             }
             prop_assert_eq!(outcome, Outcome::Respond { response: whole, linger: true });
+            prop_assert!(head.bytes.capacity() <= MAX_HEAD + 1);
         }
 
         /// A well-formed GET or HEAD on the path: 200 or 503 as the judge
