@@ -2,44 +2,93 @@
 //! indexer thread that does the same (`Indexer`).
 //!
 //! `worker [--hang-after SECONDS] [--exit-after SECONDS] [--fail-after SECONDS]
-//! [--period MS]` beats every `--period` milliseconds (default 100). With
-//! `--hang-after`, both loops wedge after that many seconds while the process
-//! keeps running (a deadlock, say), which the probe must catch; `--hang-after
-//! 0` never beats at all. With `--exit-after`, the process exits with status
-//! 1 (a crash). With `--fail-after`, the main loop detects a fault it cannot
-//! recover from and says so with `Worker::fail`, then goes on beating: the
-//! probe reports it dead until the container restarts.
+//! [--period MS] [--http ADDR]` beats every `--period` milliseconds (default
+//! 100). With `--hang-after`, both loops wedge after that many seconds while
+//! the process keeps running (a deadlock, say), which the probe must catch;
+//! `--hang-after 0` never beats at all. With `--exit-after`, the process exits
+//! with status 1 (a crash). With `--fail-after`, the main loop detects a
+//! fault it cannot recover from and says so with `Worker::fail`, then goes on
+//! beating: the probe reports it dead until the container restarts. With
+//! `--http`, it also serves the kubelet's `httpGet` probe on
+//! `http://ADDR/livez` (`--http 127.0.0.1:0` picks a port; the address is
+//! printed on stderr).
 
 use std::{
     thread,
     time::{Duration, Instant},
 };
 
-use liveness::Liveness;
+use liveness::{Component, HttpServer, Liveness, Probe};
 use liveness_examples::{Indexer, Worker};
 
-fn main() {
-    let mut hang_after = None;
-    let mut exit_after = None;
-    let mut fail_after = None;
-    let mut period = Duration::from_millis(100);
+const USAGE: &str = "usage: worker [--hang-after SECONDS] [--exit-after SECONDS] \
+                     [--fail-after SECONDS] [--period MS] [--http ADDR]";
+
+/// What the command line asks for.
+struct Options {
+    hang_after: Option<Duration>,
+    exit_after: Option<Duration>,
+    fail_after: Option<Duration>,
+    period: Duration,
+    http: Option<String>,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        hang_after: None,
+        exit_after: None,
+        fail_after: None,
+        period: Duration::from_millis(100),
+        http: None,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        let value = args.next().and_then(|v| v.parse::<f64>().ok());
-        match (arg.as_str(), value) {
-            ("--hang-after", Some(secs)) => hang_after = Some(Duration::from_secs_f64(secs)),
-            ("--exit-after", Some(secs)) => exit_after = Some(Duration::from_secs_f64(secs)),
-            ("--fail-after", Some(secs)) => fail_after = Some(Duration::from_secs_f64(secs)),
-            ("--period", Some(ms)) => period = Duration::from_secs_f64(ms / 1000.0),
+        let value = args.next().unwrap_or_default();
+        let number = value
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v >= 0.0);
+        let secs = number.map(Duration::from_secs_f64);
+        match (arg.as_str(), secs) {
+            ("--hang-after", Some(secs)) => options.hang_after = Some(secs),
+            ("--exit-after", Some(secs)) => options.exit_after = Some(secs),
+            ("--fail-after", Some(secs)) => options.fail_after = Some(secs),
+            ("--period", Some(secs)) => options.period = secs / 1000,
+            ("--http", _) if !value.is_empty() => options.http = Some(value),
             _ => {
-                eprintln!(
-                    "usage: worker [--hang-after SECONDS] [--exit-after SECONDS] \
-                     [--fail-after SECONDS] [--period MS]"
-                );
+                eprintln!("{USAGE}");
                 std::process::exit(2);
             }
         }
     }
+    options
+}
+
+/// Serves the kubelet's `httpGet` probe on `addr`, from memory.
+fn serve(addr: &str) -> HttpServer {
+    let probe = Probe::new([Component::of::<Worker>(), Component::of::<Indexer>()]);
+    match probe.serve_http(addr) {
+        Ok(server) => {
+            eprintln!("worker: serving http://{}/livez", server.local_addr());
+            server
+        }
+        Err(error) => {
+            eprintln!("worker: cannot serve http on {addr}: {error}");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn main() {
+    let Options {
+        hang_after,
+        exit_after,
+        mut fail_after,
+        period,
+        http,
+    } = options();
+    // Kept until the process ends: dropping it would stop the endpoint.
+    let _http = http.as_deref().map(serve);
     let started = Instant::now();
     let wedge = move |who: &str| {
         if hang_after.is_some_and(|limit| started.elapsed() >= limit) {

@@ -99,6 +99,8 @@ mod error;
 mod escape;
 mod heartbeat;
 mod host;
+#[cfg(all(feature = "http", unix))]
+mod http;
 mod probe;
 mod record;
 mod registry;
@@ -109,9 +111,16 @@ mod timestamp;
 pub use component::{Component, Liveness};
 pub use error::Error;
 pub use heartbeat::{Heartbeat, Instance, MAX_POOL_SIZE};
+#[cfg(all(feature = "http", unix))]
+pub use http::HttpServer;
 pub use probe::Probe;
 pub use status::{State, Status, Verdict};
 pub use timestamp::Timestamp;
+
+/// The `httpGet` fuzz target's entry point; only under `--cfg fuzzing`.
+#[cfg(all(feature = "http", unix, fuzzing))]
+#[doc(hidden)]
+pub use http::fuzz as __http_fuzz;
 
 /// Derives [`Liveness`] from `#[liveness(max_age = "...", ...)]`.
 ///

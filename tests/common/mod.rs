@@ -11,6 +11,7 @@ use std::{
 
 pub use tempfile::TempDir;
 
+pub mod http;
 pub mod kubelet;
 pub mod record;
 pub mod runc;
@@ -148,6 +149,12 @@ impl Files {
     /// The example service beating into these files every 20 ms (or as
     /// `args` say), in the container `proc` (`None`: this host's).
     pub fn start_worker(&self, proc: Option<&FakeProc>, args: &[&str]) -> std::process::Child {
+        self.worker_cmd(proc, args).spawn().unwrap()
+    }
+
+    /// The command [`start_worker`](Files::start_worker) runs, its stderr
+    /// discarded.
+    pub fn worker_cmd(&self, proc: Option<&FakeProc>, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_worker"));
         cmd.env("WORKER_LIVENESS_PATH", &self.worker)
             .env("INDEXER_LIVENESS_PATH", &self.indexer)
@@ -158,7 +165,7 @@ impl Files {
         if let Some(proc) = proc {
             cmd.env("LIVENESS_PROC_ROOT", proc.path());
         }
-        cmd.spawn().unwrap()
+        cmd
     }
 }
 

@@ -1,5 +1,6 @@
-//! Writes the curated seed corpus to `fuzz/seeds/` (run from `fuzz/`:
-//! `cargo run --bin seeds`). Records come from the library's own writer.
+//! Writes the curated seed corpora (run from `fuzz/`: `cargo run --bin
+//! seeds`): heartbeat files to `fuzz/seeds/`, from the library's own writer,
+//! and request heads to `fuzz/seeds/http/`.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -93,6 +94,97 @@ fn main() -> std::io::Result<()> {
     add("torn", prior, &here[..100]);
 
     for (name, bytes) in seeds {
+        std::fs::write(dir.join(name), bytes)?;
+    }
+    http_seeds(&dir.join("http"))
+}
+
+/// Request heads for the `http` target. The first byte: bit 0 the
+/// judge's verdict (1 alive), the rest the chunk size less one, times two.
+fn http_seeds(dir: &std::path::Path) -> std::io::Result<()> {
+    const ALIVE: u8 = 1;
+    const DEAD: u8 = 0;
+    /// Whole (one chunk of 128 bytes) or byte by byte.
+    const WHOLE: u8 = 0xfe;
+    const BYTES: u8 = 0;
+    let kubelet = "GET /livez HTTP/1.1\r\nHost: 10.0.0.5:8080\r\nUser-Agent: kube-probe/1.33\r\n\
+                   Accept: */*\r\nConnection: close\r\n\r\n";
+    let many_headers: String = (0..70).map(|i| format!("X-{i}: y\r\n")).collect();
+    let oversized = format!(
+        "GET /livez HTTP/1.1\r\nX-Filler: {}\r\n\r\n",
+        "f".repeat(8200)
+    );
+    let seeds: Vec<(&str, u8, Vec<u8>)> = vec![
+        ("kubelet-alive", WHOLE | ALIVE, kubelet.into()),
+        ("kubelet-dead-bytewise", BYTES | DEAD, kubelet.into()),
+        (
+            "head",
+            WHOLE | ALIVE,
+            b"HEAD /livez HTTP/1.1\r\nHost: pod\r\n\r\n".to_vec(),
+        ),
+        (
+            "json",
+            WHOLE | DEAD,
+            b"GET /livez?verbose HTTP/1.1\r\nAccept: text/html, application/json;q=0.9\r\n\r\n"
+                .to_vec(),
+        ),
+        (
+            "json-refused",
+            6 | ALIVE,
+            b"GET /livez HTTP/1.1\r\nAccept: application/json;q=0\r\n\r\n".to_vec(),
+        ),
+        (
+            "absolute-form-lf",
+            WHOLE | ALIVE,
+            b"GET http://pod:8080/livez HTTP/1.0\n\n".to_vec(),
+        ),
+        (
+            "post-with-body",
+            WHOLE | ALIVE,
+            b"POST /livez HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello".to_vec(),
+        ),
+        (
+            "chunked",
+            WHOLE | ALIVE,
+            b"PUT /livez HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".to_vec(),
+        ),
+        (
+            "not-found",
+            WHOLE | ALIVE,
+            b"GET /healthz HTTP/1.1\r\n\r\n".to_vec(),
+        ),
+        (
+            "pipelined",
+            WHOLE | ALIVE,
+            b"GET /livez HTTP/1.1\r\n\r\nGET /livez HTTP/1.1\r\n\r\n".to_vec(),
+        ),
+        (
+            "leading-empty-lines",
+            2 | ALIVE,
+            b"\r\n\n\r\nGET /livez HTTP/1.1\r\n\r\n".to_vec(),
+        ),
+        ("http-0.9", WHOLE | ALIVE, b"GET /livez\r\n".to_vec()),
+        (
+            "tls-client-hello",
+            WHOLE | ALIVE,
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\n".to_vec(),
+        ),
+        (
+            "too-many-headers",
+            WHOLE | ALIVE,
+            format!("GET /livez HTTP/1.1\r\n{many_headers}\r\n").into_bytes(),
+        ),
+        ("oversized", WHOLE | ALIVE, oversized.into_bytes()),
+        (
+            "incomplete",
+            BYTES | ALIVE,
+            b"GET /livez HTTP/1.1\r\nHost: po".to_vec(),
+        ),
+    ];
+    std::fs::create_dir_all(dir)?;
+    for (name, control, head) in seeds {
+        let mut bytes = vec![control];
+        bytes.extend_from_slice(&head);
         std::fs::write(dir.join(name), bytes)?;
     }
     Ok(())

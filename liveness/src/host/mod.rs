@@ -151,6 +151,22 @@ impl Host {
         }
     }
 
+    /// This process's view, without reading procfs again: its identity
+    /// (read once), the clocks now, and the startup grace counted from the
+    /// start of this process. For a server inside the service.
+    pub fn of_process() -> Host {
+        let identity = Identity::get();
+        let now = identity.boot_now();
+        let started = identity.writer.start.map(ticks_to_duration);
+        Host {
+            wall: clock::wall(),
+            boot: identity.boot_id.map(|id| Boot { id, now }),
+            incarnation: identity.incarnation,
+            container_age: started.and_then(|start| now.checked_sub(start)),
+            processes: Processes::Procfs(identity.proc.clone(), identity.offset),
+        }
+    }
+
     /// Whether `writer` runs now, as this host sees it: its pid shows a
     /// process that started when the record says.
     pub fn runs(&self, writer: &Writer) -> bool {
@@ -173,13 +189,15 @@ pub(crate) fn ticks_to_duration(ticks: u64) -> Duration {
 }
 
 /// What a writer stamps on every record; read once per process.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Identity {
     pub boot_id: Option<BootId>,
     pub incarnation: Option<Incarnation>,
     pub writer: Writer,
     /// This process's time-namespace offset, taken off its clock readings.
     pub offset: procfs::Offset,
+    /// The procfs it was read from.
+    pub proc: PathBuf,
 }
 
 impl Identity {
@@ -197,6 +215,7 @@ impl Identity {
                     start: procfs::start_ticks(&proc, "self", offset),
                 },
                 offset,
+                proc,
             }
         })
     }
@@ -232,11 +251,5 @@ impl Identity {
             && record.owner.as_ref() == Some(owner)
             && here
             && record.boot.map(|(id, _)| id) == self.boot_id
-    }
-
-    /// How long ago this process started, on the host's boot clock.
-    pub fn process_age(&self) -> Option<Duration> {
-        let start = ticks_to_duration(self.writer.start?);
-        self.boot_now().checked_sub(start)
     }
 }

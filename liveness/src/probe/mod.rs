@@ -13,7 +13,7 @@ mod logging;
 pub(crate) mod report;
 mod survey;
 
-pub(crate) use survey::Source;
+pub(crate) use survey::{Source, survey};
 
 use crate::{Component, Status};
 
@@ -52,6 +52,9 @@ pub struct Probe {
     components: Vec<Component>,
     subcommand: Option<&'static str>,
     version: Option<&'static str>,
+    /// The path `serve_http` answers on.
+    #[cfg(all(feature = "http", unix))]
+    pub(crate) http_path: &'static str,
 }
 
 impl Probe {
@@ -61,6 +64,8 @@ impl Probe {
             components: components.into_iter().collect(),
             subcommand: None,
             version: None,
+            #[cfg(all(feature = "http", unix))]
+            http_path: crate::http::DEFAULT_PATH,
         }
     }
 

@@ -9,7 +9,7 @@ use std::{collections::HashMap, path::PathBuf};
 use crate::{
     Component, Status,
     heartbeat::with_suffix,
-    host::{Host, Identity},
+    host::Host,
     record::{Event, Parsed},
     status::{Expect, Limits, Origin, Reason, origin},
     store::{self, Contents, FileId},
@@ -60,10 +60,10 @@ pub(crate) fn survey(components: &[Component], source: Source) -> Vec<Status> {
             (own, read_pool(component, path, source))
         })
         .collect();
-    let mut host = Host::current();
-    if source == Source::Memory {
-        host.container_age = Identity::get().process_age().or(host.container_age);
-    }
+    let host = match source {
+        Source::Files => Host::current(),
+        Source::Memory => Host::of_process(),
+    };
     log::debug!("host: {host:?}");
     let mut units = Vec::new();
     for (own, pool) in read {

@@ -1,0 +1,340 @@
+//! The `httpGet` endpoint (feature `http`): the kubelet asks the service
+//! itself over HTTP, so no process is started per check.
+//!
+//! [`Probe::serve_http`] binds a listener and answers from one background
+//! thread running a `poll` loop over the listener and its connections
+//! (`server.rs`); a request head becomes a response in `request.rs`, which
+//! touches no socket. Every request asks a [`Judge`] for the verdict, so
+//! the source of verdicts can change without the server noticing.
+//!
+//! # Bounds, and why
+//!
+//! The endpoint shares a process with the service it vouches for, and a
+//! liveness endpoint that a stray scanner can wedge restarts healthy pods.
+//! Every resource a client can make it spend has a bound:
+//!
+//! | what | bound | why |
+//! |---|---|---|
+//! | request head | 8 KiB, 64 header fields; 431 above | the kubelet sends ~150 bytes; 8 KiB is the common default of HTTP servers |
+//! | time to send the head | 1 s, then closed | the kubelet sends its head at once; a slow sender frees its slot quickly |
+//! | time to take the response and close | 1 s, then closed | the response fits a socket buffer; a client that never reads frees its slot |
+//! | connections at once | 512 | the memory bound: 512 × (8 KiB head + response) |
+//! | requests per connection | 1 (`Connection: close`) | the kubelet opens a connection per check; no keep-alive state to bound |
+//!
+//! A connection over the cap takes the slot of the oldest one still
+//! sending its head (or of one already answered), not of the newcomer: a
+//! kubelet's connection sends its head as soon as it is accepted and is
+//! answered before 512 newer ones arrive, however many hostile ones are
+//! open. Reads and writes never block the loop (unsent bytes wait for
+//! `POLLOUT`), and a head is parsed when a line ends rather than per byte.
+//!
+//! A connection is closed as soon as its response is sent, unless the
+//! client may still be sending (a body, a second request, the rest of an
+//! oversized or invalid head): then the server shuts its side and reads
+//! until the client closes (1 s and 64 KiB at most), because closing a
+//! socket with unread bytes resets the connection, and the reset can
+//! destroy the response before the client reads it.
+
+mod request;
+mod server;
+
+use std::{
+    io,
+    net::{SocketAddr, TcpListener, ToSocketAddrs},
+    os::unix::net::UnixStream,
+    thread::JoinHandle,
+};
+
+use crate::{
+    Probe, Status,
+    probe::{Source, survey},
+};
+
+/// The path [`Probe::serve_http`] serves unless [`Probe::http_path`] says.
+pub(crate) const DEFAULT_PATH: &str = "/livez";
+
+/// What a request asks: the liveness probe's question (`/livez`), or the
+/// startup probe's (`/livez/startup`, as `--startup` asks it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Check {
+    Liveness,
+    Startup,
+}
+
+/// Where the server's verdicts come from: asked once per request.
+pub(crate) trait Judge: Send + Sync {
+    /// Whether every component is alive (or started), and the response
+    /// body: one line per component as the probe prints them, or with
+    /// `json` the probe's `--json` document.
+    fn report(&self, check: Check, json: bool) -> (bool, String);
+}
+
+/// Verdicts from memory for the components this process writes (the last
+/// record each writer wrote, the same clocks and rules as the probe
+/// binary), from the files for the others; the startup grace counts from
+/// the process start.
+impl Judge for Probe {
+    fn report(&self, check: Check, json: bool) -> (bool, String) {
+        let statuses = survey(self.components(), Source::Memory);
+        let ok = match check {
+            Check::Liveness => statuses.iter().all(Status::is_alive),
+            Check::Startup => statuses.iter().all(Status::has_started),
+        };
+        let mut body = String::new();
+        if json {
+            body = crate::probe::report::json(&statuses);
+            body.push('\n');
+        } else {
+            for status in &statuses {
+                match check {
+                    Check::Liveness => body += &status.to_string(),
+                    Check::Startup => body += &status.startup_line().to_string(),
+                }
+                body.push('\n');
+            }
+        }
+        (ok, body)
+    }
+}
+
+impl Probe {
+    /// The path [`serve_http`](Probe::serve_http) answers on (default
+    /// `/livez`); it must start with `/` and hold no space or control
+    /// character.
+    #[must_use]
+    pub fn http_path(mut self, path: &'static str) -> Probe {
+        self.http_path = path;
+        self
+    }
+
+    /// Serves the kubelet's `httpGet` probe on `addr` from a background
+    /// thread, until the returned handle is stopped or dropped (feature
+    /// `http`).
+    ///
+    /// `GET` and `HEAD` on `/livez` (see [`http_path`](Probe::http_path))
+    /// answer `200 OK` when every component is alive and `503 Service
+    /// Unavailable` when any is dead, with the probe's lines as the body
+    /// (`text/plain`), or its `--json` document when the `Accept` header
+    /// lists `application/json`. Any other path is 404, any other method 405,
+    /// an unparsable request 400. Every response closes its connection.
+    ///
+    /// `/livez/startup` answers the startup probe's question as `--startup`
+    /// does: 200 once every component has beaten, 503 before.
+    ///
+    /// A component whose writer lives in this process is judged from
+    /// memory, on the last record its writer wrote, with the same clocks and
+    /// rules as the probe binary: a check reads no file. Other components
+    /// are read from their files. The startup grace counts from the start of
+    /// this process. The server is bounded so that slow or hostile
+    /// clients cannot starve the kubelet: request heads of 8 KiB at most,
+    /// 1 s to send one, 512 connections at once, one thread, no blocking
+    /// read or write.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use liveness::{Component, Liveness, Probe};
+    ///
+    /// #[derive(Liveness)]
+    /// #[liveness(max_age = "90s", path = "/tmp/liveness-doc-http/worker")]
+    /// struct Worker;
+    ///
+    /// Worker::beat_now()?;
+    /// let server = Probe::new([Component::of::<Worker>()]).serve_http("127.0.0.1:0")?;
+    ///
+    /// // What the kubelet does every periodSeconds:
+    /// let mut connection = std::net::TcpStream::connect(server.local_addr())?;
+    /// connection.write_all(b"GET /livez HTTP/1.1\r\nHost: pod\r\nConnection: close\r\n\r\n")?;
+    /// let mut response = String::new();
+    /// connection.read_to_string(&mut response)?;
+    /// assert!(response.starts_with("HTTP/1.1 200 OK\r\n"));
+    /// assert!(response.contains("\r\n\r\nworker: alive: last heartbeat "));
+    ///
+    /// server.stop();
+    /// # std::fs::remove_dir_all("/tmp/liveness-doc-http")?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When `addr` cannot be resolved or bound, when the path is invalid or
+    /// the probe has no component (`InvalidInput`), or when the thread cannot
+    /// be started.
+    pub fn serve_http(&self, addr: impl ToSocketAddrs) -> io::Result<HttpServer> {
+        let path = self.http_path;
+        if !path.starts_with('/') || path.bytes().any(|b| b <= b' ' || b == 0x7f) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("invalid http path {path:?}: write e.g. \"/livez\""),
+            ));
+        }
+        if self.components().is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "this probe judges no component: list at least one",
+            ));
+        }
+        let listener = listen(addr)?;
+        spawn(
+            listener,
+            path,
+            Box::new(self.clone()),
+            server::Limits::DEFAULT,
+        )
+    }
+}
+
+/// Connections the kernel completes and queues before the server accepts
+/// them: as many as the server holds at once, so that a burst of them while
+/// its thread waits for a core does not drop a kubelet's connection (std's
+/// `TcpListener::bind` queues 128; the kernel caps it at `somaxconn`).
+const BACKLOG: i32 = server::Limits::DEFAULT.max_connections as i32;
+
+/// `TcpListener::bind` with a backlog of [`BACKLOG`]: the first address
+/// of `addr` that binds.
+fn listen(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+    use rustix::net::{AddressFamily, SocketFlags, SocketType, sockopt};
+    let mut failed = None;
+    for addr in addr.to_socket_addrs()? {
+        let family = match addr {
+            SocketAddr::V4(_) => AddressFamily::INET,
+            SocketAddr::V6(_) => AddressFamily::INET6,
+        };
+        let bound =
+            rustix::net::socket_with(family, SocketType::STREAM, SocketFlags::CLOEXEC, None)
+                .and_then(|fd| {
+                    sockopt::set_socket_reuseaddr(&fd, true)?;
+                    rustix::net::bind(&fd, &addr)?;
+                    rustix::net::listen(&fd, BACKLOG)?;
+                    Ok(fd)
+                });
+        match bound {
+            Ok(fd) => return Ok(TcpListener::from(fd)),
+            Err(error) => failed = Some(io::Error::from(error)),
+        }
+    }
+    Err(failed.unwrap_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "could not resolve to any addresses",
+        )
+    }))
+}
+
+/// Starts the server's thread on `listener`.
+fn spawn(
+    listener: TcpListener,
+    path: &'static str,
+    judge: Box<dyn Judge>,
+    limits: server::Limits,
+) -> io::Result<HttpServer> {
+    listener.set_nonblocking(true)?;
+    let local_addr = listener.local_addr()?;
+    let (stop, stopped) = UnixStream::pair()?;
+    let thread = std::thread::Builder::new()
+        .name("liveness-http".into())
+        .spawn(move || server::Server::new(listener, stopped, path, judge, limits).run())?;
+    Ok(HttpServer {
+        local_addr,
+        stop: Some(stop),
+        thread: Some(thread),
+    })
+}
+
+/// A running `httpGet` endpoint, from [`Probe::serve_http`] (feature
+/// `http`); dropping it stops the server.
+///
+/// Keep it for as long as the service runs (in `main`, say): the kubelet
+/// restarts a container whose endpoint stops answering.
+#[derive(Debug)]
+pub struct HttpServer {
+    local_addr: SocketAddr,
+    /// Dropping it wakes the server's loop, which then ends.
+    stop: Option<UnixStream>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl HttpServer {
+    /// The address the server listens on: with port 0, the port it got.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Stops the server: closes the listener and every connection, and waits
+    /// for the thread to end (what dropping the handle does too).
+    pub fn stop(mut self) {
+        self.shut_down();
+    }
+
+    fn shut_down(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            // A panic in the thread has been printed already; the server is
+            // gone either way.
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        self.shut_down();
+    }
+}
+
+/// The fuzz target's entry point; exists only under `--cfg fuzzing`.
+#[cfg(fuzzing)]
+pub mod fuzz {
+    use super::{Judge, request};
+
+    struct Fixed(bool);
+
+    impl Judge for Fixed {
+        fn report(&self, _: super::Check, json: bool) -> (bool, String) {
+            let body = match (json, self.0) {
+                (true, alive) => format!("{{\"alive\":{alive}}}\n"),
+                (false, true) => "fuzz: alive: fixed (/fuzz)\n".to_owned(),
+                (false, false) => "fuzz: dead: fixed (/fuzz)\n".to_owned(),
+            };
+            (self.0, body)
+        }
+    }
+
+    /// Answers `data[1..]` as a request head on `/livez`, whole and in
+    /// chunks of `data[0] / 2 + 1` bytes, for a judge whose verdict is bit 0
+    /// of `data[0]`; panics unless both give one well-formed response, or
+    /// both need more, with 200 or 503 only as the judge says.
+    pub fn check(data: &[u8]) {
+        let Some((&control, bytes)) = data.split_first() else {
+            return;
+        };
+        let judge = Fixed(control & 1 == 1);
+        let whole = request::respond(bytes, "/livez", &judge);
+        let mut head = request::Head::default();
+        let mut consumed = 0;
+        let mut chunked = request::Outcome::NeedMore;
+        for chunk in bytes.chunks(usize::from(control / 2) + 1) {
+            consumed += chunk.len();
+            chunked = head.push(chunk, "/livez", &judge);
+            if chunked != request::Outcome::NeedMore {
+                break;
+            }
+        }
+        match (whole.response(), chunked.response()) {
+            (None, None) => assert!(bytes.len() <= request::MAX_HEAD),
+            (Some(response), None) => {
+                // Parsed when a line ends: an error after the last newline
+                // waits for the next one.
+                assert_eq!(request::check_response(response).0, 400);
+            }
+            (_, Some(response)) => {
+                let (code, _) = request::check_response(response);
+                if code == 200 || code == 503 {
+                    assert_eq!(code == 200, judge.0);
+                }
+                // Once a prefix is answered, more bytes change nothing.
+                assert_eq!(whole.response(), Some(response), "whole and chunked differ");
+                assert!(consumed <= request::MAX_HEAD + 1 + usize::from(control));
+            }
+        }
+    }
+}
