@@ -150,7 +150,7 @@ fn a_service_without_permission_reports_the_error_and_keeps_running() {
         use std::os::unix::process::CommandExt;
         cmd.uid(65534).gid(65534);
     }
-    let mut worker = cmd.spawn().unwrap();
+    let mut worker = common::spawn(&mut cmd);
     std::thread::sleep(Duration::from_millis(500));
     let still_running = worker.try_wait().unwrap().is_none();
     worker.kill().unwrap();

@@ -151,11 +151,7 @@ const CASES: &[Case] = &[
 /// Runs the probe with a hang guard; returns the run and how long it took.
 fn probe_timed(cmd: &mut std::process::Command) -> (Run, Duration) {
     let started = Instant::now();
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = common::spawn(cmd.stdout(Stdio::piped()).stderr(Stdio::piped()));
     loop {
         if child.try_wait().unwrap().is_some() {
             break;

@@ -163,6 +163,46 @@ fn a_restarted_container_is_judged_on_its_own_beats_not_the_old_file() {
     );
 }
 
+#[test]
+fn a_hung_loop_probed_over_http_is_restarted_within_the_same_window() {
+    let files = Files::new();
+    let service = kubelet::HttpWorkerService::new(&files, |n| {
+        if n == 0 {
+            vec!["--hang-after", "1"]
+        } else {
+            vec![]
+        }
+    });
+    let lives = kubelet::run(SPEC, &service, Duration::from_secs(7));
+    let first = &lives[0];
+    assert!(
+        first.killed.is_some(),
+        "the hung container was never restarted"
+    );
+    assert!(
+        first.probes[0].stdout.starts_with("HTTP/1.1 200 OK\r\n"),
+        "{}",
+        first.probes[0].stdout
+    );
+    let since_beat = first
+        .killed_at_wall
+        .unwrap()
+        .duration_since(first.last_beat_at_kill.expect("it beat before hanging"))
+        .unwrap();
+    assert_within("restarted", since_beat, MAX_AGE);
+    let last = &first.probes.last().unwrap().stdout;
+    assert!(
+        last.starts_with("HTTP/1.1 503 Service Unavailable\r\n"),
+        "{last}"
+    );
+    assert!(
+        last.contains("\r\n\r\nworker: dead: last heartbeat "),
+        "{last}"
+    );
+    assert_eq!(lives.len(), 2, "restarted more than once");
+    assert!(lives[1].killed.is_none());
+}
+
 /// The pool example (`examples/pool.rs`) with its probe subcommand; the
 /// watched heartbeat is instance `watch`'s.
 struct PoolService {

@@ -257,7 +257,13 @@ fn a_previous_container_s_pool_is_no_pool() {
     let mut running = pool(&first, &["--period", "20"]).spawn().unwrap();
     let out = common::until(
         || common::run(&mut pool(&first, &["probe"])),
-        |o| o.code == 0 && o.stdout.lines().count() == 4,
+        |o| {
+            o.stdout
+                .lines()
+                .filter(|l| l.contains(": alive: last heartbeat "))
+                .count()
+                == 4
+        },
     );
     running.kill().unwrap();
     running.wait().unwrap();

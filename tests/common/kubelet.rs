@@ -184,3 +184,74 @@ pub fn run_pod(
 ) -> Vec<Life> {
     run(spec, &WorkerService { files, args }, duration)
 }
+
+/// The example worker serving `httpGet` on a port of its own, probed as the
+/// kubelet's `httpGet` does: a fresh connection, `GET /livez`, success on
+/// 2xx and 3xx, failure otherwise or past the timeout.
+pub struct HttpWorkerService<'a, F> {
+    pub files: &'a Files,
+    pub args: F,
+    addr: std::sync::Mutex<Option<std::net::SocketAddr>>,
+}
+
+impl<'a, F> HttpWorkerService<'a, F> {
+    pub fn new(files: &'a Files, args: F) -> Self {
+        HttpWorkerService {
+            files,
+            args,
+            addr: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+impl<F: Fn(usize) -> Vec<&'static str>> Service for HttpWorkerService<'_, F> {
+    fn start(&self, n: usize, proc: &FakeProc) -> Child {
+        use std::io::BufRead;
+        let args = [
+            &["--period", "100", "--http", "127.0.0.1:0"],
+            &(self.args)(n)[..],
+        ]
+        .concat();
+        let mut child = self
+            .files
+            .worker_cmd(Some(proc), &args)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        let addr = loop {
+            let line = lines
+                .next()
+                .expect("the worker ended before serving")
+                .unwrap();
+            if let Some(url) = line.strip_prefix("worker: serving http://") {
+                break url.strip_suffix("/livez").unwrap().parse().unwrap();
+            }
+        };
+        std::thread::spawn(move || lines.for_each(drop));
+        *self.addr.lock().unwrap() = Some(addr);
+        child
+    }
+
+    fn probe(&self, _: &Child, _: &FakeProc, timeout: Duration) -> (Option<i32>, String) {
+        use std::io::{Read, Write};
+        let addr = self.addr.lock().unwrap().expect("started");
+        let ask = || -> std::io::Result<String> {
+            let mut stream = std::net::TcpStream::connect_timeout(&addr, timeout)?;
+            stream.set_read_timeout(Some(timeout))?;
+            stream.write_all(b"GET /livez HTTP/1.1\r\nHost: pod\r\nUser-Agent: kube-probe/1.33\r\nAccept: */*\r\nConnection: close\r\n\r\n")?;
+            let mut response = String::new();
+            stream.read_to_string(&mut response)?;
+            Ok(response)
+        };
+        match ask() {
+            Ok(response) if response.starts_with("HTTP/1.1 2") => (Some(0), response),
+            Ok(response) => (Some(1), response),
+            Err(_) => (None, String::new()),
+        }
+    }
+
+    fn last_beat(&self) -> Option<SystemTime> {
+        liveness::Timestamp::byref(&self.files.worker, Duration::from_secs(1)).value()
+    }
+}

@@ -205,9 +205,26 @@ pub fn open_scratch() -> TempDir {
     dir
 }
 
-/// `binary` copied into `dir`, so that another user can run it.
+/// `binary` copied into `dir`, so that another user can run it. Spawn it
+/// with [`spawn`]: a child another test thread forks while the copy is
+/// open for writing holds it open until it execs (`ETXTBSY`).
 pub fn runnable_copy(binary: &str, dir: &Path) -> PathBuf {
     let copy = dir.join(Path::new(binary).file_name().unwrap());
     std::fs::copy(binary, &copy).unwrap();
     copy
+}
+
+/// `cmd.spawn()`, retried while the executable is busy (see
+/// [`runnable_copy`]).
+pub fn spawn(cmd: &mut Command) -> std::process::Child {
+    const ETXTBSY: i32 = 26;
+    for _ in 0..100 {
+        match cmd.spawn() {
+            Err(e) if e.raw_os_error() == Some(ETXTBSY) => {
+                std::thread::sleep(Duration::from_millis(10))
+            }
+            other => return other.unwrap(),
+        }
+    }
+    panic!("{cmd:?} stayed busy")
 }

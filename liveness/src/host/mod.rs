@@ -157,7 +157,12 @@ impl Host {
     pub fn of_process() -> Host {
         let identity = Identity::get();
         let now = identity.boot_now();
-        let started = identity.writer.start.map(ticks_to_duration);
+        // The process's start; without it, its container's.
+        let started = identity
+            .writer
+            .start
+            .or(identity.incarnation.map(|inc| inc.init_start))
+            .map(ticks_to_duration);
         Host {
             wall: clock::wall(),
             boot: identity.boot_id.map(|id| Boot { id, now }),
