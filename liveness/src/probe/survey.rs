@@ -130,8 +130,11 @@ fn read(component: &Component, instance: Option<u32>, path: PathBuf, source: Sou
 /// Reads `<path>.pool` and, when it is this component's pool record, every
 /// instance's heartbeat.
 fn read_pool(component: &Component, path: PathBuf, source: Source) -> Option<Pool<'_>> {
+    // A writer of this process that has written keeps its pool in memory
+    // too: no pool there is no pool.
     let remembered = match (source, component.heartbeat) {
-        (Source::Memory, Some(heartbeat)) => heartbeat.pool_size(),
+        (Source::Memory, Some(heartbeat)) if heartbeat.pool_size().is_some() => heartbeat.pool_size(),
+        (Source::Memory, Some(heartbeat)) if heartbeat.own().last().is_some() => return None,
         _ => None,
     };
     let (record, size) = match remembered {
