@@ -264,3 +264,49 @@ fn k8s_http_prints_http_get_probes_with_the_same_timings() {
         );
     }
 }
+
+#[test]
+fn the_http_deployment_probes_the_port_the_worker_serves_as_k8s_says() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/k8s/deployment-http.yaml"),
+    )
+    .unwrap();
+    let deployment: Deployment = serde_yaml_ng::from_str(&text).unwrap();
+    let pod = deployment.spec.template.spec.unwrap();
+    let container = &pod.containers[0];
+    let probe = container.liveness_probe.as_ref().unwrap();
+    assert!(probe.exec.is_none());
+    let get = probe.http_get.as_ref().unwrap();
+    assert_eq!(get.path.as_deref(), Some("/livez"));
+    // The worker serves the port the kubelet asks, and declares it.
+    let command = container.command.as_ref().unwrap();
+    assert_eq!(
+        command[1..],
+        ["--http".to_owned(), "0.0.0.0:8080".to_owned()]
+    );
+    let port = container.ports.as_ref().unwrap()[0].container_port;
+    assert_eq!(
+        get.port,
+        k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(port)
+    );
+    // Timed as `--k8s --http 8080` prints it.
+    let files = Files::new();
+    let out = run(files.probe().args(["--k8s", "--http", "8080"]));
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&out.stdout).unwrap();
+    let printed: Probe = serde_yaml_ng::from_value(doc["livenessProbe"].clone()).unwrap();
+    assert_eq!(printed.http_get.as_ref(), Some(get));
+    assert_eq!(
+        (
+            probe.period_seconds,
+            probe.timeout_seconds,
+            probe.failure_threshold
+        ),
+        (
+            printed.period_seconds,
+            printed.timeout_seconds,
+            printed.failure_threshold
+        )
+    );
+    let security = container.security_context.as_ref().unwrap();
+    assert_eq!(security.read_only_root_filesystem, Some(true));
+}

@@ -166,7 +166,9 @@ fn main() {
         if ok { "ok" } else { "OVER" }
     );
     println!("  floor: TCP exchange alone   {floor_us:>7.1} µs");
-    println!("  verdicts from the files      {verdicts_us:>7.1} µs  (the server's come from memory)");
+    println!(
+        "  verdicts from the files      {verdicts_us:>7.1} µs  (the server's come from memory)"
+    );
     println!("client CPU per check          {client_us:>7.1} µs");
     println!("wall time per check           {wall_us:>7.1} µs");
     println!(

@@ -200,8 +200,9 @@ fn listen(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
             SocketAddr::V6(_) => AddressFamily::INET6,
         };
         let bound =
-            rustix::net::socket_with(family, SocketType::STREAM, SocketFlags::CLOEXEC, None)
+            rustix::net::socket_with(family, SocketType::STREAM, SocketFlags::empty(), None)
                 .and_then(|fd| {
+                    rustix::io::fcntl_setfd(&fd, rustix::io::FdFlags::CLOEXEC)?;
                     sockopt::set_socket_reuseaddr(&fd, true)?;
                     rustix::net::bind(&fd, &addr)?;
                     rustix::net::listen(&fd, BACKLOG)?;

@@ -17,7 +17,6 @@ use std::{
 use rustix::{
     event::{PollFd, PollFlags, Timespec, poll},
     io::Errno,
-    net::SocketFlags,
 };
 
 use super::{
@@ -189,9 +188,7 @@ impl Server {
     /// already arrived.
     fn accept(&mut self, now: Instant) {
         for _ in 0..ACCEPT_BATCH {
-            // Non-blocking from the start: one system call, not two.
-            let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
-            let stream = match rustix::net::accept_with(&self.listener, flags) {
+            let stream = match accept_nonblocking(&self.listener) {
                 Ok(fd) => TcpStream::from(fd),
                 Err(Errno::AGAIN) => return,
                 Err(Errno::INTR | Errno::CONNABORTED) => continue,
@@ -318,6 +315,23 @@ fn retry_or(error: io::Error) -> Next {
         io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted => Next::Wait,
         _ => Next::Close,
     }
+}
+
+/// Accepts a connection, non-blocking and close-on-exec from the start
+/// (one system call where `accept4` exists).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn accept_nonblocking(listener: &TcpListener) -> rustix::io::Result<rustix::fd::OwnedFd> {
+    use rustix::net::SocketFlags;
+    rustix::net::accept_with(listener, SocketFlags::NONBLOCK | SocketFlags::CLOEXEC)
+}
+
+/// Accepts a connection and makes it non-blocking and close-on-exec.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn accept_nonblocking(listener: &TcpListener) -> rustix::io::Result<rustix::fd::OwnedFd> {
+    let fd = rustix::net::accept(listener)?;
+    rustix::io::ioctl_fionbio(&fd, true)?;
+    rustix::io::fcntl_setfd(&fd, rustix::io::FdFlags::CLOEXEC)?;
+    Ok(fd)
 }
 
 #[cfg(test)]

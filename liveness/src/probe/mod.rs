@@ -13,6 +13,7 @@ mod logging;
 pub(crate) mod report;
 mod survey;
 
+#[cfg(all(feature = "http", unix))]
 pub(crate) use survey::{Source, survey};
 
 use crate::{Component, Status};
@@ -95,6 +96,6 @@ impl Probe {
     /// Components that resolve to one heartbeat file are each dead, saying
     /// so, rather than judged twice on one file.
     pub fn statuses(&self) -> Vec<Status> {
-        survey::survey(&self.components, Source::Files)
+        survey::survey(&self.components, survey::Source::Files)
     }
 }

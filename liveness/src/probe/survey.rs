@@ -21,6 +21,7 @@ use crate::{
 pub(crate) enum Source {
     /// Always from the files: the probe binary.
     Files,
+    #[cfg_attr(not(all(feature = "http", unix)), allow(dead_code))]
     /// From the writer's memory (the last record it wrote) when this
     /// process wrote it, else from the file; the startup grace counts from
     /// the process start. A server inside the service.
@@ -133,7 +134,9 @@ fn read_pool(component: &Component, path: PathBuf, source: Source) -> Option<Poo
     // A writer of this process that has written keeps its pool in memory
     // too: no pool there is no pool.
     let remembered = match (source, component.heartbeat) {
-        (Source::Memory, Some(heartbeat)) if heartbeat.pool_size().is_some() => heartbeat.pool_size(),
+        (Source::Memory, Some(heartbeat)) if heartbeat.pool_size().is_some() => {
+            heartbeat.pool_size()
+        }
         (Source::Memory, Some(heartbeat)) if heartbeat.own().last().is_some() => return None,
         _ => None,
     };
