@@ -310,3 +310,40 @@ fn the_http_deployment_probes_the_port_the_worker_serves_as_k8s_says() {
     let security = container.security_context.as_ref().unwrap();
     assert_eq!(security.read_only_root_filesystem, Some(true));
 }
+
+#[test]
+fn a_probe_served_as_a_subcommand_names_it_in_usage_and_in_k8s() {
+    let probe = liveness::Probe::new([liveness::Component::of::<Worker>()]).subcommand("probe");
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    assert_eq!(probe.run_with(["--help"], &mut out, &mut err), 0);
+    let usage = String::from_utf8(out).unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let name = exe.file_name().unwrap().to_str().unwrap();
+    assert!(
+        usage.starts_with(&format!("Usage: {name} probe [OPTIONS]")),
+        "{usage}"
+    );
+    let doc = k8s_of(vec![liveness::Component::of::<Worker>()], &["--k8s"]);
+    let plain: Probe = serde_yaml_ng::from_value(doc["livenessProbe"].clone()).unwrap();
+    assert_eq!(plain.exec.unwrap().command.unwrap().len(), 1);
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    assert_eq!(probe.run_with(["--k8s"], &mut out, &mut err), 0);
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_slice(&out).unwrap();
+    let sub: Probe = serde_yaml_ng::from_value(doc["livenessProbe"].clone()).unwrap();
+    assert_eq!(
+        sub.exec.unwrap().command.unwrap(),
+        [exe.to_str().unwrap(), "probe"]
+    );
+}
+
+#[test]
+fn a_probe_of_no_component_is_a_usage_error() {
+    let probe = liveness::Probe::new([]);
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    assert_eq!(probe.run_with(Vec::<String>::new(), &mut out, &mut err), 2);
+    assert!(out.is_empty());
+    assert_eq!(
+        String::from_utf8(err).unwrap(),
+        "error: this probe judges no component: list at least one\n"
+    );
+}

@@ -176,3 +176,27 @@ fn io_message(error: &io::Error) -> String {
         None => text,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        host::Identity,
+        record::{Event, Parsed},
+    };
+
+    #[test]
+    fn a_file_that_grew_since_its_size_was_taken_is_read_whole() {
+        let path = std::env::temp_dir().join(format!("liveness-grew-{}", std::process::id()));
+        let record = Identity::get().record(None, Event::Beat);
+        std::fs::write(&path, record.encode().unwrap()).unwrap();
+        let file = File::open(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        // `fstat` said 10 bytes; the file holds a whole record.
+        assert_eq!(
+            read_contents(&file, 10),
+            Contents::Parsed(Parsed::Record(record))
+        );
+        assert_eq!(read_contents(&file, 0), read_contents(&file, 1024));
+    }
+}
