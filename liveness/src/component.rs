@@ -142,6 +142,20 @@ pub trait Liveness {
 
     /// Pool instance `index`: a heartbeat of its own, beside the type's,
     /// at the type's path with `.<index>` appended. See [`Instance`].
+    ///
+    /// ```
+    /// use liveness::Liveness;
+    ///
+    /// #[derive(Liveness)]
+    /// #[liveness(max_age = "30s", path = "/tmp/liveness-doc-instance/consumer")]
+    /// struct Consumer;
+    ///
+    /// let me = Consumer::instance(2);
+    /// assert_eq!(me.path(), std::path::Path::new("/tmp/liveness-doc-instance/consumer.2"));
+    /// me.beat()?;
+    /// # std::fs::remove_dir_all("/tmp/liveness-doc-instance").unwrap();
+    /// # Ok::<(), liveness::Error>(())
+    /// ```
     fn instance(index: u32) -> Instance<Self> {
         Instance::new(index)
     }
@@ -152,6 +166,28 @@ pub trait Liveness {
     /// instance that never beat is judged with the startup grace. Call it
     /// again to grow or shrink the pool: instances past the new size are no
     /// longer judged. The type's own heartbeat, if it beats, is judged too.
+    ///
+    /// ```
+    /// use liveness::{Component, Liveness, Probe};
+    ///
+    /// #[derive(Liveness)]
+    /// #[liveness(max_age = "30s", path = "/tmp/liveness-doc-pool/consumer")]
+    /// struct Consumer;
+    ///
+    /// Consumer::pool_size(3)?;
+    /// for i in 0..3 {
+    ///     Consumer::instance(i).beat()?;
+    /// }
+    /// let lines: Vec<String> = Probe::new([Component::of::<Consumer>()])
+    ///     .statuses()
+    ///     .iter()
+    ///     .map(ToString::to_string)
+    ///     .collect();
+    /// assert_eq!(lines.len(), 3);
+    /// assert!(lines[2].starts_with("consumer[2]: alive: last heartbeat "));
+    /// # std::fs::remove_dir_all("/tmp/liveness-doc-pool").unwrap();
+    /// # Ok::<(), liveness::Error>(())
+    /// ```
     ///
     /// # Errors
     ///
@@ -260,6 +296,16 @@ impl Component {
 
     /// Honours extensions up to `max` only (default for a type: its
     /// `max_extend`; for a run-time component: what the writer recorded).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use liveness::Component;
+    ///
+    /// let indexer = Component::new("indexer", "/tmp/liveness/indexer", Duration::from_secs(30))
+    ///     .startup_grace(Duration::from_secs(300))
+    ///     .max_extend(Duration::from_secs(3600));
+    /// assert_eq!(indexer.grace(), Duration::from_secs(300));
+    /// ```
     #[must_use]
     pub fn max_extend(mut self, max: Duration) -> Component {
         self.max_extend = Some(max);

@@ -99,7 +99,25 @@ impl<T: Liveness + ?Sized> Instance<T> {
         self.slot.record::<T>(Some(self.index), event)
     }
 
-    /// Declares this instance broken; see [`Liveness::fail`].
+    /// Declares this instance broken; see [`Liveness::fail`]. The other
+    /// instances go on as they are.
+    ///
+    /// ```
+    /// use liveness::{Component, Liveness, Probe, Verdict};
+    ///
+    /// #[derive(Liveness)]
+    /// #[liveness(max_age = "30s", path = "/tmp/liveness-doc-instance-fail/consumer")]
+    /// struct Consumer;
+    ///
+    /// Consumer::pool_size(2)?;
+    /// Consumer::instance(0).beat()?;
+    /// Consumer::instance(1).fail("poisoned message")?;
+    /// let statuses = Probe::new([Component::of::<Consumer>()]).statuses();
+    /// assert_eq!(statuses[0].verdict(), Verdict::Alive);
+    /// assert!(statuses[1].to_string().starts_with("consumer[1]: dead: failed: poisoned message"));
+    /// # std::fs::remove_dir_all("/tmp/liveness-doc-instance-fail").unwrap();
+    /// # Ok::<(), liveness::Error>(())
+    /// ```
     ///
     /// # Errors
     ///

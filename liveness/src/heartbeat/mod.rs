@@ -23,6 +23,16 @@ use crate::{
 
 /// The most instances a pool may have: each is a file the probe reads and a
 /// line it prints.
+///
+/// ```
+/// use liveness::{Error, Liveness, MAX_POOL_SIZE};
+///
+/// #[derive(Liveness)]
+/// #[liveness(max_age = "30s", path = "/tmp/liveness-doc-max-pool/consumer")]
+/// struct Consumer;
+///
+/// assert!(matches!(Consumer::pool_size(MAX_POOL_SIZE + 1), Err(Error::PoolTooLarge { .. })));
+/// ```
 pub const MAX_POOL_SIZE: u32 = 1024;
 
 /// The process-wide heartbeat writer of one component.

@@ -86,6 +86,14 @@ impl Probe {
     }
 
     /// The components this probe judges.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use liveness::{Component, Probe};
+    ///
+    /// let probe = Probe::new([Component::new("job", "/tmp/liveness/job", Duration::from_secs(60))]);
+    /// assert_eq!(probe.components()[0].name(), "job");
+    /// ```
     pub fn components(&self) -> &[Component] {
         &self.components
     }
@@ -95,6 +103,17 @@ impl Probe {
     ///
     /// Components that resolve to one heartbeat file are each dead, saying
     /// so, rather than judged twice on one file.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use liveness::{Component, Probe, Verdict};
+    ///
+    /// let a = Component::new("a", "/tmp/liveness-doc-shared", Duration::from_secs(60));
+    /// let b = Component::new("b", "/tmp/liveness-doc-shared", Duration::from_secs(60));
+    /// let statuses = Probe::new([a, b]).statuses();
+    /// assert!(statuses.iter().all(|s| s.verdict() == Verdict::Dead));
+    /// assert!(statuses[0].to_string().starts_with("a: dead: shares its heartbeat file with b"));
+    /// ```
     pub fn statuses(&self) -> Vec<Status> {
         survey::survey(&self.components, survey::Source::Files)
     }

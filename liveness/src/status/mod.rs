@@ -164,9 +164,29 @@ impl Status {
     }
 
     /// What the component last said of itself in this container: beating,
-    /// extended, failed, or not yet anything within its startup grace
-    /// (starting). `None` when the file cannot tell (invalid, unreadable,
+    /// extended (with [`reason`](Self::reason) and [`deadline`](Self::deadline)),
+    /// failed, or not yet anything within its startup grace (starting). `None` when the file cannot tell (invalid, unreadable,
     /// another component's) or the grace is over without a beat.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use liveness::{Liveness, State};
+    ///
+    /// #[derive(Liveness)]
+    /// #[liveness(max_age = "30s", max_extend = "1h", path = "/tmp/liveness-doc-state/indexer")]
+    /// struct Indexer;
+    ///
+    /// Indexer::extend(Duration::from_secs(600), "compacting")?;
+    /// let status = Indexer::check();
+    /// assert_eq!(status.state(), Some(State::Extended));
+    /// assert_eq!(status.reason(), Some("compacting"));
+    /// let left = status.deadline().unwrap().duration_since(SystemTime::now()).unwrap();
+    /// assert!(left > Duration::from_secs(590) && left <= Duration::from_secs(600));
+    /// assert!(status.has_started());
+    /// assert_eq!(status.instance(), None);
+    /// # std::fs::remove_dir_all("/tmp/liveness-doc-state").unwrap();
+    /// # Ok::<(), liveness::Error>(())
+    /// ```
     pub fn state(&self) -> Option<State> {
         match self.reason.state() {
             Some(State::Starting) if self.verdict() == Verdict::Dead => None,
