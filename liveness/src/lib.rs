@@ -101,6 +101,7 @@ mod heartbeat;
 mod host;
 #[cfg(all(feature = "http", unix))]
 mod http;
+mod liveness;
 mod probe;
 mod record;
 mod registry;
@@ -108,11 +109,12 @@ mod status;
 mod store;
 mod timestamp;
 
-pub use component::{Component, Liveness};
+pub use component::Component;
 pub use error::Error;
 pub use heartbeat::{Heartbeat, Instance, MAX_POOL_SIZE};
 #[cfg(all(feature = "http", unix))]
 pub use http::HttpServer;
+pub use liveness::Liveness;
 pub use probe::Probe;
 pub use status::{State, Status, Verdict};
 pub use timestamp::Timestamp;

@@ -35,6 +35,9 @@
 //! socket with unread bytes resets the connection, and the reset can
 //! destroy the response before the client reads it.
 
+#[cfg(fuzzing)]
+pub mod fuzz;
+mod listen;
 mod request;
 mod server;
 
@@ -173,7 +176,7 @@ impl Probe {
                 "this probe judges no component: list at least one",
             ));
         }
-        let listener = listen(addr)?;
+        let listener = listen::listen(addr)?;
         spawn(
             listener,
             path,
@@ -181,44 +184,6 @@ impl Probe {
             server::Limits::DEFAULT,
         )
     }
-}
-
-/// Connections the kernel completes and queues before the server accepts
-/// them: as many as the server holds at once, so that a burst of them while
-/// its thread waits for a core does not drop a kubelet's connection (std's
-/// `TcpListener::bind` queues 128; the kernel caps it at `somaxconn`).
-const BACKLOG: i32 = server::Limits::DEFAULT.max_connections as i32;
-
-/// `TcpListener::bind` with a backlog of [`BACKLOG`]: the first address
-/// of `addr` that binds.
-fn listen(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
-    use rustix::net::{AddressFamily, SocketFlags, SocketType, sockopt};
-    let mut failed = None;
-    for addr in addr.to_socket_addrs()? {
-        let family = match addr {
-            SocketAddr::V4(_) => AddressFamily::INET,
-            SocketAddr::V6(_) => AddressFamily::INET6,
-        };
-        let bound =
-            rustix::net::socket_with(family, SocketType::STREAM, SocketFlags::empty(), None)
-                .and_then(|fd| {
-                    rustix::io::fcntl_setfd(&fd, rustix::io::FdFlags::CLOEXEC)?;
-                    sockopt::set_socket_reuseaddr(&fd, true)?;
-                    rustix::net::bind(&fd, &addr)?;
-                    rustix::net::listen(&fd, BACKLOG)?;
-                    Ok(fd)
-                });
-        match bound {
-            Ok(fd) => return Ok(TcpListener::from(fd)),
-            Err(error) => failed = Some(io::Error::from(error)),
-        }
-    }
-    Err(failed.unwrap_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "could not resolve to any addresses",
-        )
-    }))
 }
 
 /// Starts the server's thread on `listener`.
@@ -279,63 +244,5 @@ impl HttpServer {
 impl Drop for HttpServer {
     fn drop(&mut self) {
         self.shut_down();
-    }
-}
-
-/// The fuzz target's entry point; exists only under `--cfg fuzzing`.
-#[cfg(fuzzing)]
-pub mod fuzz {
-    use super::{Judge, request};
-
-    struct Fixed(bool);
-
-    impl Judge for Fixed {
-        fn report(&self, _: super::Check, json: bool) -> (bool, String) {
-            let body = match (json, self.0) {
-                (true, alive) => format!("{{\"alive\":{alive}}}\n"),
-                (false, true) => "fuzz: alive: fixed (/fuzz)\n".to_owned(),
-                (false, false) => "fuzz: dead: fixed (/fuzz)\n".to_owned(),
-            };
-            (self.0, body)
-        }
-    }
-
-    /// Answers `data[1..]` as a request head on `/livez`, whole and in
-    /// chunks of `data[0] / 2 + 1` bytes, for a judge whose verdict is bit 0
-    /// of `data[0]`; panics unless both give one well-formed response, or
-    /// both need more, with 200 or 503 only as the judge says.
-    pub fn check(data: &[u8]) {
-        let Some((&control, bytes)) = data.split_first() else {
-            return;
-        };
-        let judge = Fixed(control & 1 == 1);
-        let whole = request::respond(bytes, "/livez", &judge);
-        let mut head = request::Head::default();
-        let mut consumed = 0;
-        let mut chunked = request::Outcome::NeedMore;
-        for chunk in bytes.chunks(usize::from(control / 2) + 1) {
-            consumed += chunk.len();
-            chunked = head.push(chunk, "/livez", &judge);
-            if chunked != request::Outcome::NeedMore {
-                break;
-            }
-        }
-        match (whole.response(), chunked.response()) {
-            (None, None) => assert!(bytes.len() <= request::MAX_HEAD),
-            (Some(response), None) => {
-                // Parsed when a line ends: an error after the last newline
-                // waits for the next one.
-                assert_eq!(request::check_response(response).0, 400);
-            }
-            (_, Some(response)) => {
-                let (code, _) = request::check_response(response);
-                if code == 200 || code == 503 {
-                    assert_eq!(code == 200, judge.0);
-                }
-                // Once a prefix is answered, more bytes change nothing.
-                assert_eq!(whole.response(), Some(response), "whole and chunked differ");
-                assert!(consumed <= request::MAX_HEAD + 1 + usize::from(control));
-            }
-        }
     }
 }

@@ -273,6 +273,8 @@ impl Status {
 }
 
 #[cfg(test)]
+mod origin_tests;
+#[cfg(test)]
 mod properties;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,215 @@
+//! The `Liveness` trait: a component's declaration and what it records.
+
+use std::{path::PathBuf, time::Duration};
+
+use crate::{
+    Error, Heartbeat, Instance, Status, Timestamp, component::resolve_path, heartbeat,
+    record::Event,
+};
+
+/// A component of a service that proves it is alive by beating.
+///
+/// Derive it: `#[derive(Liveness)]` with `#[liveness(max_age = "90s", ...)]`
+/// fills in the constants and [`heartbeat`](Liveness::heartbeat); every other
+/// method is provided.
+///
+/// ```no_run
+/// use liveness::Liveness;
+///
+/// #[derive(Liveness)]
+/// #[liveness(max_age = "90s", path = "/tmp/liveness/worker")]
+/// struct Worker;
+///
+/// fn main() {
+///     loop {
+///         // ... one unit of work ...
+///         if let Err(error) = Worker::beat() {
+///             // A full or read-only volume: log it and go on working; the
+///             // probe reports the missing beats.
+///             eprintln!("{error}");
+///         }
+///     }
+/// }
+/// ```
+///
+/// `MAX_AGE` has no default: an impl without it does not compile.
+pub trait Liveness {
+    /// The component's name in messages (default: the type name in kebab-case).
+    const NAME: &'static str;
+    /// How old the last heartbeat may be before the component counts as dead.
+    const MAX_AGE: Duration;
+    /// The heartbeat file (default: `/tmp/liveness/<name>`).
+    const PATH: &'static str;
+    /// An environment variable that, when set and non-empty, overrides `PATH`.
+    const PATH_ENV: Option<&'static str> = None;
+    /// How long after the container starts a missing heartbeat still counts
+    /// as starting (alive). Defaults to `MAX_AGE`; zero disables it.
+    const STARTUP_GRACE: Duration = Self::MAX_AGE;
+    /// The longest extension [`extend`](Liveness::extend) may ask for;
+    /// `None`: extensions are refused.
+    const MAX_EXTEND: Option<Duration> = None;
+
+    /// The process-wide writer of this component: one `static` per type
+    /// (see [`Heartbeat`] for why it must not be shared).
+    fn heartbeat() -> &'static Heartbeat;
+
+    /// The heartbeat path: the `PATH_ENV` variable when set and non-empty,
+    /// else `PATH`.
+    fn path() -> PathBuf {
+        resolve_path(Self::PATH, Self::PATH_ENV)
+    }
+
+    /// Records a heartbeat, touching the disk at most once per
+    /// `min(MAX_AGE / 10, 1 s)`; otherwise one clock read and one atomic load.
+    ///
+    /// A loop that calls `beat` at least every `MAX_AGE - 1 s` is never
+    /// reported dead. The path is resolved at the first write.
+    ///
+    /// # Errors
+    ///
+    /// When a due write fails (see [`Error`]); the next write is attempted
+    /// when the interval is over.
+    #[inline]
+    fn beat() -> Result<(), Error> {
+        Self::heartbeat().own().beat::<Self>(None)
+    }
+
+    /// Records a heartbeat now, whatever the throttle says.
+    ///
+    /// # Errors
+    ///
+    /// When the write fails (see [`Error`]).
+    fn beat_now() -> Result<(), Error> {
+        Self::heartbeat().own().record::<Self>(None, Event::Beat)
+    }
+
+    /// Declares a long operation: the component stays alive without beats
+    /// until `by` from now (or `MAX_AGE`, if longer), and the probe's line
+    /// says `extended: <reason>, <time> left`. The next beat ends it.
+    ///
+    /// `reason` is cut to 120 bytes and escaped wherever it is shown.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use liveness::Liveness;
+    ///
+    /// #[derive(Liveness)]
+    /// #[liveness(max_age = "30s", max_extend = "1h", path = "/tmp/liveness-doc-extend/indexer")]
+    /// struct Indexer;
+    ///
+    /// Indexer::extend(Duration::from_secs(600), "reindexing")?;
+    /// let status = Indexer::check();
+    /// assert!(status.to_string().starts_with("indexer: alive: extended: reindexing, 10m left"));
+    /// assert!(Indexer::extend(Duration::from_secs(7200), "too long").is_err());
+    /// # std::fs::remove_dir_all("/tmp/liveness-doc-extend").unwrap();
+    /// # Ok::<(), liveness::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ExtendNotDeclared`] without `max_extend`,
+    /// [`Error::ExtendTooLong`] above it (nothing is recorded in either
+    /// case), or a failed write.
+    fn extend(by: Duration, reason: &str) -> Result<(), Error> {
+        let event = heartbeat::extension::<Self>(by, reason)?;
+        Self::heartbeat().own().record::<Self>(None, event)
+    }
+
+    /// Declares the component broken: dead from now on in this container,
+    /// whatever beats follow, and the probe's line says `failed: <reason>`.
+    /// A container restart clears it.
+    ///
+    /// ```
+    /// use liveness::{Liveness, Verdict};
+    ///
+    /// #[derive(Liveness)]
+    /// #[liveness(max_age = "30s", path = "/tmp/liveness-doc-fail/store")]
+    /// struct Store;
+    ///
+    /// Store::fail("lost the database schema")?;
+    /// Store::beat_now()?; // changes nothing
+    /// assert_eq!(Store::check().verdict(), Verdict::Dead);
+    /// assert!(Store::check().to_string().starts_with("store: dead: failed: lost the database schema"));
+    /// # std::fs::remove_dir_all("/tmp/liveness-doc-fail").unwrap();
+    /// # Ok::<(), liveness::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When the write fails (see [`Error`]).
+    fn fail(reason: &str) -> Result<(), Error> {
+        Self::heartbeat()
+            .own()
+            .record::<Self>(None, heartbeat::failure(reason))
+    }
+
+    /// Pool instance `index`: a heartbeat of its own, beside the type's,
+    /// at the type's path with `.<index>` appended. See [`Instance`].
+    ///
+    /// ```
+    /// use liveness::Liveness;
+    ///
+    /// #[derive(Liveness)]
+    /// #[liveness(max_age = "30s", path = "/tmp/liveness-doc-instance/consumer")]
+    /// struct Consumer;
+    ///
+    /// let me = Consumer::instance(2);
+    /// assert_eq!(me.path(), std::path::Path::new("/tmp/liveness-doc-instance/consumer.2"));
+    /// me.beat()?;
+    /// # std::fs::remove_dir_all("/tmp/liveness-doc-instance").unwrap();
+    /// # Ok::<(), liveness::Error>(())
+    /// ```
+    fn instance(index: u32) -> Instance<Self> {
+        Instance::new(index)
+    }
+
+    /// Records, for this container, that instances `0..size` of the pool
+    /// exist (in `<path>.pool`). The probe then judges every instance, one
+    /// line each (`consumer[2]: dead: ...`), and is dead if any is; an
+    /// instance that never beat is judged with the startup grace. Call it
+    /// again to grow or shrink the pool: instances past the new size are no
+    /// longer judged. The type's own heartbeat, if it beats, is judged too.
+    ///
+    /// ```
+    /// use liveness::{Component, Liveness, Probe};
+    ///
+    /// #[derive(Liveness)]
+    /// #[liveness(max_age = "30s", path = "/tmp/liveness-doc-pool/consumer")]
+    /// struct Consumer;
+    ///
+    /// Consumer::pool_size(3)?;
+    /// for i in 0..3 {
+    ///     Consumer::instance(i).beat()?;
+    /// }
+    /// let lines: Vec<String> = Probe::new([Component::of::<Consumer>()])
+    ///     .statuses()
+    ///     .iter()
+    ///     .map(ToString::to_string)
+    ///     .collect();
+    /// assert_eq!(lines.len(), 3);
+    /// assert!(lines[2].starts_with("consumer[2]: alive: last heartbeat "));
+    /// # std::fs::remove_dir_all("/tmp/liveness-doc-pool").unwrap();
+    /// # Ok::<(), liveness::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::PoolTooLarge`] above [`MAX_POOL_SIZE`](crate::MAX_POOL_SIZE),
+    /// or a failed write.
+    fn pool_size(size: u32) -> Result<(), Error> {
+        Self::heartbeat().set_pool_size::<Self>(size)
+    }
+
+    /// Reads the heartbeat as the probe does (the type's own, not its pool).
+    fn timestamp() -> Timestamp {
+        Timestamp::byref(Self::path(), Self::MAX_AGE)
+            .with_name(Self::NAME)
+            .with_startup_grace(Self::STARTUP_GRACE)
+            .with_max_extend(Self::MAX_EXTEND.unwrap_or_default())
+    }
+
+    /// The verdict the probe would give now on the type's own heartbeat.
+    fn check() -> Status {
+        Self::timestamp().check()
+    }
+}
