@@ -60,9 +60,10 @@ pub const MAX_POOL_SIZE: u32 = 1024;
 ///
 /// One `Heartbeat` serves one declaration: it keeps the heartbeat file open
 /// between writes, the time of the next write due, the pool's instances, and
-/// the last record written (which an [`HttpServer`](crate::Probe) judges from
-/// memory). Its path (with the `env` override) is resolved at the first
-/// write and kept for the life of the process. A `static` inside a generic
+/// the last record written (from which a server in the service,
+/// `Probe::serve_http`, judges it without reading the file). Its path
+/// (with the `env` override) is resolved at the first write and kept for
+/// the life of the process. A `static` inside a generic
 /// function is one for all its instantiations, so a generic impl that
 /// returns it would share one writer between components with different
 /// paths: the first write binds the writer to its declaration, and a write
