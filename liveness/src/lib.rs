@@ -97,6 +97,9 @@ mod clock;
 mod component;
 mod error;
 mod escape;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 mod heartbeat;
 mod host;
 mod probe;
