@@ -2,7 +2,7 @@
 //! in chunks: never a panic, always one well-formed HTTP/1.1 response or a
 //! wait for more (only while under 8 KiB), the same response however the
 //! bytes arrive, 200 or 503 only as the judge says. The first byte chooses
-//! the verdict and the chunk size; see `liveness::__http_fuzz::check`,
+//! the verdict and the chunk size; see `liveness::fuzzing::check_http`,
 //! which exists only under `--cfg fuzzing` (set by `cargo fuzz`).
 //!
 //! `cargo +nightly fuzz run http fuzz/corpus/http fuzz/seeds/http -- -dict=fuzz/http.dict`
@@ -13,7 +13,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     #[cfg(fuzzing)]
-    liveness::__http_fuzz::check(data);
+    liveness::fuzzing::check_http(data);
     #[cfg(not(fuzzing))]
     let _ = data;
 });

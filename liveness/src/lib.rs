@@ -97,6 +97,9 @@ mod clock;
 mod component;
 mod error;
 mod escape;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 mod heartbeat;
 mod host;
 #[cfg(all(feature = "http", unix))]
@@ -118,11 +121,6 @@ pub use liveness::Liveness;
 pub use probe::Probe;
 pub use status::{State, Status, Verdict};
 pub use timestamp::Timestamp;
-
-/// The `httpGet` fuzz target's entry point; only under `--cfg fuzzing`.
-#[cfg(all(feature = "http", unix, fuzzing))]
-#[doc(hidden)]
-pub use http::fuzz as __http_fuzz;
 
 /// Derives [`Liveness`] from `#[liveness(max_age = "...", ...)]`.
 ///

@@ -1,100 +1,476 @@
-//! Writes the curated seed corpora (run from `fuzz/`: `cargo run --bin
-//! seeds`): heartbeat files to `fuzz/seeds/`, from the library's own writer,
-//! and request heads to `fuzz/seeds/http/`.
+//! Writes the curated seeds (run from `fuzz/`: `cargo run --bin seeds`):
+//! of the `record` target to `fuzz/seeds/`, of the `http` target to
+//! `fuzz/seeds/http/`. The input layout is in
+//! `src/lib.rs`; every seed's name ends with the verdict it must get
+//! (`-alive`, `-starting`, `-dead`), which a test of `src/lib.rs` checks.
+//! The `crash-*` seeds are inputs the fuzzer found, kept as they were.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use liveness_fuzz::{BootChoice, ContainerChoice, Header, InstanceChoice, NameChoice, seal};
 
-use liveness_fuzz::{BODY_LEN, encode};
-
-/// The boot id the fuzz host has (36 `a`s, see `liveness::__fuzz::verdict_of_bytes`).
-const HOST_BOOT: &[u8; 36] = &[b'a'; 36];
-
-/// Field `key=` of a record, as text.
-fn field<'a>(record: &'a str, key: &str) -> &'a str {
-    let start = record.find(&format!(" {key}=")).expect(key) + key.len() + 2;
-    record[start..].split(' ').next().unwrap()
+/// Seconds as the header's nanoseconds.
+fn secs(secs: f64) -> i64 {
+    (secs * 1e9) as i64
 }
 
-/// A record with its boot id replaced and its check recomputed.
-fn with_boot(record: &[u8], boot_id: &[u8; 36]) -> Vec<u8> {
-    let at = record.windows(6).position(|w| w == b" boot=").unwrap() + 6;
-    let mut out = record.to_vec();
-    out[at..at + 36].copy_from_slice(boot_id);
-    let crc = crc32fast::hash(&out[..BODY_LEN]);
-    out.truncate(BODY_LEN);
-    out.extend_from_slice(format!(" crc={crc:08x}\n").as_bytes());
-    out
+/// Seconds as the header's milliseconds.
+fn millis(secs: i32) -> i32 {
+    secs * 1000
+}
+
+/// The fields of a version-2 record, as text.
+#[derive(Clone)]
+struct Body {
+    boot: &'static str,
+    container: &'static str,
+    owner: String,
+    state: String,
+}
+
+impl Body {
+    /// `worker`'s heartbeat, written in a container started at tick 442800.
+    fn beat() -> Body {
+        Body {
+            boot: "f86e3547-df5a-488c-8a65-76d77dfd2159",
+            container: "mnt=4026532650 pidns=4026531836 init=442800",
+            owner: "name=\"worker\" inst=-".to_owned(),
+            state: "state=beating".to_owned(),
+        }
+    }
+
+    fn state(self, state: &str) -> Body {
+        Body {
+            state: state.to_owned(),
+            ..self
+        }
+    }
+
+    fn owner(self, owner: &str) -> Body {
+        Body {
+            owner: owner.to_owned(),
+            ..self
+        }
+    }
+
+    fn text(&self) -> Vec<u8> {
+        format!(
+            "liveness/2 at=2026-11-25T05:21:02.123456789Z boot={} up=12345.678901234 \
+             pid=4242 start=1234500 {} {} {}",
+            self.boot, self.container, self.owner, self.state
+        )
+        .into_bytes()
+    }
+}
+
+/// A record the first version wrote.
+const FIRST_VERSION: &[u8] = b"liveness/1 at=2026-11-25T05:33:13.653893694Z boot=f86e3547-df5a-488c-8a65-76d77dfd2159 up=00000000759.746978020 inc=00000000effffff8:000000000000000e pid=0000003073 crc=8b3e3126\n";
+
+/// The seeds: name, header, file (a body when the header seals).
+fn seeds() -> Vec<(String, Header, Vec<u8>)> {
+    let beat = Body::beat().text();
+    // Fresh and stale on the clock that counts; the other clock says the
+    // opposite, so that measuring on the wrong one shows.
+    let fresh = Header {
+        boot_clock: secs(-10.0),
+        wall: secs(3600.0),
+        container_age: millis(-10),
+        ..Header::default()
+    };
+    let stale = Header {
+        boot_clock: secs(1.0),
+        wall: secs(-60.0),
+        ..fresh
+    };
+    let fresh_on_wall = Header {
+        boot: BootChoice::Another,
+        container: ContainerChoice::Unknown,
+        wall: secs(-10.0),
+        boot_clock: secs(3600.0),
+        ..fresh
+    };
+    let stale_on_wall = Header {
+        wall: secs(1.0),
+        boot_clock: secs(-60.0),
+        ..fresh_on_wall
+    };
+    let unsealed = |header: Header| Header {
+        seal: false,
+        ..header
+    };
+    let mut seeds = vec![
+        ("beat-fresh-same-boot-alive", fresh, beat.clone()),
+        ("beat-stale-same-boot-dead", stale, beat.clone()),
+        ("beat-fresh-other-boot-alive", fresh_on_wall, beat.clone()),
+        ("beat-stale-other-boot-dead", stale_on_wall, beat.clone()),
+        (
+            "beat-fresh-boot-unknown-alive",
+            Header {
+                boot: BootChoice::Unknown,
+                ..fresh_on_wall
+            },
+            beat.clone(),
+        ),
+        (
+            "beat-fresh-nil-boot-alive",
+            Header {
+                boot: BootChoice::Nil,
+                ..fresh_on_wall
+            },
+            beat.clone(),
+        ),
+        (
+            "beat-on-max-age-alive",
+            Header {
+                boot_clock: 0,
+                ..fresh
+            },
+            beat.clone(),
+        ),
+        (
+            "beat-1ns-past-max-age-dead",
+            Header {
+                boot_clock: 1,
+                ..stale
+            },
+            beat.clone(),
+        ),
+        (
+            "beat-1s-ahead-alive",
+            Header {
+                boot_clock: secs(-91.0),
+                ..fresh
+            },
+            beat.clone(),
+        ),
+        (
+            "beat-2s-ahead-dead",
+            Header {
+                boot_clock: secs(-92.0),
+                ..fresh
+            },
+            beat.clone(),
+        ),
+        ("beat-fresh-unsealed-alive", unsealed(fresh), seal(&beat)),
+        (
+            "beat-torn-dead",
+            unsealed(fresh),
+            seal(&beat)[..600].to_vec(),
+        ),
+        ("beat-bad-check-dead", unsealed(fresh), {
+            let mut file = seal(&beat);
+            file[40] ^= 1;
+            file
+        }),
+        (
+            "beat-nil-boot-record-fresh-on-wall-alive",
+            Header {
+                boot: BootChoice::Record,
+                ..fresh_on_wall
+            },
+            Body {
+                boot: "00000000-0000-0000-0000-000000000000",
+                ..Body::beat()
+            }
+            .text(),
+        ),
+        (
+            "timestamp-record-fresh-alive",
+            Header {
+                container: ContainerChoice::Record,
+                ..fresh_on_wall
+            },
+            Body {
+                container: "mnt=- pidns=- init=-",
+                ..Body::beat()
+            }
+            .owner("name=- inst=-")
+            .text(),
+        ),
+    ];
+    let extended = |by: &str| {
+        Body::beat()
+            .state(&format!("state=extended for={by} why=\"reindexing\""))
+            .text()
+    };
+    seeds.extend([
+        (
+            "extended-running-alive",
+            Header {
+                boot_clock: secs(-1.0),
+                ..fresh
+            },
+            extended("600.000000000"),
+        ),
+        ("extended-ran-out-dead", stale, extended("600.000000000")),
+        (
+            "extended-past-max-extend-dead",
+            stale,
+            extended("7200.000000000"),
+        ),
+        (
+            "extended-without-max-extend-alive",
+            Header {
+                max_extend: None,
+                boot_clock: secs(-1.0),
+                ..fresh
+            },
+            extended("7200.000000000"),
+        ),
+        (
+            "extended-shorter-than-max-age-alive",
+            Header {
+                boot_clock: secs(-1.0),
+                ..fresh
+            },
+            extended("10.000000000"),
+        ),
+        (
+            "failed-dead",
+            fresh,
+            Body::beat()
+                .state("state=failed why=\"lost the schema\"")
+                .text(),
+        ),
+        (
+            "pool-record-dead",
+            fresh,
+            Body::beat()
+                .owner("name=\"worker\" inst=-")
+                .state("state=pool size=4")
+                .text(),
+        ),
+        (
+            "other-component-dead",
+            fresh,
+            Body::beat().owner("name=\"indexer\" inst=-").text(),
+        ),
+        (
+            "other-instance-dead",
+            Header {
+                instance: InstanceChoice::Next,
+                ..fresh
+            },
+            Body::beat().owner("name=\"worker\" inst=2").text(),
+        ),
+        (
+            "instance-fresh-alive",
+            fresh,
+            Body::beat().owner("name=\"worker\" inst=2").text(),
+        ),
+        (
+            "instance-max-fresh-alive",
+            Header {
+                instance: InstanceChoice::Max,
+                ..fresh
+            },
+            Body::beat().owner("name=\"worker\" inst=4294967295").text(),
+        ),
+        (
+            "any-component-fresh-alive",
+            Header {
+                name: NameChoice::Any,
+                ..fresh
+            },
+            Body::beat().owner("name=\"indexer\" inst=-").text(),
+        ),
+        (
+            "escaped-name-fresh-alive",
+            Header {
+                name: NameChoice::Record,
+                ..fresh
+            },
+            Body::beat()
+                .owner("name=\"w\\\"or\\\\k\\x0a\\u{202e}er\" inst=-")
+                .text(),
+        ),
+        (
+            "long-name-cut-fresh-alive",
+            Header {
+                name: NameChoice::Long,
+                ..fresh
+            },
+            Body::beat()
+                .owner(&format!("name=\"worker{}\" inst=-", "x".repeat(42)))
+                .text(),
+        ),
+        (
+            "long-name-whole-dead",
+            Header {
+                name: NameChoice::Long,
+                ..fresh
+            },
+            Body::beat()
+                .owner(&format!("name=\"worker{}\" inst=-", "x".repeat(50)))
+                .text(),
+        ),
+    ]);
+    // Another container: its PID 1 started `container age` ago on the
+    // host's boot clock, 80 s after the record here.
+    let other_container = Header {
+        container: ContainerChoice::Another,
+        ..fresh
+    };
+    seeds.extend([
+        ("previous-container-starting", other_container, beat.clone()),
+        (
+            "previous-container-past-grace-dead",
+            Header {
+                container_age: millis(1),
+                ..other_container
+            },
+            beat.clone(),
+        ),
+        (
+            "previous-container-age-unknown-dead",
+            Header {
+                container_age_known: false,
+                ..other_container
+            },
+            beat.clone(),
+        ),
+        (
+            "previous-boot-starting",
+            Header {
+                boot: BootChoice::Another,
+                ..fresh
+            },
+            beat.clone(),
+        ),
+        (
+            // Started 85 s ago: the record, 80 s old, is a live container's.
+            "another-live-container-dead",
+            Header {
+                container_age: millis(25),
+                ..other_container
+            },
+            beat.clone(),
+        ),
+        (
+            "writer-runs-in-another-container-fresh-alive",
+            Header {
+                writer_runs: true,
+                ..other_container
+            },
+            beat.clone(),
+        ),
+        (
+            "nested-mount-writer-runs-fresh-alive",
+            Header {
+                container: ContainerChoice::NestedMount,
+                writer_runs: true,
+                ..fresh
+            },
+            beat.clone(),
+        ),
+        (
+            "nested-mount-writer-gone-starting",
+            Header {
+                container: ContainerChoice::NestedMount,
+                ..fresh
+            },
+            beat.clone(),
+        ),
+    ]);
+    seeds.extend([
+        (
+            "first-version-fresh-alive",
+            unsealed(fresh),
+            FIRST_VERSION.to_vec(),
+        ),
+        (
+            "first-version-stale-dead",
+            unsealed(stale),
+            FIRST_VERSION.to_vec(),
+        ),
+        (
+            "first-version-sealed-fresh-alive",
+            fresh,
+            liveness_fuzz::body(FIRST_VERSION).to_vec(),
+        ),
+        (
+            "first-version-other-boot-fresh-alive",
+            unsealed(fresh_on_wall),
+            FIRST_VERSION.to_vec(),
+        ),
+    ]);
+    let prior_art = |wall: f64| Header {
+        wall: secs(wall),
+        ..unsealed(fresh_on_wall)
+    };
+    seeds.extend([
+        (
+            "prior-art-fresh-alive",
+            prior_art(-10.0),
+            b"1700000000.5\n".to_vec(),
+        ),
+        (
+            "prior-art-stale-dead",
+            prior_art(1.0),
+            b"1700000000.5\n".to_vec(),
+        ),
+        (
+            "prior-art-future-dead",
+            prior_art(-92.0),
+            b"1700000000.5".to_vec(),
+        ),
+        (
+            "prior-art-exponent-fresh-alive",
+            prior_art(-10.0),
+            b" 1.7e9 ".to_vec(),
+        ),
+        ("prior-art-nan-dead", prior_art(-10.0), b"nan\n".to_vec()),
+        ("garbage-dead", prior_art(-10.0), b"hello\n".to_vec()),
+        (
+            "other-version-dead",
+            prior_art(-10.0),
+            b"liveness/3 at=2025-11-25T05:21:02Z\n".to_vec(),
+        ),
+        ("empty-starting", unsealed(fresh), vec![]),
+        (
+            "empty-past-grace-dead",
+            Header {
+                container_age: millis(1),
+                ..unsealed(fresh)
+            },
+            vec![],
+        ),
+        (
+            "missing-starting",
+            Header {
+                missing: true,
+                ..fresh
+            },
+            vec![],
+        ),
+        (
+            "missing-at-grace-dead",
+            Header {
+                missing: true,
+                container_age: 0,
+                ..fresh
+            },
+            vec![],
+        ),
+        (
+            "missing-age-unknown-dead",
+            Header {
+                missing: true,
+                container_age_known: false,
+                ..fresh
+            },
+            vec![],
+        ),
+    ]);
+    seeds
+        .into_iter()
+        .map(|(name, header, file)| (name.to_owned(), header, file))
+        .collect()
 }
 
 fn main() -> std::io::Result<()> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
     std::fs::create_dir_all(&dir)?;
-    let record = liveness::__fuzz::record_now(0.0, 0.0);
-    assert_eq!(record.len(), 178, "the writer could not encode a record");
-    let text = String::from_utf8(record.clone()).unwrap();
-    let wall = humantime::parse_rfc3339(field(&text, "at")).unwrap();
-    let up = {
-        let (s, n) = field(&text, "up").split_once('.').unwrap();
-        Duration::new(s.parse().unwrap(), n.parse().unwrap())
-    };
-    let here = with_boot(&record, HOST_BOOT);
-    let elsewhere = with_boot(&record, b"6f1c0a62-2a4b-4f0e-9d0c-3b1f7a9e12e2");
-    let secs = Duration::from_secs;
-    let max_age = secs(90);
-    let prior: SystemTime = UNIX_EPOCH + Duration::from_millis(1_700_000_000_500);
-
-    let mut seeds: Vec<(&str, Vec<u8>)> = Vec::new();
-    for (seal, suffix) in [(false, ""), (true, "-sealed")] {
-        let mut add = |name: &str, wall: SystemTime, boot: Duration, file: &[u8]| {
-            let name: &'static str = format!("{name}{suffix}").leak();
-            seeds.push((name, encode(wall, boot, max_age, seal, file)));
-        };
-        add("fresh-this-boot", wall + secs(10), up + secs(10), &here);
-        add("stale-this-boot", wall + secs(10), up + secs(200), &here);
-        add(
-            "boot-clock-ahead",
-            wall,
-            up.saturating_sub(secs(100)),
-            &here,
-        );
-        add("fresh-other-boot", wall + secs(10), secs(5), &elsewhere);
-        add(
-            "wall-ahead-other-boot",
-            wall - secs(3600),
-            secs(5),
-            &elsewhere,
-        );
-        add("fresh-writer-boot", wall + secs(1), up + secs(1), &record);
-    }
-    // A hand-made record (valid check) of this boot whose boot-clock reading
-    // is the largest `up` parses: 584 billion years ahead of the host.
-    let huge_up = {
-        let up_field = format!("up={}", field(&text, "up"));
-        let body = String::from_utf8(here.clone()).unwrap();
-        body.replace(&up_field, "up=18446744073709551615.999999999")
-    };
-    seeds.push((
-        "boot-clock-far-ahead-sealed",
-        encode(wall, Duration::ZERO, max_age, true, huge_up.as_bytes()),
-    ));
-    let mut add = |name: &'static str, wall: SystemTime, file: &[u8]| {
-        seeds.push((name, encode(wall, secs(100), max_age, false, file)));
-    };
-    add("prior-art-fresh", prior + secs(30), b"1700000000.5\n");
-    add("prior-art-stale", prior + secs(300), b"1700000000.5\n");
-    add("prior-art-future", prior - secs(3600), b"1700000000.5");
-    add("prior-art-exponent-fresh", prior, b" 1.7e9 ");
-    add("prior-art-nan", prior, b"nan\n");
-    add(
-        "other-version",
-        prior,
-        b"liveness/2 at=2025-11-25T05:21:02Z\n",
-    );
-    add("empty", prior, b"");
-    add("torn", prior, &here[..100]);
-
-    for (name, bytes) in seeds {
-        std::fs::write(dir.join(name), bytes)?;
+    for (name, header, file) in seeds() {
+        std::fs::write(dir.join(name), header.input(&file))?;
     }
     http_seeds(&dir.join("http"))
 }

@@ -120,7 +120,7 @@ pub(crate) enum Processes {
     /// time-namespace offset.
     Procfs(PathBuf, procfs::Offset),
     /// These (pid, start) pairs run; for tests.
-    #[cfg(test)]
+    #[cfg(any(test, fuzzing))]
     Listed(Vec<(u32, u64)>),
 }
 
@@ -182,7 +182,7 @@ impl Host {
             Processes::Procfs(proc, offset) => {
                 procfs::start_ticks(proc, &writer.pid.to_string(), *offset) == Some(start)
             }
-            #[cfg(test)]
+            #[cfg(any(test, fuzzing))]
             Processes::Listed(running) => running.contains(&(writer.pid, start)),
         }
     }

@@ -34,7 +34,11 @@ pub(super) fn unquote(input: &str) -> Option<(String, &str)> {
                 '"' => '"',
                 'x' => {
                     let hex: String = [chars.next()?.1, chars.next()?.1].iter().collect();
-                    char::from(u8::from_str_radix(&hex, 16).ok().filter(u8::is_ascii)?)
+                    char::from(
+                        hex_number(&hex)
+                            .and_then(|n| u8::try_from(n).ok())
+                            .filter(u8::is_ascii)?,
+                    )
                 }
                 'u' => {
                     if chars.next()?.1 != '{' {
@@ -48,7 +52,7 @@ pub(super) fn unquote(input: &str) -> Option<(String, &str)> {
                     if hex.is_empty() || hex.len() > 6 {
                         return None;
                     }
-                    char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?
+                    char::from_u32(hex_number(&hex)?)?
                 }
                 _ => return None,
             }),
@@ -57,6 +61,14 @@ pub(super) fn unquote(input: &str) -> Option<(String, &str)> {
         }
     }
     None
+}
+
+/// Hexadecimal digits only: no sign, which `from_str_radix` would take.
+fn hex_number(digits: &str) -> Option<u32> {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u32::from_str_radix(digits, 16).ok()
 }
 
 #[cfg(test)]
@@ -108,6 +120,8 @@ mod tests {
             "\"\\u{}\"",
             "\"\\u{110000}\"",
             "\"raw\ttab\"",
+            "\"\\x+a\"",
+            "\"\\u{+41}\"",
         ] {
             assert_eq!(unquote(bad), None, "{bad:?}");
         }

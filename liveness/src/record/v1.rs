@@ -21,8 +21,10 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Record, Invalid> {
     }
     let line = std::str::from_utf8(&bytes[..LEN - 1]).map_err(|_| Invalid::Checksum)?;
     let (body, crc) = line.rsplit_once(" crc=").ok_or(Invalid::Checksum)?;
-    if crc.len() != 8 || u32::from_str_radix(crc, 16).ok() != Some(CRC32.checksum(body.as_bytes()))
-    {
+    let hex = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_hexdigit());
+    let digits = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    let sum = u32::from_str_radix(crc, 16).ok();
+    if crc.len() != 8 || !hex(crc) || sum != Some(CRC32.checksum(body.as_bytes())) {
         return Err(Invalid::Checksum);
     }
     let mut fields = body.split(' ').skip(1);
@@ -36,12 +38,25 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Record, Invalid> {
     let wall = humantime::parse_rfc3339(field("at")?)
         .map_err(|e| garbage(format!("bad `at` time: {e}")))?;
     let boot_id = BootId::parse(field("boot")?).ok_or_else(|| bad("boot"))?;
-    let up = up(field("up")?).ok_or_else(|| bad("up"))?;
+    let up = Some(field("up")?)
+        .filter(|text| text.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+        .and_then(up)
+        .ok_or_else(|| bad("up"))?;
     let inc = field("inc")?;
-    let pid = field("pid")?.parse().map_err(|_| bad("pid"))?;
+    let pid = field("pid")?;
+    let pid = pid
+        .parse()
+        .ok()
+        .filter(|_| digits(pid))
+        .ok_or_else(|| bad("pid"))?;
     let (mnt_ns, init_start) = inc.split_once(':').ok_or_else(|| bad("inc"))?;
-    let mnt_ns = u64::from_str_radix(mnt_ns, 16).map_err(|_| bad("inc"))?;
-    let init_start = u64::from_str_radix(init_start, 16).map_err(|_| bad("inc"))?;
+    let number = |text: &str| {
+        u64::from_str_radix(text, 16)
+            .ok()
+            .filter(|_| hex(text) && !text.is_empty())
+    };
+    let mnt_ns = number(mnt_ns).ok_or_else(|| bad("inc"))?;
+    let init_start = number(init_start).ok_or_else(|| bad("inc"))?;
     Ok(Record {
         wall,
         boot: boot_id.map(|id| (id, up)),

@@ -77,7 +77,7 @@ impl Status {
                     None => write!(
                         f,
                         "extension ran out {} ago: {}, last heartbeat {} ago",
-                        human(*age - limit),
+                        exact(*age - limit, Duration::ZERO),
                         text(reason),
                         human(*age)
                     ),
@@ -115,11 +115,11 @@ impl Status {
         }
     }
 
-    /// Dead but rounded to the maximum: show the milliseconds, so the line
-    /// never reads "1m 30s ago, max 1m 30s".
+    /// Dead but rounded to the maximum: show it exactly, so the line never
+    /// reads "1m 30s ago, max 1m 30s".
     fn shown_age(&self, age: Duration, verdict: Verdict) -> humantime::FormattedDuration {
         if verdict == Verdict::Dead && rounded(age) <= self.limits.max_age {
-            humantime::format_duration(Duration::from_millis(age.as_millis() as u64))
+            exact(age, self.limits.max_age)
         } else {
             human(age)
         }
@@ -154,6 +154,18 @@ impl Status {
             None => f.write_str(what),
         }
     }
+}
+
+/// `duration` as precisely as it takes to tell it from `than`: to the
+/// millisecond, the microsecond, or the nanosecond.
+fn exact(duration: Duration, than: Duration) -> humantime::FormattedDuration {
+    let to = |unit: u32| Duration::new(duration.as_secs(), duration.subsec_nanos() / unit * unit);
+    let shown = [1_000_000, 1_000, 1]
+        .into_iter()
+        .map(to)
+        .find(|shown| *shown != than && !shown.is_zero())
+        .unwrap_or(duration);
+    humantime::format_duration(shown)
 }
 
 /// Milliseconds under a minute, whole seconds above (to the nearest):
