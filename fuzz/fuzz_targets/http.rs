@@ -5,7 +5,8 @@
 //! the verdict and the chunk size; see `liveness::fuzzing::check_http`,
 //! which exists only under `--cfg fuzzing` (set by `cargo fuzz`).
 //!
-//! `cargo +nightly fuzz run http fuzz/corpus/http fuzz/seeds/http -- -dict=fuzz/http.dict`
+//! `cd fuzz && cargo +nightly fuzz run http corpus/http corpora/http seeds/http -- -dict=http.dict`
+//! (`corpora/http` is the corpus of the last long run, minimized).
 
 #![no_main]
 

@@ -3,7 +3,8 @@
 //! verdict, state and age an oracle of its own works out from the record
 //! format and the verdict rules. The input layout is in `src/lib.rs`.
 //!
-//! `cargo +nightly fuzz run record corpus/record seeds -- -dict=record.dict`
+//! `cd fuzz && cargo +nightly fuzz run record corpus/record corpora/record seeds -- -dict=record.dict`
+//! (`corpora/record` is the corpus of the last long run, minimized).
 
 #![no_main]
 
