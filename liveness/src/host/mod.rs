@@ -75,7 +75,8 @@ pub(crate) struct Incarnation {
 }
 
 impl Incarnation {
-    /// Whether both are the same container: same namespaces, same PID 1.
+    /// Whether both are the same container: same namespaces, same PID 1
+    /// (a PID namespace of 0 is unknown, and matches any).
     pub fn same(&self, other: &Incarnation) -> bool {
         self.mnt_ns == other.mnt_ns
             && self.init_start == other.init_start
@@ -134,7 +135,7 @@ impl Host {
         let proc = procfs::root();
         let offset = procfs::time_offset(&proc);
         let boot_id = procfs::boot_id(&proc);
-        let incarnation = procfs::incarnation(&proc, offset);
+        let incarnation = procfs::incarnation(&proc, offset, false);
         let wall = clock::wall();
         let now = offset.to_host(clock::boot());
         let container_age = incarnation
@@ -170,6 +171,20 @@ impl Host {
             container_age: started.and_then(|start| now.checked_sub(start)),
             processes: Processes::Procfs(identity.proc.clone(), identity.offset),
         }
+    }
+
+    /// This host's incarnation with its PID namespace, read now if the
+    /// snapshot left it out.
+    pub fn incarnation_with_pid_ns(&self) -> Option<Incarnation> {
+        let mut incarnation = self.incarnation?;
+        if incarnation.pid_ns == 0 {
+            incarnation.pid_ns = match &self.processes {
+                Processes::Procfs(proc, _) => procfs::pid_ns(proc)?,
+                #[cfg(any(test, fuzzing))]
+                Processes::Listed(_) => return Some(incarnation),
+            };
+        }
+        Some(incarnation)
     }
 
     /// Whether `writer` runs now, as this host sees it: its pid shows a
@@ -214,7 +229,7 @@ impl Identity {
             let offset = procfs::time_offset(&proc);
             Identity {
                 boot_id: procfs::boot_id(&proc).filter(|_| clock::HAS_BOOT_CLOCK),
-                incarnation: procfs::incarnation(&proc, offset),
+                incarnation: procfs::incarnation(&proc, offset, true),
                 writer: Writer {
                     pid: procfs::outer_pid(&proc).unwrap_or_else(std::process::id),
                     start: procfs::start_ticks(&proc, "self", offset),

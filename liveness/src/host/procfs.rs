@@ -55,13 +55,21 @@ pub(super) fn boot_id(proc: &Path) -> Option<BootId> {
     BootId::parse(std::str::from_utf8(text.get(..36)?).ok()?).flatten()
 }
 
-/// This process's container incarnation, start times on the host's clock.
-pub(super) fn incarnation(proc: &Path, offset: Offset) -> Option<Incarnation> {
+/// This process's container incarnation, start times on the host's clock;
+/// with its PID namespace only when `pid_ns` (0 otherwise: the mount
+/// namespace and PID 1's start tell a container, and a probe reads the
+/// PID namespace only when they differ from a record's).
+pub(super) fn incarnation(proc: &Path, offset: Offset, pid_ns: bool) -> Option<Incarnation> {
     Some(Incarnation {
         mnt_ns: ns_inode(proc, "mnt")?,
-        pid_ns: ns_inode(proc, "pid")?,
+        pid_ns: if pid_ns { ns_inode(proc, "pid")? } else { 0 },
         init_start: start_ticks(proc, "1", offset)?,
     })
+}
+
+/// The inode of this process's PID namespace.
+pub(super) fn pid_ns(proc: &Path) -> Option<u64> {
+    ns_inode(proc, "pid")
 }
 
 #[cfg(unix)]

@@ -96,18 +96,32 @@ fn checked_body(bytes: &[u8]) -> Result<&str, Invalid> {
     if bytes.len() != RECORD_LEN || bytes[RECORD_LEN - 1] != b'\n' {
         return Err(Invalid::Checksum);
     }
-    let line = std::str::from_utf8(&bytes[..RECORD_LEN - 1]).map_err(|_| Invalid::Checksum)?;
-    let (body, tail) = line.rsplit_once(" crc=").ok_or(Invalid::Checksum)?;
-    let (crc, padding) = tail.split_at_checked(8).ok_or(Invalid::Checksum)?;
-    let sealed = crc.bytes().all(|b| b.is_ascii_hexdigit())
-        && u32::from_str_radix(crc, 16).ok() == Some(CRC32.checksum(body.as_bytes()))
-        && padding.bytes().all(|b| b == b' ');
-    if sealed {
+    // The padding is spaces after the check: skip it from the end (a
+    // search for " crc=" would walk all of it).
+    let end = bytes[..RECORD_LEN - 1]
+        .iter()
+        .rposition(|b| *b != b' ')
+        .map_or(0, |last| last + 1);
+    let sealed = end
+        .checked_sub(CRC_FIELD.len() + 8)
+        .ok_or(Invalid::Checksum)?;
+    let (body, tail) = bytes[..end].split_at(sealed);
+    let crc = tail
+        .strip_prefix(CRC_FIELD.as_bytes())
+        .ok_or(Invalid::Checksum)?;
+    let crc = std::str::from_utf8(crc).map_err(|_| Invalid::Checksum)?;
+    let body = std::str::from_utf8(body).map_err(|_| Invalid::Checksum)?;
+    let matches = crc.bytes().all(|b| b.is_ascii_hexdigit())
+        && u32::from_str_radix(crc, 16).ok() == Some(CRC32.checksum(body.as_bytes()));
+    if matches {
         Ok(body)
     } else {
         Err(Invalid::Checksum)
     }
 }
+
+/// What comes between a record's body and its check.
+const CRC_FIELD: &str = " crc=";
 
 fn incarnation(fields: &mut Fields<'_>) -> Result<Option<Incarnation>, Invalid> {
     let mnt = optional(fields.plain("mnt")?).ok_or_else(|| bad("mnt"))?;

@@ -257,7 +257,10 @@ pub(crate) fn origin(record: &Record, host: &Host) -> Origin {
     if theirs.same(&ours) || host.runs(&record.writer) {
         return Origin::ThisContainer;
     }
-    if theirs.same_pid_ns(&ours) {
+    if host
+        .incarnation_with_pid_ns()
+        .is_some_and(|ours| theirs.same_pid_ns(&ours))
+    {
         // A process of a nested mount namespace that has exited, or a
         // restart where containers share a PID namespace: no heartbeat.
         return Origin::Previous;
