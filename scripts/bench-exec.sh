@@ -49,8 +49,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== building static binaries (the workspace's release profile, +crt-static)" >&2
-RUSTFLAGS="-C target-feature=+crt-static" \
+echo "== building static binaries (the workspace's release profile, static as the README builds it)" >&2
+RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
     cargo build --release --quiet --bin worker --bin worker-liveness --example empty \
     --target "$target" --target-dir target/static
 bin=target/static/$target/release
@@ -137,7 +137,7 @@ http=$(cargo bench -q -p liveness --features http --bench http 2>/dev/null | gre
 [[ -n $http ]] || { echo "the http benchmark printed no figures" >&2; exit 1; }
 echo "$http" >&2
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$http"; }
-ms() { python3 -c "print(f'{$1 / 1000:.4f}')"; }
+ms() { python3 -c "print(f'{($1) / 1000:.4f}')"; }
 row "(d) httpGet, server + client" "$(ms "$(field wall_us)")" "$(ms "$(field server_us) + $(field client_us)")"
 row "(d') httpGet, server side only" "$(ms "$(field wall_us)")" "$(ms "$(field server_us)")"
 # ---------------------------------------------------------------------------

@@ -24,7 +24,7 @@ echo "== building (release profile of the workspace)" >&2
 cargo build --release --quiet --bin worker-liveness
 cp target/release/worker-liveness "$work/probe-dynamic"
 # The static build the README documents.
-RUSTFLAGS="-C target-feature=+crt-static" \
+RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
     cargo build --release --quiet --bin worker-liveness --target "$target" --target-dir target/static
 cp "target/static/$target/release/worker-liveness" "$work/probe-static"
 # The floor of a Rust binary: an empty main (examples/empty.rs), same profile.
@@ -107,6 +107,16 @@ for what, value, limit in budgets:
     over |= value > limit
     print(f"{what:<52}{value:>10.2f}  {'ok' if value <= limit else 'OVER'}")
 print(f"{'probe peak RSS, largest of 51 (KiB)':<52}{rss_probe[-1]:>10}")
+# Instructions, a figure that does not move with the neighbours' load
+# (valgrind's callgrind counts them; apt-get install valgrind).
+def instructions(cmd):
+    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"] + cmd,
+                         capture_output=True, text=True)
+    refs = [line for line in out.stderr.splitlines() if "refs:" in line]
+    return int(refs[-1].split()[-1].replace(",", "")) if refs else None
+if subprocess.run(["which", "valgrind"], capture_output=True).returncode == 0:
+    ir = {name: instructions(cmds[name]) for name in ("rust-empty", "probe", "probe-static", "/bin/true")}
+    print("\ninstructions per run (callgrind): " + ", ".join(f"{k} {v:,}" for k, v in ir.items()))
 probe_cpu = results["probe"]["user"] + results["probe"]["system"]
 py_cpu = results["python3 -c pass"]["user"] + results["python3 -c pass"]["system"]
 pods, period = 10_000, 10

@@ -58,7 +58,8 @@ pub fn unavailable() -> Option<String> {
 }
 
 /// The directory holding static release builds of `worker` and
-/// `worker-liveness`, built once per test run (`+crt-static`, for the host
+/// `worker-liveness`, built once per test run (static, as the README builds
+/// the probe: `+crt-static`, `relocation-model=static`; for the host
 /// triple) into `static/` beside the test's own target directory, the
 /// directory `scripts/bench-probe.sh` builds its static probe in.
 pub fn static_binaries() -> &'static Path {
@@ -83,7 +84,10 @@ pub fn static_binaries() -> &'static Path {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let out = Command::new(&cargo)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env("RUSTFLAGS", "-C target-feature=+crt-static")
+            .env(
+                "RUSTFLAGS",
+                "-C target-feature=+crt-static -C relocation-model=static",
+            )
             .env_remove("CARGO_ENCODED_RUSTFLAGS")
             .args(["build", "--quiet", "--release", "--bin", "worker"])
             .args(["--bin", "worker-liveness", "--target", &triple])

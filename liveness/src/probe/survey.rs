@@ -4,7 +4,7 @@
 //! Files are read first and the clocks after: a beat landing in between is
 //! then older than the clock reading, never ahead of it.
 
-use std::{collections::HashMap, path::PathBuf};
+use std::{collections::BTreeMap, path::PathBuf};
 
 use crate::{
     Component, Status,
@@ -189,8 +189,8 @@ fn counts(pool: &Pool<'_>, host: &Host) -> bool {
 /// resolves to (the same path, or the same file by identity): one file,
 /// one owner.
 fn refuse_shared_files(units: Vec<(Unit<'_>, Status)>) -> Vec<Status> {
-    let mut by_path: HashMap<&PathBuf, usize> = HashMap::new();
-    let mut by_id: HashMap<FileId, usize> = HashMap::new();
+    let mut by_path: BTreeMap<&PathBuf, usize> = BTreeMap::new();
+    let mut by_id: BTreeMap<FileId, usize> = BTreeMap::new();
     let mut shared_with: Vec<Option<usize>> = vec![None; units.len()];
     for (i, (unit, _)) in units.iter().enumerate() {
         let first = by_path

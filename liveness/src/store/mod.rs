@@ -34,7 +34,7 @@ pub(crate) const READ_LIMIT: usize = 4096;
 const READ_ATTEMPTS: u32 = 16;
 
 /// A file's identity: device and inode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct FileId(u64, u64);
 
 /// Why a heartbeat file could not be opened or created for writing.
@@ -98,7 +98,21 @@ pub(crate) fn read(path: &Path) -> (Contents, Option<FileId>) {
 /// Reads and parses an open heartbeat file of `len` bytes (by `fstat`),
 /// re-reading a record that fails its check.
 fn read_contents(file: &File, len: usize) -> Contents {
-    let mut buf = [0u8; READ_LIMIT + 1];
+    // A record's size, and one byte to see a file that grew, on the stack;
+    // anything larger (never a heartbeat of this format) on the heap.
+    if len < record::RECORD_LEN {
+        read_into(file, len, &mut [0u8; record::RECORD_LEN + 1])
+    } else {
+        read_into(file, len, &mut vec![0u8; READ_LIMIT + 1])
+    }
+}
+
+/// [`read_contents`] with `buf`, which grows to [`READ_LIMIT`] + 1 bytes
+/// when the file turns out larger than it.
+fn read_into(file: &File, len: usize, buf: &mut [u8]) -> Contents {
+    if buf.len() <= READ_LIMIT && len >= buf.len() {
+        return read_into(file, len, &mut vec![0u8; READ_LIMIT + 1]);
+    }
     // One byte more than the size said, to see a file that grew meanwhile.
     let mut want = (len + 1).min(buf.len());
     let mut len = 0;
@@ -110,6 +124,10 @@ fn read_contents(file: &File, len: usize) -> Contents {
         if len == want && want < buf.len() {
             want = buf.len(); // it grew since fstat: read again, all of it
             continue;
+        }
+        if len == buf.len() && buf.len() <= READ_LIMIT {
+            // Larger than a record: read it into the large buffer.
+            return read_into(file, buf.len(), &mut vec![0u8; READ_LIMIT + 1]);
         }
         if len > READ_LIMIT {
             return Contents::Invalid("too large for a heartbeat".into());
@@ -198,5 +216,22 @@ mod tests {
             Contents::Parsed(Parsed::Record(record))
         );
         assert_eq!(read_contents(&file, 0), read_contents(&file, 1024));
+    }
+
+    #[test]
+    fn a_file_larger_than_a_record_is_read_up_to_the_limit() {
+        let path = std::env::temp_dir().join(format!("liveness-large-{}", std::process::id()));
+        std::fs::write(&path, vec![b'7'; 5000]).unwrap();
+        let file = File::open(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        // Whatever size fstat gave (it grew since), the file is read past a
+        // record's size, to the limit.
+        for said in [10, 1024, 5000] {
+            assert_eq!(
+                read_contents(&file, said),
+                Contents::Invalid("too large for a heartbeat".into()),
+                "{said}"
+            );
+        }
     }
 }
