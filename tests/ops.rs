@@ -103,14 +103,19 @@ fn k8s_prints_a_liveness_probe_that_runs_this_binary() {
     assert!(text.contains("= 3s + 1s x 3 = 6s"), "{text}");
 }
 
+/// The pod of the Deployment `examples/k8s/<file>`, as Kubernetes reads it.
+fn example_pod(file: &str) -> k8s_openapi::api::core::v1::PodSpec {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/k8s")
+        .join(file);
+    let deployment: Deployment =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    deployment.spec.template.spec.unwrap()
+}
+
 #[test]
 fn the_example_deployment_lines_up_with_the_declaration() {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/k8s/deployment.yaml"),
-    )
-    .unwrap();
-    let deployment: Deployment = serde_yaml_ng::from_str(&text).unwrap();
-    let pod = deployment.spec.template.spec.unwrap();
+    let pod = example_pod("deployment.yaml");
     let container = &pod.containers[0];
 
     // The probe runs the worker's probe binary, timed as --k8s says.
@@ -267,12 +272,7 @@ fn k8s_http_prints_http_get_probes_with_the_same_timings() {
 
 #[test]
 fn the_http_deployment_probes_the_port_the_worker_serves_as_k8s_says() {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/k8s/deployment-http.yaml"),
-    )
-    .unwrap();
-    let deployment: Deployment = serde_yaml_ng::from_str(&text).unwrap();
-    let pod = deployment.spec.template.spec.unwrap();
+    let pod = example_pod("deployment-http.yaml");
     let container = &pod.containers[0];
     let probe = container.liveness_probe.as_ref().unwrap();
     assert!(probe.exec.is_none());

@@ -27,18 +27,7 @@ impl HttpWorker {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let addr = loop {
-            let line = lines
-                .next()
-                .expect("the worker ended before serving http")
-                .unwrap();
-            if let Some(url) = line.strip_prefix("worker: serving http://") {
-                break url.strip_suffix("/livez").unwrap().parse().unwrap();
-            }
-        };
-        // Keep draining its stderr, so that it never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
+        let addr = serving_addr(&mut child);
         HttpWorker { child, addr }
     }
 
@@ -65,6 +54,24 @@ impl Drop for HttpWorker {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The address a worker started with `--http` and its stderr piped says it
+/// serves; its stderr is drained from then on, so that it never blocks on a
+/// full pipe.
+pub fn serving_addr(child: &mut Child) -> SocketAddr {
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("the worker ended before serving http")
+            .unwrap();
+        if let Some(url) = line.strip_prefix("worker: serving http://") {
+            break url.strip_suffix("/livez").unwrap().parse().unwrap();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    addr
 }
 
 /// `name` as a command; fails the test, saying what to install, when it is

@@ -206,7 +206,6 @@ impl<'a, F> HttpWorkerService<'a, F> {
 
 impl<F: Fn(usize) -> Vec<&'static str>> Service for HttpWorkerService<'_, F> {
     fn start(&self, n: usize, proc: &FakeProc) -> Child {
-        use std::io::BufRead;
         let args = [
             &["--period", "100", "--http", "127.0.0.1:0"],
             &(self.args)(n)[..],
@@ -218,17 +217,7 @@ impl<F: Fn(usize) -> Vec<&'static str>> Service for HttpWorkerService<'_, F> {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
-        let addr = loop {
-            let line = lines
-                .next()
-                .expect("the worker ended before serving")
-                .unwrap();
-            if let Some(url) = line.strip_prefix("worker: serving http://") {
-                break url.strip_suffix("/livez").unwrap().parse().unwrap();
-            }
-        };
-        std::thread::spawn(move || lines.for_each(drop));
+        let addr = super::http::serving_addr(&mut child);
         *self.addr.lock().unwrap() = Some(addr);
         child
     }

@@ -24,6 +24,15 @@ use rustix::{
 
 use super::{FileId, OpenError, READ_LIMIT};
 
+/// How a new file is opened: for writing, only if it does not exist, and
+/// never through a symlink.
+const CREATE_NEW: OFlags = OFlags::WRONLY
+    .union(OFlags::CREATE)
+    .union(OFlags::EXCL)
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::NOCTTY)
+    .union(OFlags::CLOEXEC);
+
 /// An open directory, the parent of a heartbeat file.
 pub(super) struct Dir(OwnedFd);
 
@@ -109,30 +118,7 @@ impl Dir {
         name: &OsStr,
         at: &Path,
     ) -> Result<(File, FileId, Vec<u8>), OpenError> {
-        let st = match rustix::fs::statat(&self.0, name, AtFlags::SYMLINK_NOFOLLOW) {
-            Ok(st) => st,
-            Err(Errno::NOENT) => return Err(OpenError::Missing),
-            Err(e) => return Err(OpenError::Io(e.into())),
-        };
-        match FileType::from_raw_mode(st.st_mode) {
-            FileType::RegularFile => {}
-            FileType::Symlink => return Err(OpenError::Symlink(at.to_owned())),
-            other => return Err(OpenError::NotRegular(describe(other))),
-        }
-        let flags =
-            OFlags::RDWR | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
-        let fd = match rustix::fs::openat(&self.0, name, flags, Mode::empty()) {
-            Ok(fd) => fd,
-            Err(Errno::NOENT) => return Err(OpenError::Missing),
-            Err(Errno::LOOP) => return Err(OpenError::Symlink(at.to_owned())),
-            Err(e) => return Err(OpenError::Io(e.into())),
-        };
-        let st = rustix::fs::fstat(&fd).map_err(|e| OpenError::Io(e.into()))?;
-        if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
-            return Err(OpenError::NotRegular(describe(FileType::from_raw_mode(
-                st.st_mode,
-            ))));
-        }
+        let (fd, st) = open_regular(&self.0, name, at, OFlags::RDWR)?;
         let file = File::from(fd);
         let mut contents = vec![0; READ_LIMIT + 1];
         let len = super::read_at_most(&file, &mut contents).map_err(OpenError::Io)?;
@@ -157,13 +143,7 @@ impl Dir {
             .as_bytes(),
         );
         let temp = OsStr::from_bytes(&temp);
-        let flags = OFlags::WRONLY
-            | OFlags::CREATE
-            | OFlags::EXCL
-            | OFlags::NOFOLLOW
-            | OFlags::NOCTTY
-            | OFlags::CLOEXEC;
-        let fd = rustix::fs::openat(&self.0, temp, flags, Mode::from_bits_truncate(0o644))
+        let fd = rustix::fs::openat(&self.0, temp, CREATE_NEW, Mode::from_bits_truncate(0o644))
             .map_err(|e| OpenError::Io(e.into()))?;
         let file = File::from(fd);
         let linked = super::write_at(&file, bytes).and_then(|()| {
@@ -187,17 +167,12 @@ impl Dir {
     }
 
     fn create_in_place(&self, name: &OsStr, bytes: &[u8]) -> Result<(File, FileId), OpenError> {
-        let flags = OFlags::WRONLY
-            | OFlags::CREATE
-            | OFlags::EXCL
-            | OFlags::NOFOLLOW
-            | OFlags::NOCTTY
-            | OFlags::CLOEXEC;
-        let fd = match rustix::fs::openat(&self.0, name, flags, Mode::from_bits_truncate(0o644)) {
-            Ok(fd) => fd,
-            Err(Errno::EXIST) => return Err(OpenError::Exists),
-            Err(e) => return Err(OpenError::Io(e.into())),
-        };
+        let fd =
+            match rustix::fs::openat(&self.0, name, CREATE_NEW, Mode::from_bits_truncate(0o644)) {
+                Ok(fd) => fd,
+                Err(Errno::EXIST) => return Err(OpenError::Exists),
+                Err(e) => return Err(OpenError::Io(e.into())),
+            };
         let file = File::from(fd);
         super::write_at(&file, bytes).map_err(OpenError::Io)?;
         let st = rustix::fs::fstat(&file).map_err(|e| OpenError::Io(e.into()))?;
@@ -251,28 +226,41 @@ fn no_hard_links(error: &io::Error) -> bool {
 /// only a regular file, without following a symlink or blocking; returns it
 /// with its identity and size.
 pub(super) fn open_for_reading(path: &Path) -> Result<(File, FileId, u64), OpenError> {
-    let st = match rustix::fs::lstat(path) {
+    let (fd, st) = open_regular(rustix::fs::CWD, path, path, OFlags::RDONLY)?;
+    Ok((File::from(fd), file_id(&st), st.st_size.max(0) as u64))
+}
+
+/// Opens `name` in `dir` with `access`, refusing anything but a regular
+/// file: looked at first (`lstat`: opening a device can have effects),
+/// opened without following a symlink or blocking (a FIFO), and looked at
+/// again once open (it may have been swapped in between). `at` names it in
+/// errors.
+fn open_regular(
+    dir: impl rustix::fd::AsFd,
+    name: impl rustix::path::Arg + Copy,
+    at: &Path,
+    access: OFlags,
+) -> Result<(OwnedFd, rustix::fs::Stat), OpenError> {
+    let st = match rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW) {
         Ok(st) => st,
         Err(Errno::NOENT) => return Err(OpenError::Missing),
         Err(e) => return Err(OpenError::Io(e.into())),
     };
     match FileType::from_raw_mode(st.st_mode) {
         FileType::RegularFile => {}
-        FileType::Symlink => return Err(OpenError::Symlink(path.to_owned())),
+        FileType::Symlink => return Err(OpenError::Symlink(at.to_owned())),
         other => return Err(OpenError::NotRegular(describe(other))),
     }
-    let flags =
-        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
-    let fd = match rustix::fs::open(path, flags, Mode::empty()) {
+    let flags = access | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+    let fd = match rustix::fs::openat(&dir, name, flags, Mode::empty()) {
         Ok(fd) => fd,
         Err(Errno::NOENT) => return Err(OpenError::Missing),
-        Err(Errno::LOOP) => return Err(OpenError::Symlink(path.to_owned())),
+        Err(Errno::LOOP) => return Err(OpenError::Symlink(at.to_owned())),
         Err(e) => return Err(OpenError::Io(e.into())),
     };
-    // Swapped in between the look and the open: judge what was opened.
     let st = rustix::fs::fstat(&fd).map_err(|e| OpenError::Io(e.into()))?;
     match FileType::from_raw_mode(st.st_mode) {
-        FileType::RegularFile => Ok((File::from(fd), file_id(&st), st.st_size.max(0) as u64)),
+        FileType::RegularFile => Ok((fd, st)),
         other => Err(OpenError::NotRegular(describe(other))),
     }
 }
