@@ -112,8 +112,10 @@ fn two_live_containers_writing_one_file_are_named_a_conflict() {
         if out.code != 0 {
             dead += 1;
         }
-        if line.contains("written by another live container") {
+        if out.stdout.contains("written by another live container") {
             conflicts += 1;
+        }
+        if line.contains("written by another live container") {
             named.get_or_insert(line.clone());
         }
         if line.contains("previous")
@@ -126,7 +128,7 @@ fn two_live_containers_writing_one_file_are_named_a_conflict() {
     second.kill().unwrap();
     first.wait().unwrap();
     second.wait().unwrap();
-    eprintln!("200 probes: {dead} dead, {conflicts} naming the conflict");
+    eprintln!("200 probes: {dead} dead, {conflicts} of them naming the conflict");
     assert!(wrong.is_empty(), "{wrong:#?}");
     assert!(conflicts > 0, "the conflict was never seen");
     let expected = format!(
