@@ -158,7 +158,7 @@ fn timestamp_keeps_the_prior_arts_surface() {
         read.check().to_string(),
         format!(
             "worker: dead: last heartbeat 1h ago, max 1m 30s ({})",
-            path.display()
+            common::shown(&path)
         )
     );
 
@@ -195,7 +195,7 @@ fn a_symlink_at_the_path_is_refused_and_its_target_untouched() {
         error.to_string(),
         format!(
             "refusing to write heartbeat {0}: {0} is a symbolic link",
-            path.display()
+            common::shown(&path)
         )
     );
     assert_eq!(fs::read_to_string(&target).unwrap(), "do not touch\n");

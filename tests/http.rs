@@ -44,7 +44,7 @@ fn assert_alive_lines(files: &Files, body: &str) {
         "{body}"
     );
     assert!(
-        lines[0].ends_with(&format!(", max 3s ({})", files.worker.display())),
+        lines[0].ends_with(&format!(", max 3s ({})", common::shown(&files.worker))),
         "{body}"
     );
     assert!(lines[1].starts_with("indexer: alive: "), "{body}");
@@ -83,7 +83,7 @@ fn curl_and_python_get_200_while_beating_and_503_once_wedged() {
         "{body}"
     );
     assert!(
-        lines(&body)[0].ends_with(&format!(", max 3s ({})", files.worker.display())),
+        lines(&body)[0].ends_with(&format!(", max 3s ({})", common::shown(&files.worker))),
         "{body}"
     );
     let (code, body) = python(worker.addr, "GET", "/livez", &[]);

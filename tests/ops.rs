@@ -21,7 +21,7 @@ fn json_reports_every_component_with_the_same_exit_codes() {
     assert_eq!(report["alive"], true);
     let worker = &report["components"][0];
     assert_eq!(worker["name"], "worker");
-    assert_eq!(worker["path"], files.worker.to_str().unwrap());
+    assert_eq!(worker["path"], common::shown(&files.worker).as_str());
     assert_eq!(worker["verdict"], "alive");
     assert_eq!(worker["max_age_ms"], 3000);
     assert_eq!(worker["startup_grace_ms"], 1000);

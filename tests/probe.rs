@@ -28,7 +28,7 @@ fn fresh_heartbeats_exit_0_with_one_alive_line_each() {
         lines[0]
     );
     assert!(
-        lines[0].ends_with(&format!("ago, max 3s ({})", files.worker.display())),
+        lines[0].ends_with(&format!("ago, max 3s ({})", common::shown(&files.worker))),
         "{}",
         lines[0]
     );
@@ -49,7 +49,7 @@ fn a_stale_heartbeat_exits_1_naming_age_max_and_path() {
         "{line}"
     );
     assert!(
-        line.ends_with(&format!("ago, max 3s ({})", files.worker.display())),
+        line.ends_with(&format!("ago, max 3s ({})", common::shown(&files.worker))),
         "{line}"
     );
     // The other component is still reported, and alive.
@@ -87,7 +87,7 @@ fn a_missing_heartbeat_is_dead_once_the_container_is_past_its_grace() {
         "{line}"
     );
     assert!(
-        line.ends_with(&format!("grace 1s ({})", files.worker.display())),
+        line.ends_with(&format!("grace 1s ({})", common::shown(&files.worker))),
         "{line}"
     );
 }
@@ -137,7 +137,7 @@ fn corrupt_files_exit_1_with_the_reason() {
             "{content:?}: {line}"
         );
         assert!(
-            line.ends_with(&format!("({})", files.worker.display())),
+            line.ends_with(&format!("({})", common::shown(&files.worker))),
             "{line}"
         );
     }
@@ -283,11 +283,11 @@ fn two_components_resolving_to_one_file_are_each_dead_saying_so() {
         [
             format!(
                 "worker: dead: shares its heartbeat file with indexer: give each component its own path ({})",
-                shared.display()
+                common::shown(&shared)
             ),
             format!(
                 "indexer: dead: shares its heartbeat file with worker: give each component its own path ({})",
-                shared.display()
+                common::shown(&shared)
             ),
         ]
     );
@@ -296,7 +296,7 @@ fn two_components_resolving_to_one_file_are_each_dead_saying_so() {
     let stderr = String::from_utf8_lossy(&service.stderr);
     let refused = format!(
         "heartbeat {} is already written by component ",
-        shared.display()
+        common::shown(&shared)
     );
     assert!(stderr.contains(&refused), "{stderr}");
 }
@@ -317,7 +317,7 @@ fn a_record_of_another_component_never_vouches() {
         lines(&out.stdout)[1],
         format!(
             "indexer: dead: the file holds the heartbeat of worker: give each component its own path ({})",
-            files.indexer.display()
+            common::shown(&files.indexer)
         )
     );
 }

@@ -38,8 +38,8 @@ fn a_symlinked_parent_directory_is_never_followed() {
         error.to_string(),
         format!(
             "refusing to write heartbeat {}: {} is a symbolic link",
-            path.display(),
-            dir.path().join("liveness").display()
+            common::shown(&path),
+            common::shown(&dir.path().join("liveness"))
         )
     );
     assert_eq!(fs::read(data.join("worker")).unwrap(), kept);
@@ -139,7 +139,7 @@ fn a_file_that_is_not_a_heartbeat_is_never_overwritten() {
         error.to_string(),
         format!(
             "refusing to write heartbeat {}: the file is not a heartbeat; left untouched",
-            path.display()
+            common::shown(&path)
         )
     );
     assert_eq!(fs::read(&path).unwrap(), kept);

@@ -228,3 +228,18 @@ pub fn spawn(cmd: &mut Command) -> std::process::Child {
     }
     panic!("{cmd:?} stayed busy")
 }
+
+/// `path` as the probe's lines and the errors show it: bytes that are not
+/// UTF-8 as `\xNN`, a backslash doubled (the test paths hold no control
+/// character).
+pub fn shown(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+        out += &chunk.valid().replace('\\', "\\\\");
+        for byte in chunk.invalid() {
+            out += &format!("\\x{byte:02x}");
+        }
+    }
+    out
+}
