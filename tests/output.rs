@@ -53,7 +53,7 @@ fn a_path_that_is_not_utf8_is_shown_escaped_not_lossy() {
     Timestamp::create(&path, Duration::from_secs(3)).unwrap();
     let out = run(files.probe().env("WORKER_LIVENESS_PATH", &path));
     assert_eq!(out.code, 0, "{}", out.stdout);
-    let shown = format!("{}/w\\xff\\xfe", common::shown(&files.dir.path()));
+    let shown = format!("{}/w\\xff\\xfe", common::shown(files.dir.path()));
     assert!(
         out.stdout
             .lines()
