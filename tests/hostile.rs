@@ -189,7 +189,7 @@ fn assert_dead_line(name: &str, run: &Run, path: &Path, says: &str) {
         lines[0]
     );
     assert!(
-        lines[0].ends_with(&format!("({})", common::shown(&path))),
+        lines[0].ends_with(&format!("({})", common::shown(path))),
         "{name}: {}",
         lines[0]
     );
