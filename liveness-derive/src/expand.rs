@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
-use syn::{DeriveInput, Path};
+use syn::{DeriveInput, Ident, Path};
 
 use crate::attr::Attrs;
 use crate::check::{self, Declaration};
@@ -46,13 +46,14 @@ fn expand(input: &DeriveInput, private: &TokenStream, declaration: &Declaration)
         startup_grace,
         max_extend,
     } = declaration;
-    let ident = &input.ident;
+    let ident = call_site_ident(&input.ident);
     let max_age = duration(private, *max_age);
     let startup_grace = duration(private, *startup_grace);
     let env = option(private, env.as_ref());
     let max_extend = option(private, max_extend.map(|d| duration(private, d)));
     quote! {
         #[automatically_derived]
+        #[allow(unused_qualifications)]
         impl #private::Liveness for #ident {
             const NAME: &'static str = #name;
             const MAX_AGE: #private::Duration = #max_age;
@@ -67,6 +68,14 @@ fn expand(input: &DeriveInput, private: &TokenStream, declaration: &Declaration)
             }
         }
     }
+}
+
+/// The type's name as the generated impl names it: at the user's token for
+/// messages, with the hygiene of the call site (thiserror does the same).
+pub fn call_site_ident(ident: &Ident) -> Ident {
+    let mut ident = ident.clone();
+    ident.set_span(ident.span().resolved_at(Span::call_site()));
+    ident
 }
 
 /// A `Duration` as a const expression.

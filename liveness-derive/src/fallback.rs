@@ -11,12 +11,13 @@ use syn::DeriveInput;
 /// A generic type keeps its generics here, so that its error stands alone.
 pub fn expand(input: &DeriveInput, private: &TokenStream, error: &syn::Error) -> TokenStream {
     let error = error.to_compile_error();
-    let ident = &input.ident;
+    let ident = crate::expand::call_site_ident(&input.ident);
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
     quote! {
         #error
 
         #[automatically_derived]
+        #[allow(unused_qualifications)]
         impl #impl_generics #private::Liveness for #ident #type_generics #where_clause {
             const NAME: &'static str = "";
             const MAX_AGE: #private::Duration = #private::Duration::MAX;

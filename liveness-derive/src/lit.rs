@@ -19,7 +19,16 @@ pub fn string(cx: &mut Ctxt, meta: &ParseNestedMeta, key: Symbol) -> Option<LitS
     match value.parse::<Expr>().map(ungroup) {
         Ok(Expr::Lit(ExprLit {
             lit: Lit::Str(lit), ..
-        })) => return Some(lit),
+        })) if lit.suffix().is_empty() => return Some(lit),
+        // `"90s"foo`: a suffix on a string literal means nothing here.
+        Ok(Expr::Lit(ExprLit {
+            lit: Lit::Str(lit), ..
+        })) => {
+            let suffix = lit.suffix();
+            let message =
+                format!("`{key}` takes a string literal without a suffix: remove `{suffix}`");
+            cx.error_spanned(&lit, message);
+        }
         Ok(other) => cx.error_spanned(other, message),
         Err(error) => cx.error(error.span(), message),
     }
