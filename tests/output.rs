@@ -144,3 +144,25 @@ fn a_huge_rust_log_is_ignored_with_a_warning() {
     let out = run(files.probe().env("RUST_LOG", "liveness=debug"));
     assert!(out.stderr.contains("DEBUG"), "{}", out.stderr);
 }
+
+#[test]
+fn a_misused_option_says_what_is_wrong_in_one_line_then_usage() {
+    let probe = liveness::Probe::new([liveness::Component::of::<liveness_examples::Worker>()]);
+    for (args, said) in [
+        (&["--k8s", "--http"][..], "`--http` needs a PORT"),
+        (
+            &["--k8s", "--http", "abc"],
+            "`--http` takes a port number 1-65535, not `abc`",
+        ),
+        (&["--command", "/x"], "`--command` goes with `--k8s`"),
+        (&["--bogus"], "unexpected arguments: --bogus"),
+    ] {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert_eq!(probe.run_with(args, &mut out, &mut err), 2, "{args:?}");
+        assert!(out.is_empty());
+        let err = String::from_utf8(err).unwrap();
+        let (first, rest) = err.split_once('\n').unwrap();
+        assert_eq!(first, format!("error: {said}"), "{args:?}");
+        assert!(rest.starts_with("\nUsage: "), "{rest}");
+    }
+}
