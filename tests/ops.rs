@@ -100,7 +100,8 @@ fn k8s_prints_a_liveness_probe_that_runs_this_binary() {
         text.contains("max_age + periodSeconds x failureThreshold\n"),
         "{text}"
     );
-    assert!(text.contains("= 3s + 1s x 3 = 6s"), "{text}");
+    assert!(text.contains("#   worker: 3s + 1s x 3 = 6s\n"), "{text}");
+    assert!(text.contains("#   indexer: 5s + 1s x 3 = 8s\n"), "{text}");
 }
 
 /// The pod of the Deployment `examples/k8s/<file>`, as Kubernetes reads it.
@@ -346,4 +347,126 @@ fn a_probe_of_no_component_is_a_usage_error() {
         String::from_utf8(err).unwrap(),
         "error: this probe judges no component: list at least one\n"
     );
+}
+
+/// `--k8s` of an in-process probe over `components` with `args`: stdout and
+/// stderr.
+fn k8s_text(probe: liveness::Probe, args: &[&str]) -> (String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    assert_eq!(probe.run_with(args, &mut out, &mut err), 0);
+    (
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+fn secs(n: u64) -> std::time::Duration {
+    std::time::Duration::from_secs(n)
+}
+
+#[test]
+fn k8s_prints_each_components_bound_and_an_extensions_effect() {
+    let fast = liveness::Component::new("fast", "/tmp/liveness/fast", secs(30));
+    let slow =
+        liveness::Component::new("slow", "/tmp/liveness/slow", secs(60)).max_extend(secs(3600));
+    let probe = liveness::Probe::new([fast, slow]);
+    let (text, _) = k8s_text(probe, &["--k8s", "--command", "/bin/p"]);
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
+    let liveness: Probe = serde_yaml_ng::from_value(doc["livenessProbe"].clone()).unwrap();
+    assert_eq!(
+        (liveness.period_seconds, liveness.failure_threshold),
+        (Some(10), Some(3))
+    );
+    for line in [
+        "#   fast: 30s + 10s x 3 = 1m\n",
+        "#   slow: 1m + 10s x 3 = 1m 30s\n",
+        "#   max_extend + periodSeconds x failureThreshold\n",
+        "#   slow: 1h + 10s x 3 = 1h 30s\n",
+        "# periodSeconds 10 is a third of the smallest max_age (fast: 30s), so every\n",
+    ] {
+        assert!(text.contains(line), "{line:?} not in\n{text}");
+    }
+    assert!(!text.contains("fast: 1h"), "{text}");
+    // A run-time component honours what its writer records: no bound.
+    let job = liveness::Component::new("job", "/tmp/liveness/job", secs(9));
+    let (text, _) = k8s_text(
+        liveness::Probe::new([job]),
+        &["--k8s", "--command", "/bin/p"],
+    );
+    assert!(
+        text.contains("#   job: no max_extend: as long as its writer asks, + 3s x 3\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn k8s_warns_when_the_command_is_a_build_path() {
+    let exe = std::env::current_exe().unwrap();
+    assert!(
+        exe.components().any(|c| c.as_os_str() == "target"),
+        "this test runs from a target/ directory: {}",
+        exe.display()
+    );
+    let probe = || liveness::Probe::new([liveness::Component::of::<Worker>()]);
+    let (text, err) = k8s_text(probe(), &["--k8s"]);
+    let warning = format!(
+        "warning: the command {} is a build path (inside target/): give the probe's path in the image with --command PATH\n",
+        exe.display()
+    );
+    assert_eq!(err, warning);
+    assert!(text.contains(&format!("# {warning}")), "{text}");
+    serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&text).unwrap();
+    let (text, err) = k8s_text(probe(), &["--k8s", "--command", "/usr/bin/p"]);
+    assert_eq!(err, "");
+    assert!(!text.contains("warning"), "{text}");
+    // An httpGet probe runs no command.
+    let (text, err) = k8s_text(probe(), &["--k8s", "--http", "8080"]);
+    assert_eq!(err, "");
+    assert!(!text.contains("warning"), "{text}");
+}
+
+#[test]
+fn k8s_mounts_an_in_memory_empty_dir_on_each_heartbeat_directory() {
+    use k8s_openapi::api::core::v1::{Volume, VolumeMount};
+    let components = [
+        liveness::Component::new("a", "/tmp/liveness/a", secs(30)),
+        liveness::Component::new("b", "/tmp/liveness/b", secs(30)),
+        liveness::Component::new("c", "/var/lib/svc/c", secs(30)),
+    ];
+    let (text, _) = k8s_text(
+        liveness::Probe::new(components),
+        &["--k8s", "--command", "/p"],
+    );
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
+    let mounts: Vec<VolumeMount> = serde_yaml_ng::from_value(doc["volumeMounts"].clone()).unwrap();
+    let volumes: Vec<Volume> = serde_yaml_ng::from_value(doc["volumes"].clone()).unwrap();
+    let paths: Vec<&str> = mounts.iter().map(|m| m.mount_path.as_str()).collect();
+    assert_eq!(paths, ["/tmp/liveness", "/var/lib/svc"], "{text}");
+    assert_eq!(volumes.len(), 2, "{text}");
+    for mount in &mounts {
+        let volume = volumes.iter().find(|v| v.name == mount.name).unwrap();
+        let empty_dir = volume.empty_dir.as_ref().unwrap();
+        assert_eq!(empty_dir.medium.as_deref(), Some("Memory"));
+    }
+    assert_ne!(mounts[0].name, mounts[1].name);
+}
+
+#[test]
+fn k8s_http_probes_the_path_the_server_answers() {
+    let slow =
+        liveness::Component::new("slow", "/tmp/liveness/slow", secs(30)).startup_grace(secs(600));
+    let probe = liveness::Probe::new([slow]).http_path("/healthz");
+    let (text, _) = k8s_text(probe, &["--k8s", "--http", "8080"]);
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
+    for (kind, path) in [
+        ("livenessProbe", "/healthz"),
+        ("startupProbe", "/healthz/startup"),
+    ] {
+        let probe: Probe = serde_yaml_ng::from_value(doc[kind].clone()).unwrap();
+        assert_eq!(
+            probe.http_get.unwrap().path.as_deref(),
+            Some(path),
+            "{text}"
+        );
+    }
 }

@@ -98,7 +98,12 @@ fn k8s_output_stays_valid_yaml_whatever_the_binary_is_called() {
             .keys()
             .map(|k| k.as_str().unwrap().to_owned())
             .collect();
-        assert_eq!(keys, ["livenessProbe"], "{}", out.stdout);
+        assert_eq!(
+            keys,
+            ["livenessProbe", "volumeMounts", "volumes"],
+            "{}",
+            out.stdout
+        );
         let probe: Probe = serde_yaml_ng::from_value(doc["livenessProbe"].clone()).unwrap();
         let command = probe.exec.unwrap().command.unwrap();
         assert_eq!(command, [exe.to_string_lossy().into_owned()]);

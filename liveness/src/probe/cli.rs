@@ -106,7 +106,11 @@ impl Probe {
                 code(statuses.iter().all(Status::has_started))
             }
             Mode::K8s(options) => {
-                let _ = out.write_all(k8s::snippet(self, &options).as_bytes());
+                let snippet = k8s::snippet(self, &options);
+                for warning in &snippet.warnings {
+                    let _ = writeln!(err, "{warning}");
+                }
+                let _ = out.write_all(snippet.yaml.as_bytes());
                 ALIVE
             }
             Mode::Help => {
