@@ -73,6 +73,7 @@ fn json_says_when_the_heartbeat_is_from_a_previous_container() {
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(report["components"][0]["this_container"], false);
     assert_eq!(report["components"][0]["verdict"], "starting");
+    assert_eq!(report["components"][0]["why"], "starting");
 }
 
 /// The `livenessProbe` block of `--k8s`, as Kubernetes would read it.
@@ -469,4 +470,68 @@ fn k8s_http_probes_the_path_the_server_answers() {
             "{text}"
         );
     }
+}
+
+/// Fails when asked: a failure record at a path of its own.
+#[derive(Liveness)]
+#[liveness(max_age = "30s", path = "/tmp/liveness/ops-why-failed")]
+struct Failing;
+
+/// Extends when asked.
+#[derive(Liveness)]
+#[liveness(
+    max_age = "30s",
+    max_extend = "1h",
+    path = "/tmp/liveness/ops-why-extended"
+)]
+struct Extending;
+
+#[test]
+fn json_says_why_each_verdict_is_what_it_is() {
+    use liveness::Component;
+    let dir = common::scratch();
+    let at = |name: &str| dir.path().join(name);
+    Timestamp::create(at("fresh"), secs(30)).unwrap();
+    Timestamp::create_at(at("stale"), secs(30), SystemTime::now() - secs(300)).unwrap();
+    std::fs::write(at("invalid"), "garbage").unwrap();
+    std::fs::write(at("empty"), "").unwrap();
+    let _ = Failing::fail("the disk is gone");
+    Extending::extend(secs(600), "compacting").unwrap();
+    let component =
+        |name: &str| Component::new(name.to_owned(), at(name), secs(30)).startup_grace(secs(0));
+    let probe = liveness::Probe::new([
+        component("fresh"),
+        component("stale"),
+        component("invalid"),
+        component("empty"),
+        component("missing"),
+        Component::of::<Failing>(),
+        Component::of::<Extending>(),
+        Component::new("one", at("shared"), secs(30)),
+        Component::new("two", at("shared"), secs(30)),
+    ]);
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    assert_eq!(probe.run_with(["--json"], &mut out, &mut err), 1);
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let why: Vec<(&str, &str)> = report["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap(), c["why"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        why,
+        [
+            ("fresh", "fresh"),
+            ("stale", "stale"),
+            ("invalid", "invalid"),
+            ("empty", "empty"),
+            ("missing", "missing"),
+            ("failing", "failed"),
+            ("extending", "extended"),
+            ("one", "shared-file"),
+            ("two", "shared-file"),
+        ],
+        "{report}"
+    );
 }

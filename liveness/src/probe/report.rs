@@ -3,7 +3,7 @@
 //! ```json
 //! {"alive":true,"started":true,"components":[{"name":"consumer","instance":2,
 //!  "path":"/tmp/liveness/consumer.2","verdict":"alive","alive":true,
-//!  "started":true,"state":"extended","reason":"reindexing",
+//!  "started":true,"state":"extended","why":"extended","reason":"reindexing",
 //!  "deadline":"2026-11-25T05:31:02.123Z","message":"consumer[2]: alive: ...",
 //!  "age_ms":4,"max_age_ms":30000,"startup_grace_ms":30000,
 //!  "last_beat":"2026-11-25T05:21:02.123456789Z","writer_pid":4242,
@@ -37,6 +37,8 @@ struct ComponentReport {
     /// `beating`, `extended`, `failed`, `starting`, or `null` when the file
     /// cannot tell.
     state: Option<&'static str>,
+    /// One word for why the verdict is what it is (see `cli.md`).
+    why: &'static str,
     /// The reason given to `extend` or `fail`.
     reason: Option<String>,
     /// When it turns dead if nothing more is recorded (RFC 3339, UTC).
@@ -67,6 +69,7 @@ fn component(s: &Status) -> ComponentReport {
         alive: s.is_alive(),
         started: s.has_started(),
         state: s.state().map(|state| state.as_str()),
+        why: s.why_word(),
         reason: s.reason().map(|r| escape::text(r).to_string()),
         deadline: s
             .deadline()
