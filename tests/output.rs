@@ -171,3 +171,38 @@ fn a_misused_option_says_what_is_wrong_in_one_line_then_usage() {
         assert!(rest.starts_with("\nUsage: "), "{rest}");
     }
 }
+
+#[test]
+fn a_heartbeat_missing_past_the_grace_says_how_to_fix_it_and_what_started() {
+    let files = Files::new();
+    let fix = format!(
+        ", grace 1s: beat earlier, or raise startup_grace ({})",
+        common::shown(&files.worker)
+    );
+    let old = common::FakeProc::container_started(Duration::from_secs(60).min(common::uptime()));
+    let out = run(files.probe().env("LIVENESS_PROC_ROOT", old.path()));
+    let line = out.stdout.lines().next().unwrap().to_owned();
+    assert!(
+        line.starts_with("worker: dead: no heartbeat since the container started "),
+        "{line}"
+    );
+    assert!(line.ends_with(&fix), "{line}");
+    // This host's own procfs: outside any container, the grace counted from
+    // the system's start says so.
+    let out = run(&mut files.probe());
+    let line = out.stdout.lines().next().unwrap();
+    let pid_ns = rustix::fs::stat("/proc/self/ns/pid").unwrap().st_ino;
+    if pid_ns == 0xEFFF_FFFC {
+        assert!(
+            line.starts_with("worker: dead: no heartbeat since the system started "),
+            "{line}"
+        );
+        assert!(
+            line.contains(" ago (no container detected), grace 1s"),
+            "{line}"
+        );
+    } else {
+        assert!(line.contains("since the container started "), "{line}");
+    }
+    assert!(line.ends_with(&fix), "{line}");
+}

@@ -169,15 +169,21 @@ impl Status {
             }
         };
         let grace = human(self.limits.startup_grace);
+        let (started, up_what, outside) = if self.outside_container {
+            ("the system", "system", " (no container detected)")
+        } else {
+            ("the container", "container", "")
+        };
         match container_age {
             Some(up) if verdict == Verdict::Starting => write!(
                 f,
-                "starting: {what} yet, container up {}, grace {grace}",
+                "starting: {what} yet, {up_what} up {}{outside}, grace {grace}",
                 human(up)
             ),
             Some(up) => write!(
                 f,
-                "{what} since the container started {} ago, grace {grace}",
+                "{what} since {started} started {} ago{outside}, grace {grace}: \
+                 beat earlier, or raise startup_grace",
                 human(up)
             ),
             None => f.write_str(what),
