@@ -95,3 +95,24 @@ pub(crate) fn json(statuses: &[Status]) -> String {
     };
     serde_json::to_string(&report).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn cli_md_documents_every_field() {
+        let status =
+            crate::Timestamp::byref("/nonexistent/liveness-doc", Duration::from_secs(9)).check();
+        let report: serde_json::Value = serde_json::from_str(&super::json(&[status])).unwrap();
+        let doc = include_str!("cli.md");
+        let component = report["components"][0].as_object().unwrap();
+        let keys = report.as_object().unwrap().keys().chain(component.keys());
+        for key in keys {
+            assert!(
+                doc.contains(&format!("`{key}`")),
+                "cli.md does not document `{key}`"
+            );
+        }
+    }
+}
