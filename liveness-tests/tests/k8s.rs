@@ -20,14 +20,11 @@ const PROBE: &str = env!("CARGO_BIN_EXE_k8s-worker-liveness");
 struct Run {
     code: i32,
     stdout: String,
+    stderr: String,
 }
 
 fn run(cmd: &mut Command) -> Run {
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().expect("the probe was killed by a signal"),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-    }
+    output(cmd)
 }
 
 /// The probe binary at `exe`, with the declared paths and no logging.
@@ -371,28 +368,64 @@ fn k8s_prints_each_components_bound_and_an_extensions_effect() {
 
 #[test]
 fn k8s_warns_when_the_command_is_a_build_path() {
-    let exe = std::env::current_exe().unwrap();
-    assert!(
-        exe.components().any(|c| c.as_os_str() == "target"),
-        "this test runs from a target/ directory: {}",
-        exe.display()
-    );
-    let probe = || liveness::Probe::new([liveness::Component::of::<Worker>()]);
-    let (text, err) = k8s_text(probe(), &["--k8s"]);
+    // Under /tmp, not TMPDIR, which may itself be inside a target/ directory.
+    let dir = tempfile::Builder::new()
+        .prefix("liveness-test-")
+        .tempdir_in("/tmp")
+        .unwrap();
+    let copy = |to: &str| {
+        let exe = dir.path().join(to);
+        std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
+        std::fs::copy(PROBE, &exe).unwrap();
+        exe
+    };
+    let (built, installed) = (copy("target/release/p"), copy("bin/p"));
+    let out = output(probe_at(&built).arg("--k8s"));
     let warning = format!(
         "warning: the command {} is a build path (inside target/): give the probe's path in the image with --command PATH\n",
-        exe.display()
+        built.display()
     );
-    assert_eq!(err, warning);
-    assert!(text.contains(&format!("# {warning}")), "{text}");
-    serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&text).unwrap();
-    let (text, err) = k8s_text(probe(), &["--k8s", "--command", "/usr/bin/p"]);
-    assert_eq!(err, "");
-    assert!(!text.contains("warning"), "{text}");
-    // An httpGet probe runs no command.
-    let (text, err) = k8s_text(probe(), &["--k8s", "--http", "8080"]);
-    assert_eq!(err, "");
-    assert!(!text.contains("warning"), "{text}");
+    assert_eq!(out.stderr, warning);
+    assert!(
+        out.stdout.contains(&format!("# {warning}")),
+        "{}",
+        out.stdout
+    );
+    serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&out.stdout).unwrap();
+    for args in [
+        &["--k8s", "--command", "/usr/bin/p"][..],
+        // An httpGet probe runs no command.
+        &["--k8s", "--http", "8080"],
+    ] {
+        let out = output(probe_at(&built).args(args));
+        assert_eq!(out.stderr, "", "{args:?}");
+        assert!(!out.stdout.contains("warning"), "{}", out.stdout);
+    }
+    let out = output(probe_at(&installed).arg("--k8s"));
+    assert_eq!(out.stderr, "");
+    assert!(!out.stdout.contains("warning"), "{}", out.stdout);
+}
+
+/// Runs `cmd`, retried while its freshly copied executable is busy (another
+/// test thread's fork holds the copy open until it execs).
+fn output(cmd: &mut Command) -> Run {
+    const ETXTBSY: i32 = 26;
+    for _ in 0..100 {
+        match cmd.output() {
+            Err(e) if e.raw_os_error() == Some(ETXTBSY) => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Ok(out) => {
+                return Run {
+                    code: out.status.code().expect("the probe was killed by a signal"),
+                    stdout: String::from_utf8(out.stdout).unwrap(),
+                    stderr: String::from_utf8(out.stderr).unwrap(),
+                };
+            }
+            Err(e) => panic!("{cmd:?}: {e}"),
+        }
+    }
+    panic!("{cmd:?} stayed busy")
 }
 
 #[test]
