@@ -44,7 +44,7 @@ pub(super) const OPTIONS: &[Opt] = &[
         long: "--http",
         short: None,
         value: Some("PORT"),
-        help: "with --k8s: httpGet probes of /livez on PORT",
+        help: "with --k8s: httpGet probes of the server's path on PORT",
     },
     Opt {
         long: "--help",
