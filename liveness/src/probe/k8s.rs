@@ -6,10 +6,10 @@
 //! is caught within its own `max_age + periodSeconds × failureThreshold`
 //! (and an extended one within its `max_extend + ...`), which the output
 //! works out per component in comments. `timeoutSeconds` is 1 (the probe
-//! takes milliseconds). When a component's
-//! startup grace is longer than its `max_age`, a `startupProbe` running `--startup`
-//! covers the start instead, with as many periods as the grace needs; the
-//! kubelet runs no liveness probe until it passes.
+//! takes milliseconds). When a component's startup grace is longer than its
+//! `max_age`, a `startupProbe` running `--startup` covers the start instead,
+//! with as many periods as the grace needs; the kubelet runs no liveness
+//! probe until it passes.
 //!
 //! Beside the probes, a `volumeMounts` entry per distinct heartbeat
 //! directory and the in-memory `emptyDir` volumes they mount (for the pod's
@@ -17,9 +17,9 @@
 //! `target/` directory (a build path) is warned of, in a comment and on
 //! stderr, unless `--command` names the path in the image.
 //!
-//! The output stays valid YAML whatever the binary is called: names in
-//! comments are escaped onto one line, and the command is a JSON array
-//! (YAML is a superset of JSON), which quotes any path.
+//! The output stays valid YAML whatever the binary is called: names and
+//! paths in comments are escaped onto one line, and the command and the
+//! mount paths are JSON (YAML is a superset of JSON), which quotes any path.
 
 use std::{
     ffi::OsString,
