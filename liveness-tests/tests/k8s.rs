@@ -533,3 +533,27 @@ fn k8s_output_stays_valid_yaml_whatever_the_binary_is_called() {
         assert!(!out.stdout.contains('\u{1b}'));
     }
 }
+
+#[test]
+fn k8s_mounts_no_directory_it_cannot_name_in_yaml_and_says_so() {
+    let dir = PathBuf::from(OsStr::from_bytes(b"/var/lib/w\xff"));
+    let components = [
+        liveness::Component::new("odd", dir.join("odd"), secs(30)),
+        liveness::Component::new("root", "/root-beat", secs(30)),
+        liveness::Component::new("fine", "/tmp/liveness/fine", secs(30)),
+    ];
+    let (text, err) = k8s_text(
+        liveness::Probe::new(components),
+        &["--k8s", "--command", "/p"],
+    );
+    assert_eq!(
+        err,
+        "warning: odd's heartbeat directory /var/lib/w\\xff is not UTF-8, which YAML cannot hold: mount it yourself\n\
+         warning: root's heartbeat /root-beat has no directory of its own to mount\n"
+    );
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
+    let mounts: Vec<k8s_openapi::api::core::v1::VolumeMount> =
+        serde_yaml_ng::from_value(doc["volumeMounts"].clone()).unwrap();
+    assert_eq!(mounts.len(), 1, "{text}");
+    assert_eq!(mounts[0].mount_path, "/tmp/liveness");
+}

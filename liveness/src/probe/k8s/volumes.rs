@@ -4,7 +4,7 @@ use super::{Component, Path, escape};
 
 /// The `volumeMounts` and `volumes` for the components' heartbeat
 /// directories, and a warning per heartbeat that has no directory to
-/// mount (one at `/`).
+/// mount (one at `/`) or one YAML cannot name (not UTF-8).
 pub(super) fn of(components: &[Component]) -> (String, Vec<String>) {
     let mut dirs: Vec<std::path::PathBuf> = Vec::new();
     let mut warnings = Vec::new();
@@ -14,8 +14,14 @@ pub(super) fn of(components: &[Component]) -> (String, Vec<String>) {
             .parent()
             .filter(|dir| *dir != Path::new("/") && !dir.as_os_str().is_empty())
         {
-            Some(dir) if !dirs.iter().any(|d| d == dir) => dirs.push(dir.to_owned()),
-            Some(_) => {}
+            Some(dir) if dirs.iter().any(|d| d == dir) => {}
+            Some(dir) if dir.to_str().is_none() => warnings.push(format!(
+                "warning: {}'s heartbeat directory {} is not UTF-8, which YAML cannot hold: \
+                 mount it yourself",
+                escape::text(c.name()),
+                escape::path(dir)
+            )),
+            Some(dir) => dirs.push(dir.to_owned()),
             None => warnings.push(format!(
                 "warning: {}'s heartbeat {} has no directory of its own to mount",
                 escape::text(c.name()),
@@ -34,7 +40,7 @@ pub(super) fn of(components: &[Component]) -> (String, Vec<String>) {
                     volumeMounts:\n"
         .to_owned();
     for (i, dir) in dirs.iter().enumerate() {
-        // YAML cannot hold bytes that are not UTF-8: such a path is shown lossy.
+        // UTF-8, as checked above: JSON quotes whatever else it holds.
         let dir = serde_json::to_string(&dir.to_string_lossy()).unwrap_or_default();
         yaml += &format!("- name: {}\n  mountPath: {dir}\n", name(i));
     }
