@@ -1,14 +1,13 @@
-//! What operators use: `--json`, `--k8s`, and the example Deployment, checked
-//! against the Kubernetes API types.
+//! What operators use: `--json` (`--k8s` and the example Deployments are
+//! checked against the Kubernetes API types in `liveness-tests/`).
 
 mod common;
 
-use std::{path::Path, time::SystemTime};
+use std::time::{Duration, SystemTime};
 
 use common::{Files, run};
-use k8s_openapi::api::{apps::v1::Deployment, core::v1::Probe};
 use liveness::{Liveness, Timestamp};
-use liveness_examples::{Indexer, Worker};
+use liveness_examples::Worker;
 
 #[test]
 fn json_reports_every_component_with_the_same_exit_codes() {
@@ -73,267 +72,7 @@ fn json_says_when_the_heartbeat_is_from_a_previous_container() {
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(report["components"][0]["this_container"], false);
     assert_eq!(report["components"][0]["verdict"], "starting");
-}
-
-/// The `livenessProbe` block of `--k8s`, as Kubernetes would read it.
-fn k8s_probe() -> (Probe, String) {
-    let files = Files::new();
-    let out = run(files.probe().arg("--k8s"));
-    assert_eq!(out.code, 0);
-    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&out.stdout).unwrap();
-    let probe = serde_yaml_ng::from_value(doc["livenessProbe"].clone()).unwrap();
-    (probe, out.stdout)
-}
-
-#[test]
-fn k8s_prints_a_liveness_probe_that_runs_this_binary() {
-    let (probe, text) = k8s_probe();
-    let command = probe.exec.unwrap().command.unwrap();
-    let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_worker-liveness")).unwrap();
-    assert_eq!(command, vec![exe.to_str().unwrap().to_owned()]);
-    // max_age 3 s: a period of a third of it, the default-ish threshold.
-    assert_eq!(probe.period_seconds, Some(1));
-    assert_eq!(probe.timeout_seconds, Some(1));
-    assert_eq!(probe.failure_threshold, Some(3));
-    // The kill-time formula, worked out in a comment.
-    assert!(
-        text.contains("max_age + periodSeconds x failureThreshold\n"),
-        "{text}"
-    );
-    assert!(text.contains("= 3s + 1s x 3 = 6s"), "{text}");
-}
-
-/// The pod of the Deployment `examples/k8s/<file>`, as Kubernetes reads it.
-fn example_pod(file: &str) -> k8s_openapi::api::core::v1::PodSpec {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples/k8s")
-        .join(file);
-    let deployment: Deployment =
-        serde_yaml_ng::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    deployment.spec.template.spec.unwrap()
-}
-
-#[test]
-fn the_example_deployment_lines_up_with_the_declaration() {
-    let pod = example_pod("deployment.yaml");
-    let container = &pod.containers[0];
-
-    // The probe runs the worker's probe binary, timed as --k8s says.
-    let probe = container.liveness_probe.as_ref().unwrap();
-    let command = probe.exec.as_ref().unwrap().command.as_ref().unwrap();
-    assert_eq!(command, &vec!["/usr/local/bin/worker-liveness".to_owned()]);
-    let (printed, _) = k8s_probe();
-    assert_eq!(
-        (
-            probe.period_seconds,
-            probe.timeout_seconds,
-            probe.failure_threshold
-        ),
-        (
-            printed.period_seconds,
-            printed.timeout_seconds,
-            printed.failure_threshold
-        )
-    );
-
-    // Both heartbeat files sit on a mounted in-memory emptyDir.
-    let mounts = container.volume_mounts.as_ref().unwrap();
-    for path in [Worker::PATH, Indexer::path().to_str().unwrap()] {
-        let dir = Path::new(path).parent().unwrap();
-        let mount = mounts
-            .iter()
-            .find(|m| Path::new(&m.mount_path) == dir)
-            .unwrap_or_else(|| panic!("nothing mounted at {}", dir.display()));
-        let volume = pod
-            .volumes
-            .as_ref()
-            .unwrap()
-            .iter()
-            .find(|v| v.name == mount.name)
-            .unwrap();
-        assert_eq!(
-            volume.empty_dir.as_ref().unwrap().medium.as_deref(),
-            Some("Memory")
-        );
-    }
-    // No env override moves the heartbeats off the volume.
-    let env = container.env.as_deref().unwrap_or_default();
-    assert!(
-        !env.iter()
-            .any(|e| Some(e.name.as_str()) == Worker::PATH_ENV)
-    );
-
-    // Read-only root, not root.
-    let security = container.security_context.as_ref().unwrap();
-    assert_eq!(security.read_only_root_filesystem, Some(true));
-    assert_eq!(
-        pod.security_context.as_ref().unwrap().run_as_non_root,
-        Some(true)
-    );
-}
-
-/// `--k8s` of an in-process probe over `components`, with `args`.
-fn k8s_of(components: Vec<liveness::Component>, args: &[&str]) -> serde_yaml_ng::Value {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = liveness::Probe::new(components).run_with(args, &mut out, &mut err);
-    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
-    serde_yaml_ng::from_slice(&out).unwrap()
-}
-
-#[test]
-fn k8s_adds_a_startup_probe_when_the_grace_is_long_and_the_arithmetic_adds_up() {
-    let slow = liveness::Component::new(
-        "slow",
-        "/tmp/liveness/slow",
-        std::time::Duration::from_secs(30),
-    )
-    .startup_grace(std::time::Duration::from_secs(600));
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    liveness::Probe::new([slow.clone()]).run_with(
-        ["--k8s", "--command", "/usr/bin/slow-liveness"],
-        &mut out,
-        &mut err,
-    );
-    let text = String::from_utf8(out).unwrap();
-    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
-    let liveness: Probe = serde_yaml_ng::from_value(doc["livenessProbe"].clone()).unwrap();
-    let startup: Probe = serde_yaml_ng::from_value(doc["startupProbe"].clone()).unwrap();
-    assert_eq!(
-        liveness.exec.unwrap().command.unwrap(),
-        ["/usr/bin/slow-liveness"]
-    );
-    assert_eq!(
-        startup.exec.unwrap().command.unwrap(),
-        ["/usr/bin/slow-liveness", "--startup"]
-    );
-    // periodSeconds = max_age / 3; the startup probe covers the grace.
-    assert_eq!(
-        (liveness.period_seconds, liveness.failure_threshold),
-        (Some(10), Some(3))
-    );
-    let (period, threshold) = (
-        startup.period_seconds.unwrap(),
-        startup.failure_threshold.unwrap(),
-    );
-    assert!(
-        period * threshold >= 600 && period * (threshold - 1) < 600,
-        "{period} x {threshold}"
-    );
-    assert!(
-        text.contains("#   = 10s x 60 = 10m of its start is restarted"),
-        "{text}"
-    );
-    // A default grace needs none.
-    let doc = k8s_of(vec![liveness::Component::of::<Worker>()], &["--k8s"]);
-    assert!(doc.get("startupProbe").is_none());
-}
-
-#[test]
-fn k8s_http_prints_http_get_probes_with_the_same_timings() {
-    let slow = liveness::Component::new(
-        "slow",
-        "/tmp/liveness/slow",
-        std::time::Duration::from_secs(30),
-    )
-    .startup_grace(std::time::Duration::from_secs(600));
-    let exec = k8s_of(vec![slow.clone()], &["--k8s"]);
-    let http = k8s_of(vec![slow], &["--k8s", "--http", "8080"]);
-    for kind in ["livenessProbe", "startupProbe"] {
-        let (exec, http): (Probe, Probe) = (
-            serde_yaml_ng::from_value(exec[kind].clone()).unwrap(),
-            serde_yaml_ng::from_value(http[kind].clone()).unwrap(),
-        );
-        let get = http.http_get.as_ref().unwrap();
-        assert_eq!(
-            get.port,
-            k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(8080)
-        );
-        let path = if kind == "startupProbe" {
-            "/livez/startup"
-        } else {
-            "/livez"
-        };
-        assert_eq!(get.path.as_deref(), Some(path));
-        assert!(http.exec.is_none());
-        assert_eq!(
-            (
-                http.period_seconds,
-                http.timeout_seconds,
-                http.failure_threshold
-            ),
-            (
-                exec.period_seconds,
-                exec.timeout_seconds,
-                exec.failure_threshold
-            )
-        );
-    }
-}
-
-#[test]
-fn the_http_deployment_probes_the_port_the_worker_serves_as_k8s_says() {
-    let pod = example_pod("deployment-http.yaml");
-    let container = &pod.containers[0];
-    let probe = container.liveness_probe.as_ref().unwrap();
-    assert!(probe.exec.is_none());
-    let get = probe.http_get.as_ref().unwrap();
-    assert_eq!(get.path.as_deref(), Some("/livez"));
-    // The worker serves the port the kubelet asks, and declares it.
-    let command = container.command.as_ref().unwrap();
-    assert_eq!(
-        command[1..],
-        ["--http".to_owned(), "0.0.0.0:8080".to_owned()]
-    );
-    let port = container.ports.as_ref().unwrap()[0].container_port;
-    assert_eq!(
-        get.port,
-        k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(port)
-    );
-    // Timed as `--k8s --http 8080` prints it.
-    let files = Files::new();
-    let out = run(files.probe().args(["--k8s", "--http", "8080"]));
-    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&out.stdout).unwrap();
-    let printed: Probe = serde_yaml_ng::from_value(doc["livenessProbe"].clone()).unwrap();
-    assert_eq!(printed.http_get.as_ref(), Some(get));
-    assert_eq!(
-        (
-            probe.period_seconds,
-            probe.timeout_seconds,
-            probe.failure_threshold
-        ),
-        (
-            printed.period_seconds,
-            printed.timeout_seconds,
-            printed.failure_threshold
-        )
-    );
-    let security = container.security_context.as_ref().unwrap();
-    assert_eq!(security.read_only_root_filesystem, Some(true));
-}
-
-#[test]
-fn a_probe_served_as_a_subcommand_names_it_in_usage_and_in_k8s() {
-    let probe = liveness::Probe::new([liveness::Component::of::<Worker>()]).subcommand("probe");
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    assert_eq!(probe.run_with(["--help"], &mut out, &mut err), 0);
-    let usage = String::from_utf8(out).unwrap();
-    let exe = std::env::current_exe().unwrap();
-    let name = exe.file_name().unwrap().to_str().unwrap();
-    assert!(
-        usage.starts_with(&format!("Usage: {name} probe [OPTIONS]")),
-        "{usage}"
-    );
-    let doc = k8s_of(vec![liveness::Component::of::<Worker>()], &["--k8s"]);
-    let plain: Probe = serde_yaml_ng::from_value(doc["livenessProbe"].clone()).unwrap();
-    assert_eq!(plain.exec.unwrap().command.unwrap().len(), 1);
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    assert_eq!(probe.run_with(["--k8s"], &mut out, &mut err), 0);
-    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_slice(&out).unwrap();
-    let sub: Probe = serde_yaml_ng::from_value(doc["livenessProbe"].clone()).unwrap();
-    assert_eq!(
-        sub.exec.unwrap().command.unwrap(),
-        [exe.to_str().unwrap(), "probe"]
-    );
+    assert_eq!(report["components"][0]["why"], "starting");
 }
 
 #[test]
@@ -346,4 +85,72 @@ fn a_probe_of_no_component_is_a_usage_error() {
         String::from_utf8(err).unwrap(),
         "error: this probe judges no component: list at least one\n"
     );
+}
+
+/// Fails when asked: a failure record at a path of its own.
+#[derive(Liveness)]
+#[liveness(max_age = "30s", path = "/tmp/liveness/ops-why-failed")]
+struct Failing;
+
+/// Extends when asked.
+#[derive(Liveness)]
+#[liveness(
+    max_age = "30s",
+    max_extend = "1h",
+    path = "/tmp/liveness/ops-why-extended"
+)]
+struct Extending;
+
+#[test]
+fn json_says_why_each_verdict_is_what_it_is() {
+    use liveness::Component;
+    let dir = common::scratch();
+    let at = |name: &str| dir.path().join(name);
+    Timestamp::create(at("fresh"), secs(30)).unwrap();
+    Timestamp::create_at(at("stale"), secs(30), SystemTime::now() - secs(300)).unwrap();
+    std::fs::write(at("invalid"), "garbage").unwrap();
+    std::fs::write(at("empty"), "").unwrap();
+    let _ = Failing::fail("the disk is gone");
+    Extending::extend(secs(600), "compacting").unwrap();
+    let component =
+        |name: &str| Component::new(name.to_owned(), at(name), secs(30)).startup_grace(secs(0));
+    let probe = liveness::Probe::new([
+        component("fresh"),
+        component("stale"),
+        component("invalid"),
+        component("empty"),
+        component("missing"),
+        Component::of::<Failing>(),
+        Component::of::<Extending>(),
+        Component::new("one", at("shared"), secs(30)),
+        Component::new("two", at("shared"), secs(30)),
+    ]);
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    assert_eq!(probe.run_with(["--json"], &mut out, &mut err), 1);
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let why: Vec<(&str, &str)> = report["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap(), c["why"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        why,
+        [
+            ("fresh", "fresh"),
+            ("stale", "stale"),
+            ("invalid", "invalid"),
+            ("empty", "empty"),
+            ("missing", "missing"),
+            ("failing", "failed"),
+            ("extending", "extended"),
+            ("one", "shared-file"),
+            ("two", "shared-file"),
+        ],
+        "{report}"
+    );
+}
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
 }

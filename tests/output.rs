@@ -1,18 +1,19 @@
 //! What the probe prints stays what it means: one line per component
-//! whatever the names and paths hold, valid YAML whatever the binary is
-//! called, and no environment value that makes it outrun its timeout.
+//! whatever the names and paths hold, one line that says what is wrong with
+//! a bad argument, and no environment value that makes it outrun its timeout
+//! (`--k8s` stays valid YAML whatever the binary is called:
+//! `liveness-tests/tests/k8s.rs`).
 
 mod common;
 
 use std::{
     ffi::OsStr,
     os::unix::ffi::OsStrExt,
-    path::{Path, PathBuf},
+    path::PathBuf,
     time::{Duration, Instant},
 };
 
 use common::{Files, run};
-use k8s_openapi::api::core::v1::Probe;
 use liveness::Timestamp;
 
 #[test]
@@ -71,60 +72,6 @@ fn a_path_that_is_not_utf8_is_shown_escaped_not_lossy() {
     assert_eq!(report["components"][0]["path"], shown.as_str());
 }
 
-/// The probe binary copied under `name` into `dir`.
-fn probe_named(dir: &Path, name: &OsStr) -> PathBuf {
-    let exe = dir.join(name);
-    std::fs::copy(env!("CARGO_BIN_EXE_worker-liveness"), &exe).unwrap();
-    exe
-}
-
-#[test]
-fn k8s_output_stays_valid_yaml_whatever_the_binary_is_called() {
-    let files = Files::new();
-    for name in [
-        &b"probe\nevil: true\n#"[..],
-        b"probe: {x: 1}",
-        b"pro\"be'\t\x1b[31m",
-        b"pr\xffobe",
-    ] {
-        let exe = probe_named(files.dir.path(), OsStr::from_bytes(name));
-        let out = run(files.probe().arg0_exe(&exe).arg("--k8s"));
-        assert_eq!(out.code, 0);
-        let doc: serde_yaml_ng::Value =
-            serde_yaml_ng::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
-        let keys: Vec<_> = doc
-            .as_mapping()
-            .unwrap()
-            .keys()
-            .map(|k| k.as_str().unwrap().to_owned())
-            .collect();
-        assert_eq!(keys, ["livenessProbe"], "{}", out.stdout);
-        let probe: Probe = serde_yaml_ng::from_value(doc["livenessProbe"].clone()).unwrap();
-        let command = probe.exec.unwrap().command.unwrap();
-        assert_eq!(command, [exe.to_string_lossy().into_owned()]);
-        assert!(!out.stdout.contains('\u{1b}'));
-    }
-}
-
-trait Arg0 {
-    fn arg0_exe(&mut self, exe: &Path) -> &mut Self;
-}
-
-impl Arg0 for std::process::Command {
-    /// Runs `exe` in place of the probe, with the same environment.
-    fn arg0_exe(&mut self, exe: &Path) -> &mut Self {
-        let mut cmd = std::process::Command::new(exe);
-        for (key, value) in self.get_envs() {
-            match value {
-                Some(value) => cmd.env(key, value),
-                None => cmd.env_remove(key),
-            };
-        }
-        *self = cmd;
-        self
-    }
-}
-
 #[test]
 fn a_huge_rust_log_is_ignored_with_a_warning() {
     let files = Files::new();
@@ -143,4 +90,61 @@ fn a_huge_rust_log_is_ignored_with_a_warning() {
     // A short one still works.
     let out = run(files.probe().env("RUST_LOG", "liveness=debug"));
     assert!(out.stderr.contains("DEBUG"), "{}", out.stderr);
+}
+
+#[test]
+fn a_misused_option_says_what_is_wrong_in_one_line_then_usage() {
+    let probe = liveness::Probe::new([liveness::Component::of::<liveness_examples::Worker>()]);
+    for (args, said) in [
+        (&["--k8s", "--http"][..], "`--http` needs a PORT"),
+        (
+            &["--k8s", "--http", "abc"],
+            "`--http` takes a port number 1-65535, not `abc`",
+        ),
+        (&["--command", "/x"], "`--command` goes with `--k8s`"),
+        (&["--bogus"], "unexpected arguments: --bogus"),
+    ] {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert_eq!(probe.run_with(args, &mut out, &mut err), 2, "{args:?}");
+        assert!(out.is_empty());
+        let err = String::from_utf8(err).unwrap();
+        let (first, rest) = err.split_once('\n').unwrap();
+        assert_eq!(first, format!("error: {said}"), "{args:?}");
+        assert!(rest.starts_with("\nUsage: "), "{rest}");
+    }
+}
+
+#[test]
+fn a_heartbeat_missing_past_the_grace_says_how_to_fix_it_and_what_started() {
+    let files = Files::new();
+    let fix = format!(
+        ", grace 1s: beat earlier, or raise startup_grace ({})",
+        common::shown(&files.worker)
+    );
+    let old = common::FakeProc::container_started(Duration::from_secs(60).min(common::uptime()));
+    let out = run(files.probe().env("LIVENESS_PROC_ROOT", old.path()));
+    let line = out.stdout.lines().next().unwrap().to_owned();
+    assert!(
+        line.starts_with("worker: dead: no heartbeat since the container started "),
+        "{line}"
+    );
+    assert!(line.ends_with(&fix), "{line}");
+    // This host's own procfs: outside any container, the grace counted from
+    // the system's start says so.
+    let out = run(&mut files.probe());
+    let line = out.stdout.lines().next().unwrap();
+    let pid_ns = rustix::fs::stat("/proc/self/ns/pid").unwrap().st_ino;
+    if pid_ns == 0xEFFF_FFFC {
+        assert!(
+            line.starts_with("worker: dead: no heartbeat since the system started "),
+            "{line}"
+        );
+        assert!(
+            line.contains(" ago (no container detected), grace 1s"),
+            "{line}"
+        );
+    } else {
+        assert!(line.contains("since the container started "), "{line}");
+    }
+    assert!(line.ends_with(&fix), "{line}");
 }

@@ -87,7 +87,10 @@ fn a_missing_heartbeat_is_dead_once_the_container_is_past_its_grace() {
         "{line}"
     );
     assert!(
-        line.ends_with(&format!("grace 1s ({})", common::shown(&files.worker))),
+        line.ends_with(&format!(
+            "grace 1s: beat earlier, or raise startup_grace ({})",
+            common::shown(&files.worker)
+        )),
         "{line}"
     );
 }

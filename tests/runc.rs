@@ -92,7 +92,7 @@ fn restarts_under_runc_are_told_apart_by_the_probe() {
         "{line}"
     );
     assert!(
-        line.ends_with(", grace 1s (/tmp/liveness/worker)"),
+        line.ends_with(", grace 1s: beat earlier, or raise startup_grace (/tmp/liveness/worker)"),
         "{line}"
     );
     // The file is the previous container's, untouched, and was still younger

@@ -1,6 +1,6 @@
 //! The stages run on declarations written with `quote!`: the values they
 //! yield, and the message of each mistake. Spans are the UI tests' job
-//! (`tests/ui/`): outside a compiler, proc-macro2 has none to compare.
+//! (`liveness-tests/tests/ui/`): outside a compiler, proc-macro2 has none to compare.
 
 use std::time::Duration;
 

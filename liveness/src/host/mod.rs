@@ -187,6 +187,21 @@ impl Host {
         Some(incarnation)
     }
 
+    /// Whether no container was detected: the probe runs in the kernel's
+    /// initial PID namespace (inode `0xEFFFFFFC`), and `container_age` is
+    /// PID 1's, i.e. the system's uptime.
+    pub fn outside_container(&self) -> bool {
+        const INITIAL_PID_NS: u64 = 0xEFFF_FFFC;
+        let Some(incarnation) = self.incarnation_with_pid_ns() else {
+            return false;
+        };
+        let init_age = self.boot.and_then(|boot| {
+            boot.now
+                .checked_sub(ticks_to_duration(incarnation.init_start))
+        });
+        incarnation.pid_ns == INITIAL_PID_NS && init_age.is_some() && init_age == self.container_age
+    }
+
     /// Whether `writer` runs now, as this host sees it: its pid shows a
     /// process that started when the record says.
     pub fn runs(&self, writer: &Writer) -> bool {

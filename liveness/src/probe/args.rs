@@ -3,6 +3,7 @@
 use std::ffi::OsString;
 
 use super::k8s;
+use crate::escape;
 
 /// One option of the command line: what parsing accepts and usage shows.
 pub(super) struct Opt {
@@ -43,7 +44,7 @@ pub(super) const OPTIONS: &[Opt] = &[
         long: "--http",
         short: None,
         value: Some("PORT"),
-        help: "with --k8s: httpGet probes of /livez on PORT",
+        help: "with --k8s: httpGet probes of the server's path on PORT",
     },
     Opt {
         long: "--help",
@@ -69,27 +70,27 @@ pub(super) enum Mode {
     Version,
 }
 
-/// Parses the arguments; `None` on anything it does not know.
-pub(super) fn parse(args: &[OsString]) -> Option<Mode> {
-    let mut given: Vec<(&'static str, Option<&OsString>)> = Vec::new();
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        let opt = OPTIONS
-            .iter()
-            .find(|o| arg == o.long || o.short.is_some_and(|s| arg == s))?;
-        if given.iter().any(|(long, _)| *long == opt.long) {
-            return None;
-        }
-        let value = match opt.value {
-            Some(_) => Some(args.next()?),
-            None => None,
-        };
-        given.push((opt.long, value));
-    }
+/// What is wrong with a command line.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Mistake {
+    /// Something the probe does not know, or a combination it does not take.
+    Unexpected,
+    /// An option misused, said in one line (outside text escaped).
+    Said(String),
+}
+
+/// Parses the arguments.
+pub(super) fn parse(args: &[OsString]) -> Result<Mode, Mistake> {
+    let given = options(args)?;
     let has = |long: &str| given.iter().any(|(l, _)| *l == long);
     let value = |long: &str| given.iter().find(|(l, _)| *l == long).and_then(|(_, v)| *v);
+    if !has("--k8s") {
+        if let Some(long) = ["--command", "--http"].into_iter().find(|l| has(l)) {
+            return Err(Mistake::Said(format!("`{long}` goes with `--k8s`")));
+        }
+    }
     let longs: Vec<&str> = given.iter().map(|(l, _)| *l).collect();
-    Some(match longs.as_slice() {
+    Ok(match longs.as_slice() {
         [] => Mode::Judge { json: false },
         ["--json"] => Mode::Judge { json: true },
         ["--help"] => Mode::Help,
@@ -104,16 +105,47 @@ pub(super) fn parse(args: &[OsString]) -> Option<Mode> {
                 .iter()
                 .all(|l| ["--k8s", "--command", "--http"].contains(l)) =>
         {
-            let http = match value("--http") {
-                Some(port) => Some(port.to_str()?.parse().ok().filter(|p| *p != 0)?),
-                None => None,
-            };
             Mode::K8s(k8s::Options {
                 command: value("--command").cloned(),
-                http,
+                http: value("--http").map(port).transpose()?,
             })
         }
-        _ => return None,
+        _ => return Err(Mistake::Unexpected),
+    })
+}
+
+/// The options given, each with its value; each at most once.
+fn options(args: &[OsString]) -> Result<Vec<(&'static str, Option<&OsString>)>, Mistake> {
+    let mut given: Vec<(&'static str, Option<&OsString>)> = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let opt = OPTIONS
+            .iter()
+            .find(|o| arg == o.long || o.short.is_some_and(|s| arg == s))
+            .ok_or(Mistake::Unexpected)?;
+        if given.iter().any(|(long, _)| *long == opt.long) {
+            return Err(Mistake::Unexpected);
+        }
+        let value = match opt.value {
+            Some(name) => Some(
+                args.next()
+                    .ok_or_else(|| Mistake::Said(format!("`{}` needs a {name}", opt.long)))?,
+            ),
+            None => None,
+        };
+        given.push((opt.long, value));
+    }
+    Ok(given)
+}
+
+/// `--http`'s value: a port number, 1-65535.
+fn port(value: &OsString) -> Result<u16, Mistake> {
+    let port = value.to_str().and_then(|v| v.parse::<u16>().ok());
+    port.filter(|p| *p != 0).ok_or_else(|| {
+        Mistake::Said(format!(
+            "`--http` takes a port number 1-65535, not `{}`",
+            escape::path(value.as_ref())
+        ))
     })
 }
 
@@ -127,17 +159,17 @@ mod tests {
 
     #[test]
     fn every_option_parses_and_mistakes_do_not() {
-        assert_eq!(parse(&args(&[])), Some(Mode::Judge { json: false }));
-        assert_eq!(parse(&args(&["--json"])), Some(Mode::Judge { json: true }));
+        assert_eq!(parse(&args(&[])), Ok(Mode::Judge { json: false }));
+        assert_eq!(parse(&args(&["--json"])), Ok(Mode::Judge { json: true }));
         assert_eq!(
             parse(&args(&["--json", "--startup"])),
-            Some(Mode::Startup { json: true })
+            Ok(Mode::Startup { json: true })
         );
-        assert_eq!(parse(&args(&["-h"])), Some(Mode::Help));
-        assert_eq!(parse(&args(&["-V"])), Some(Mode::Version));
+        assert_eq!(parse(&args(&["-h"])), Ok(Mode::Help));
+        assert_eq!(parse(&args(&["-V"])), Ok(Mode::Version));
         assert_eq!(
             parse(&args(&["--k8s", "--http", "8080", "--command", "/bin/p"])),
-            Some(Mode::K8s(k8s::Options {
+            Ok(Mode::K8s(k8s::Options {
                 command: Some("/bin/p".into()),
                 http: Some(8080)
             }))
@@ -146,15 +178,44 @@ mod tests {
             &["--bogus"][..],
             &["--help", "extra"],
             &["--json", "--json"],
-            &["--http", "80"],
-            &["--k8s", "--http"],
-            &["--k8s", "--http", "0"],
-            &["--k8s", "--http", "http"],
             &["--k8s", "--json"],
             &["--startup", "--k8s"],
         ] {
-            assert_eq!(parse(&args(bad)), None, "{bad:?}");
+            assert_eq!(parse(&args(bad)), Err(Mistake::Unexpected), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_misused_option_says_what_is_wrong() {
+        let said = |list: &[&str]| match parse(&args(list)) {
+            Err(Mistake::Said(line)) => line,
+            other => panic!("{list:?}: {other:?}"),
+        };
+        assert_eq!(said(&["--k8s", "--http"]), "`--http` needs a PORT");
+        assert_eq!(said(&["--k8s", "--command"]), "`--command` needs a PATH");
+        for port in ["abc", "0", "65536", "-1", "", "8080 "] {
+            assert_eq!(
+                said(&["--k8s", "--http", port]),
+                format!("`--http` takes a port number 1-65535, not `{port}`")
+            );
+        }
+        assert_eq!(
+            said(&["--k8s", "--http", "\u{1b}[2J\n"]),
+            "`--http` takes a port number 1-65535, not `\\u{1b}[2J\\n`"
+        );
+        assert_eq!(said(&["--command", "/x"]), "`--command` goes with `--k8s`");
+        assert_eq!(said(&["--http", "80"]), "`--http` goes with `--k8s`");
+        assert_eq!(
+            said(&["--json", "--command", "/x"]),
+            "`--command` goes with `--k8s`"
+        );
+        assert_eq!(
+            parse(&args(&["--k8s", "--http", "65535"])),
+            Ok(Mode::K8s(k8s::Options {
+                command: None,
+                http: Some(65535)
+            }))
+        );
     }
 
     #[test]

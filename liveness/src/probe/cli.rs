@@ -8,7 +8,7 @@ use std::{
 
 use super::{
     Probe,
-    args::{Mode, OPTIONS, parse},
+    args::{Mistake, Mode, OPTIONS, parse},
     k8s, logging, report,
 };
 use crate::{Status, escape};
@@ -77,18 +77,22 @@ impl Probe {
             );
             return USAGE;
         }
-        let Some(mode) = parse(&args) else {
-            let shown: Vec<String> = args
-                .iter()
-                .map(|a| escape::path(a.as_ref()).to_string())
-                .collect();
-            let _ = write!(
-                err,
-                "error: unexpected arguments: {}\n\n{}",
-                shown.join(" "),
-                self.usage()
-            );
-            return USAGE;
+        let mode = match parse(&args) {
+            Ok(mode) => mode,
+            Err(mistake) => {
+                let said = match mistake {
+                    Mistake::Said(line) => line,
+                    Mistake::Unexpected => {
+                        let shown: Vec<String> = args
+                            .iter()
+                            .map(|a| escape::path(a.as_ref()).to_string())
+                            .collect();
+                        format!("unexpected arguments: {}", shown.join(" "))
+                    }
+                };
+                let _ = write!(err, "error: {said}\n\n{}", self.usage());
+                return USAGE;
+            }
         };
         let code = match mode {
             Mode::Judge { json } => {
@@ -102,7 +106,11 @@ impl Probe {
                 code(statuses.iter().all(Status::has_started))
             }
             Mode::K8s(options) => {
-                let _ = out.write_all(k8s::snippet(self, &options).as_bytes());
+                let snippet = k8s::snippet(self, &options);
+                for warning in &snippet.warnings {
+                    let _ = writeln!(err, "{warning}");
+                }
+                let _ = out.write_all(snippet.yaml.as_bytes());
                 ALIVE
             }
             Mode::Help => {

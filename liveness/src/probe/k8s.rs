@@ -1,21 +1,34 @@
 //! `--k8s`: the Kubernetes probes that run this binary, timed from the
 //! components' declarations.
 //!
-//! `periodSeconds` is a third of the smallest `max_age` (at least 1 s), so a
-//! hung loop is caught about `2 × max_age` after its last beat;
-//! `timeoutSeconds` is 1 (the probe takes milliseconds). When a component's
-//! startup grace is longer than its `max_age`, a `startupProbe` running `--startup`
-//! covers the start instead, with as many periods as the grace needs; the
-//! kubelet runs no liveness probe until it passes.
+//! `periodSeconds` is a third of the smallest `max_age` (at least 1 s): one
+//! probe judges every component each period, so each component's hung loop
+//! is caught within its own `max_age + periodSeconds × failureThreshold`
+//! (and an extended one within its `max_extend + ...`), which the output
+//! works out per component in comments. `timeoutSeconds` is 1 (the probe
+//! takes milliseconds). When a component's startup grace is longer than its
+//! `max_age`, a `startupProbe` running `--startup` covers the start instead,
+//! with as many periods as the grace needs; the kubelet runs no liveness
+//! probe until it passes.
 //!
-//! The output stays valid YAML whatever the binary is called: names in
-//! comments are escaped onto one line, and the command is a JSON array
-//! (YAML is a superset of JSON), which quotes any path.
+//! Beside the probes, a `volumeMounts` entry per distinct heartbeat
+//! directory and the in-memory `emptyDir` volumes they mount (for the pod's
+//! spec): the files must outlive a container restart. A command inside a
+//! `target/` directory (a build path) is warned of, in a comment and on
+//! stderr, unless `--command` names the path in the image.
+//!
+//! The output stays valid YAML whatever the binary is called: names and
+//! paths in comments are escaped onto one line, and the command and the
+//! mount paths are JSON (YAML is a superset of JSON), which quotes any path.
 
-use std::{ffi::OsString, path::PathBuf, time::Duration};
+use std::{
+    ffi::OsString,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use super::Probe;
-use crate::escape;
+use crate::{Component, escape};
 
 /// `failureThreshold` of the `livenessProbe`.
 const FAILURE_THRESHOLD: u64 = 3;
@@ -37,23 +50,28 @@ pub(super) fn executable() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("liveness-probe"))
 }
 
+/// What `--k8s` prints: the YAML on stdout, the warnings (each also a
+/// comment in the YAML) on stderr.
+pub(super) struct Snippet {
+    pub yaml: String,
+    pub warnings: Vec<String>,
+}
+
 /// The probe timings, in whole seconds.
-struct Timing {
-    max_age: Duration,
+struct Timing<'a> {
+    /// The component with the smallest `max_age`, which sets the period.
+    smallest: Option<&'a Component>,
     grace: Duration,
     period: u64,
     /// `failureThreshold` of the `startupProbe`, when one is needed.
     startup_threshold: Option<u64>,
 }
 
-impl Timing {
-    fn of(probe: &Probe) -> Timing {
+impl Timing<'_> {
+    fn of(probe: &Probe) -> Timing<'_> {
         let components = probe.components();
-        let max_age = components
-            .iter()
-            .map(|c| c.max_age)
-            .min()
-            .unwrap_or(Duration::from_secs(90));
+        let smallest = components.iter().min_by_key(|c| c.max_age);
+        let max_age = smallest.map_or(Duration::from_secs(90), |c| c.max_age);
         let grace = components
             .iter()
             .map(|c| c.startup_grace)
@@ -65,50 +83,41 @@ impl Timing {
         let long_grace = components.iter().any(|c| c.startup_grace > c.max_age);
         let startup_threshold = long_grace.then(|| grace.as_secs().div_ceil(period).max(1));
         Timing {
-            max_age,
+            smallest,
             grace,
             period,
             startup_threshold,
         }
     }
+
+    /// `periodSeconds x failureThreshold` of the livenessProbe.
+    fn detection(&self) -> Duration {
+        Duration::from_secs(self.period * FAILURE_THRESHOLD)
+    }
 }
 
-/// The YAML snippet.
-pub(super) fn snippet(probe: &Probe, options: &Options) -> String {
+/// The YAML snippet, and what to warn of.
+pub(super) fn snippet(probe: &Probe, options: &Options) -> Snippet {
     let timing = Timing::of(probe);
-    let human = humantime::format_duration;
-    let detection = timing.period * FAILURE_THRESHOLD;
-    let kill = timing.max_age + Duration::from_secs(detection);
-    let mut yaml = format!(
-        "# Probes for {name}: max_age {max_age}, startup_grace {grace}.\n\
-         # A hung loop is restarted at the latest\n\
-         #   max_age + periodSeconds x failureThreshold\n\
-         #   = {max_age} + {period}s x {FAILURE_THRESHOLD} = {kill}\n\
-         # after its last heartbeat.\n",
-        name = escape::text(&probe.program_name()),
-        max_age = human(timing.max_age),
-        grace = human(timing.grace),
-        period = timing.period,
-        kill = human(kill),
-    );
-    match timing.startup_threshold {
-        Some(threshold) => {
-            yaml += &format!(
-                "# A container that has not beaten within periodSeconds x failureThreshold\n\
-             #   = {period}s x {threshold} = {startup} of its start is restarted; until\n\
-             # then the kubelet runs no livenessProbe.\n",
-                period = timing.period,
-                startup = human(Duration::from_secs(timing.period * threshold)),
-            )
-        }
-        None => {
-            yaml += &format!(
-                "# A container that never beats, within startup_grace + {detection}s = {start_kill}\n\
-             # of its start.\n",
-                start_kill = human(timing.grace + Duration::from_secs(detection)),
-            )
+    let mut warnings = Vec::new();
+    if options.http.is_none() && options.command.is_none() {
+        let exe = executable();
+        if exe.components().any(|c| c.as_os_str() == "target") {
+            warnings.push(format!(
+                "warning: the command {} is a build path (inside target/): \
+                 give the probe's path in the image with --command PATH",
+                escape::path(&exe)
+            ));
         }
     }
+    let (mounts, unmounted) = volumes::of(probe.components());
+    warnings.extend(unmounted);
+    let mut yaml = format!("# Probes for {}.\n", escape::text(&probe.program_name()));
+    for warning in &warnings {
+        yaml += &format!("# {warning}\n");
+    }
+    yaml += &bounds(probe.components(), &timing);
+    yaml += &start(&timing);
     yaml += &probe_block(
         "livenessProbe",
         &action(probe, options, false),
@@ -123,7 +132,76 @@ pub(super) fn snippet(probe: &Probe, options: &Options) -> String {
             threshold,
         );
     }
-    yaml
+    yaml += &mounts;
+    Snippet { yaml, warnings }
+}
+
+/// The comment that works out, per component, how late a hung loop is
+/// restarted, and why one period serves them all.
+fn bounds(components: &[Component], timing: &Timing<'_>) -> String {
+    let human = humantime::format_duration;
+    let period = timing.period;
+    let each = |limit: Duration| {
+        format!(
+            "{} + {period}s x {FAILURE_THRESHOLD} = {}",
+            human(limit),
+            human(limit + timing.detection())
+        )
+    };
+    let mut text = "# A hung loop is restarted at the latest\n\
+                    #   max_age + periodSeconds x failureThreshold\n\
+                    # after its last heartbeat:\n"
+        .to_owned();
+    for c in components {
+        text += &format!("#   {}: {}\n", escape::text(c.name()), each(c.max_age));
+    }
+    let extended: Vec<&Component> = components
+        .iter()
+        .filter(|c| c.max_extend.is_none_or(|max| max > c.max_age))
+        .collect();
+    if !extended.is_empty() {
+        text += "# A component extended for its longest, at the latest\n\
+                 #   max_extend + periodSeconds x failureThreshold\n\
+                 # after its last record:\n";
+    }
+    for c in extended {
+        let bound = match c.max_extend {
+            Some(max) => each(max),
+            None => format!(
+                "no max_extend: as long as its writer asks, + {period}s x {FAILURE_THRESHOLD}"
+            ),
+        };
+        text += &format!("#   {}: {bound}\n", escape::text(c.name()));
+    }
+    if let Some(smallest) = timing.smallest {
+        text += &format!(
+            "# periodSeconds {period} is a third of the smallest max_age ({}: {}), so every\n\
+             # bound above holds: each run of the probe judges every component.\n",
+            escape::text(smallest.name()),
+            human(smallest.max_age),
+        );
+    }
+    text
+}
+
+/// The comment on how late a container that never beats is restarted.
+fn start(timing: &Timing<'_>) -> String {
+    let human = humantime::format_duration;
+    let period = timing.period;
+    match timing.startup_threshold {
+        Some(threshold) => format!(
+            "# A container that has not beaten within periodSeconds x failureThreshold\n\
+             #   = {period}s x {threshold} = {startup} of its start is restarted; until\n\
+             # then the kubelet runs no livenessProbe.\n",
+            startup = human(Duration::from_secs(period * threshold)),
+        ),
+        None => format!(
+            "# A container that never beats, within the longest startup_grace + {detection}s = {start_kill}\n\
+             # of its start.\n",
+            detection = timing.detection().as_secs(),
+            start_kill = human(timing.grace + timing.detection()),
+        ),
+    }
 }
 
 fn probe_block(kind: &str, action: &str, period: u64, threshold: u64) -> String {
@@ -135,10 +213,28 @@ fn probe_block(kind: &str, action: &str, period: u64, threshold: u64) -> String 
     )
 }
 
+/// The path the probe's HTTP server answers on.
+fn http_path(probe: &Probe) -> &'static str {
+    #[cfg(all(feature = "http", unix))]
+    return probe.http_path;
+    #[cfg(not(all(feature = "http", unix)))]
+    {
+        let _ = probe;
+        "/livez"
+    }
+}
+
 /// The `exec` or `httpGet` part of a probe.
 fn action(probe: &Probe, options: &Options, startup: bool) -> String {
     if let Some(port) = options.http {
-        let path = if startup { "/livez/startup" } else { "/livez" };
+        let path = http_path(probe);
+        let path = if startup {
+            format!("{path}/startup")
+        } else {
+            path.to_owned()
+        };
+        // A path `http_path` accepts needs no quoting, but quote it anyway.
+        let path = serde_json::to_string(&path).unwrap_or_default();
         return format!("  httpGet:\n    path: {path}\n    port: {port}\n");
     }
     let exe = options
@@ -154,3 +250,6 @@ fn action(probe: &Probe, options: &Options, startup: bool) -> String {
     let command = serde_json::to_string(&command).unwrap_or_default();
     format!("  exec:\n    command: {command}\n")
 }
+
+/// The heartbeat directories' mounts and volumes.
+mod volumes;

@@ -3,7 +3,7 @@
 //! ```json
 //! {"alive":true,"started":true,"components":[{"name":"consumer","instance":2,
 //!  "path":"/tmp/liveness/consumer.2","verdict":"alive","alive":true,
-//!  "started":true,"state":"extended","reason":"reindexing",
+//!  "started":true,"state":"extended","why":"extended","reason":"reindexing",
 //!  "deadline":"2026-11-25T05:31:02.123Z","message":"consumer[2]: alive: ...",
 //!  "age_ms":4,"max_age_ms":30000,"startup_grace_ms":30000,
 //!  "last_beat":"2026-11-25T05:21:02.123456789Z","writer_pid":4242,
@@ -37,6 +37,8 @@ struct ComponentReport {
     /// `beating`, `extended`, `failed`, `starting`, or `null` when the file
     /// cannot tell.
     state: Option<&'static str>,
+    /// One word for why the verdict is what it is (see `cli.md`).
+    why: &'static str,
     /// The reason given to `extend` or `fail`.
     reason: Option<String>,
     /// When it turns dead if nothing more is recorded (RFC 3339, UTC).
@@ -67,6 +69,7 @@ fn component(s: &Status) -> ComponentReport {
         alive: s.is_alive(),
         started: s.has_started(),
         state: s.state().map(|state| state.as_str()),
+        why: s.why_word(),
         reason: s.reason().map(|r| escape::text(r).to_string()),
         deadline: s
             .deadline()
@@ -91,4 +94,25 @@ pub(crate) fn json(statuses: &[Status]) -> String {
         components: statuses.iter().map(component).collect(),
     };
     serde_json::to_string(&report).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn cli_md_documents_every_field() {
+        let status =
+            crate::Timestamp::byref("/nonexistent/liveness-doc", Duration::from_secs(9)).check();
+        let report: serde_json::Value = serde_json::from_str(&super::json(&[status])).unwrap();
+        let doc = include_str!("cli.md");
+        let component = report["components"][0].as_object().unwrap();
+        let keys = report.as_object().unwrap().keys().chain(component.keys());
+        for key in keys {
+            assert!(
+                doc.contains(&format!("`{key}`")),
+                "cli.md does not document `{key}`"
+            );
+        }
+    }
 }

@@ -62,6 +62,35 @@ impl Status {
         StartupLine(self)
     }
 
+    /// One word for why the verdict is what it is: `fresh`, `extended`,
+    /// `starting` when alive; `stale`, `extension-over`, `failed`,
+    /// `missing`, `empty`, `previous-container`, `conflict`,
+    /// `other-component`, `shared-file`, `future`, `invalid`, `unreadable`
+    /// when dead (the `why` of `--json`).
+    #[cfg(feature = "probe")]
+    pub(crate) fn why_word(&self) -> &'static str {
+        let alive = self.verdict() != Verdict::Dead;
+        match &self.reason {
+            Reason::Beat { .. } if alive => "fresh",
+            Reason::Beat { .. } => "stale",
+            Reason::Extended { .. } if alive => "extended",
+            Reason::Extended { .. } => "extension-over",
+            Reason::Failed { .. } => "failed",
+            Reason::NoBeat { .. } if alive => "starting",
+            Reason::NoBeat { absent, .. } => match absent {
+                Absent::Missing => "missing",
+                Absent::Empty => "empty",
+                Absent::Previous => "previous-container",
+            },
+            Reason::Conflict { .. } => "conflict",
+            Reason::OtherComponent { .. } => "other-component",
+            Reason::SharedPath { .. } => "shared-file",
+            Reason::Future { .. } => "future",
+            Reason::Invalid(_) => "invalid",
+            Reason::Unreadable(_) => "unreadable",
+        }
+    }
+
     fn why(&self, f: &mut fmt::Formatter<'_>, verdict: Verdict) -> fmt::Result {
         let max = human(self.limits.max_age);
         match &self.reason {
@@ -140,15 +169,21 @@ impl Status {
             }
         };
         let grace = human(self.limits.startup_grace);
+        let (started, up_what, outside) = if self.outside_container {
+            ("the system", "system", " (no container detected)")
+        } else {
+            ("the container", "container", "")
+        };
         match container_age {
             Some(up) if verdict == Verdict::Starting => write!(
                 f,
-                "starting: {what} yet, container up {}, grace {grace}",
+                "starting: {what} yet, {up_what} up {}{outside}, grace {grace}",
                 human(up)
             ),
             Some(up) => write!(
                 f,
-                "{what} since the container started {} ago, grace {grace}",
+                "{what} since {started} started {} ago{outside}, grace {grace}: \
+                 beat earlier, or raise startup_grace",
                 human(up)
             ),
             None => f.write_str(what),

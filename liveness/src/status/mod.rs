@@ -115,6 +115,8 @@ pub struct Status {
     origin: Option<Origin>,
     /// The host's wall clock when judged.
     judged_at: SystemTime,
+    /// No container was detected: the grace counted from the system's start.
+    outside_container: bool,
 }
 
 impl Status {
@@ -128,6 +130,8 @@ impl Status {
         host: &Host,
     ) -> Status {
         let judged = judge(contents, expect, host);
+        let outside_container =
+            matches!(judged.reason, Reason::NoBeat { .. }) && host.outside_container();
         Status {
             name: expect.name.unwrap_or_default().to_owned(),
             instance: expect.instance,
@@ -138,6 +142,7 @@ impl Status {
             last_beat: judged.last_beat,
             origin: judged.origin,
             judged_at: host.wall,
+            outside_container,
         }
     }
 

@@ -236,7 +236,7 @@ fn an_empty_file_is_no_heartbeat_and_startup_grace_zero_is_dead_at_once() {
     young.container_age = Some(secs(100));
     assert_eq!(
         status(&Contents::Empty, &young).to_string(),
-        "worker: dead: no heartbeat (the file is empty) since the container started 1m 40s ago, grace 1m 30s (/tmp/liveness/worker)"
+        "worker: dead: no heartbeat (the file is empty) since the container started 1m 40s ago, grace 1m 30s: beat earlier, or raise startup_grace (/tmp/liveness/worker)"
     );
     let mut no_grace = limits();
     no_grace.startup_grace = Duration::ZERO;

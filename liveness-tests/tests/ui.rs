@@ -5,7 +5,7 @@
 //! The `.stderr` files are pinned to rustc 1.95, the workspace's toolchain:
 //! on any other toolchain the test is ignored (and says so) rather than
 //! failing on the compiler's wording. After changing a message, regenerate
-//! them with `TRYBUILD=overwrite cargo test --test ui` and read the diff.
+//! them with `TRYBUILD=overwrite cargo test -p liveness-tests --test ui` and read the diff.
 
 use std::time::Duration;
 
