@@ -1,0 +1,7 @@
+use liveness::Liveness;
+
+#[derive(Liveness)]
+#[liveness(max_age = "90s"secs)]
+struct Worker;
+
+fn main() {}
