@@ -24,9 +24,10 @@ use rustix::{
 
 use super::{FileId, OpenError, READ_LIMIT};
 
-/// How a new file is opened: for writing, only if it does not exist, and
+/// How a new file is opened: for reading (the check before each write) and
+/// writing, only if it does not exist, and
 /// never through a symlink.
-const CREATE_NEW: OFlags = OFlags::WRONLY
+const CREATE_NEW: OFlags = OFlags::RDWR
     .union(OFlags::CREATE)
     .union(OFlags::EXCL)
     .union(OFlags::NOFOLLOW)
@@ -179,7 +180,11 @@ impl Dir {
         Ok((file, file_id(&st)))
     }
 
-    /// Removes `.<name>.*.tmp` files older than [`STALE_TEMP`].
+    /// Removes `.<name>.<pid>.<counter>.tmp` files (the shape [`create`]
+    /// gives them, both numbers decimal) older than [`STALE_TEMP`]; nothing
+    /// else, whatever its name looks like.
+    ///
+    /// [`create`]: Self::create
     fn remove_stale_temps(&self, name: &OsStr) {
         let prefix = temp_prefix(name);
         let Ok(entries) = rustix::fs::Dir::read_from(&self.0) else {
@@ -188,7 +193,7 @@ impl Dir {
         let now = SystemTime::now();
         for entry in entries.flatten() {
             let file = entry.file_name().to_bytes();
-            if !file.starts_with(&prefix) || !file.ends_with(b".tmp") {
+            if !is_temp_of(file, &prefix) {
                 continue;
             }
             let file = OsStr::from_bytes(file);
@@ -204,6 +209,23 @@ impl Dir {
             }
         }
     }
+}
+
+/// Whether `file` is `<prefix><pid>.<counter>.tmp`, both numbers decimal
+/// without a sign: exactly the name [`Dir::create`] gives a temporary file.
+fn is_temp_of(file: &[u8], prefix: &[u8]) -> bool {
+    let Some(rest) = file
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.strip_suffix(b".tmp"))
+    else {
+        return false;
+    };
+    let number = |n: &[u8]| !n.is_empty() && n.len() <= 20 && n.iter().all(u8::is_ascii_digit);
+    let mut parts = rest.split(|b| *b == b'.');
+    matches!(
+        (parts.next(), parts.next(), parts.next()),
+        (Some(pid), Some(counter), None) if number(pid) && number(counter)
+    )
 }
 
 /// `.<name>.`: the start of the temporary files of `name`.
@@ -283,4 +305,32 @@ pub(super) fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<us
 
 pub(super) fn write_all_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
     std::os::unix::fs::FileExt::write_all_at(file, bytes, offset)
+}
+
+/// Takes the advisory lock every writer of a heartbeat holds around its
+/// read-check-write (`flock`, exclusive, on the open file): waiting for it
+/// when `wait`, else `Ok(false)` when another writer holds it.
+pub(super) fn lock(file: &File, wait: bool) -> io::Result<bool> {
+    use rustix::fs::FlockOperation;
+    let operation = if wait {
+        FlockOperation::LockExclusive
+    } else {
+        FlockOperation::NonBlockingLockExclusive
+    };
+    loop {
+        match rustix::fs::flock(file, operation) {
+            Ok(()) => return Ok(true),
+            Err(Errno::WOULDBLOCK) => return Ok(false),
+            Err(Errno::INTR) => {}
+            // A file system without locks (some network ones): the check
+            // before the write still runs, without the lock.
+            Err(Errno::NOLCK | Errno::OPNOTSUPP | Errno::NOSYS) => return Ok(true),
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Releases [`lock`].
+pub(super) fn unlock(file: &File) {
+    let _ = rustix::fs::flock(file, rustix::fs::FlockOperation::Unlock);
 }
