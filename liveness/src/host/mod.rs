@@ -76,17 +76,22 @@ pub(crate) struct Incarnation {
 
 impl Incarnation {
     /// Whether both are the same container: same namespaces, same PID 1
-    /// (a PID namespace of 0 is unknown, and matches any).
+    /// (a PID namespace of 0 is unknown, and matches any). PID 1's start
+    /// may differ by one tick: a writer in a time namespace with a negative
+    /// offset reads it rounded in the namespace's time.
     pub fn same(&self, other: &Incarnation) -> bool {
         self.mnt_ns == other.mnt_ns
-            && self.init_start == other.init_start
+            && self.init_start.abs_diff(other.init_start) <= 1
             && (self.pid_ns == 0 || other.pid_ns == 0 || self.pid_ns == other.pid_ns)
     }
 
     /// Whether both share the PID namespace and its PID 1 (the mount
-    /// namespace may differ).
+    /// namespace may differ; PID 1's start within one tick, as for
+    /// [`same`](Self::same)).
     pub fn same_pid_ns(&self, other: &Incarnation) -> bool {
-        self.pid_ns != 0 && self.pid_ns == other.pid_ns && self.init_start == other.init_start
+        self.pid_ns != 0
+            && self.pid_ns == other.pid_ns
+            && self.init_start.abs_diff(other.init_start) <= 1
     }
 }
 
