@@ -9,6 +9,10 @@ use std::{
     time::Duration,
 };
 
+mod failure;
+
+use failure::{Call, Failure};
+
 use crate::{
     Error, Liveness, clock,
     host::Identity,
@@ -45,26 +49,6 @@ struct State {
     failure: Option<Failure>,
     /// A pool instance admitted by its container's `.pool` record.
     admitted: bool,
-}
-
-#[derive(Debug)]
-struct Failure {
-    record: Record,
-    /// Not in the file yet: its write failed, and is retried at every
-    /// later due write.
-    pending: bool,
-}
-
-/// Who asked for a write.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Call {
-    /// `beat`, throttled: does not wait for another writer's lock, and is
-    /// quietly `Ok` after a failure.
-    Beat,
-    /// `beat_now`, `extend`: an error after a failure.
-    Now,
-    /// `fail`: a second one keeps the first reason.
-    Fail,
 }
 
 impl Slot {
@@ -230,68 +214,7 @@ impl Slot {
         }
     }
 
-    /// After a failure: retries a failure not yet in the file, then answers
-    /// `call` (rule: `beat` and a second `fail` are `Ok`, anything else is
-    /// [`Error::Failed`]).
-    fn after_failure<T: Liveness + ?Sized>(
-        &self,
-        state: &mut State,
-        instance: Option<u32>,
-        call: Call,
-    ) -> Result<(), Error> {
-        let failure = state.failure.as_ref().expect("failed");
-        if failure.pending {
-            if let Some(bytes) = failure.record.encode() {
-                let file = state.file.as_mut().expect("bound");
-                match file.open().and_then(|_| file.write(&bytes, true)) {
-                    Ok(true) => {
-                        let record = failure.record.clone();
-                        self.failed(state, record, false);
-                    }
-                    Err(Error::Failed { .. }) => {
-                        self.adopt(state);
-                    }
-                    Ok(false) | Err(_) => {}
-                }
-            }
-        }
-        let failure = state.failure.as_ref().expect("failed");
-        match call {
-            Call::Beat | Call::Fail => Ok(()),
-            Call::Now => Err(Error::Failed {
-                name: match instance {
-                    Some(index) => format!("{}[{index}]", T::NAME),
-                    None => T::NAME.to_owned(),
-                },
-                reason: match &failure.record.event {
-                    Event::Fail { reason } => reason.clone(),
-                    _ => String::new(),
-                },
-            }),
-        }
-    }
-
-    /// Takes over the failure of this container the file held.
-    fn adopt(&self, state: &mut State) -> bool {
-        let found = state.file.as_mut().and_then(HeartbeatFile::take_found);
-        let adopted = found.is_some();
-        if let Some(found) = found {
-            self.failed(state, found, false);
-        }
-        adopted
-    }
-
-    /// Records in memory that this component failed with `record`.
-    fn failed(&self, state: &mut State, record: Record, pending: bool) {
-        if !pending {
-            // Landed: `beat` never writes again.
-            self.next_due.store(NEVER, Ordering::Relaxed);
-        }
-        self.set_last(record.clone());
-        state.failure = Some(Failure { record, pending });
-    }
-
-    fn set_last(&self, record: Record) {
+    pub(super) fn set_last(&self, record: Record) {
         *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Some(record);
     }
 }

@@ -156,7 +156,8 @@ pub(super) fn ticks_to_duration(ticks: u64) -> Duration {
         + Duration::from_nanos((ticks % per_second) * 1_000_000_000 / per_second)
 }
 
-pub(super) fn duration_to_ticks(d: Duration) -> u64 {
+#[cfg(test)]
+fn duration_to_ticks(d: Duration) -> u64 {
     let ticks = d.as_nanos() * u128::from(ticks_per_second()) / 1_000_000_000;
     u64::try_from(ticks).unwrap_or(u64::MAX)
 }
