@@ -53,7 +53,7 @@ pub(crate) struct HeartbeatFile {
 enum Refusal {
     Io(io::Error),
     NotAHeartbeat,
-    Failed(Record),
+    Failed(Box<Record>),
 }
 
 impl HeartbeatFile {
@@ -177,7 +177,7 @@ impl HeartbeatFile {
             }
             Err(Refusal::Failed(found)) => {
                 let error = failed(&found, &self.path);
-                self.found = Some(found);
+                self.found = Some(*found);
                 return Err(error);
             }
             Err(_) => {}
@@ -262,7 +262,7 @@ fn guarded_write(
         }
         if let Ok(Parsed::Record(found)) = record::parse(contents) {
             if Identity::get().failure_here(&found) {
-                return Err(Refusal::Failed(found));
+                return Err(Refusal::Failed(Box::new(found)));
             }
         }
     }
