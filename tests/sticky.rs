@@ -170,3 +170,63 @@ fn a_failure_of_a_previous_container_is_beaten_over() {
         out.stdout
     );
 }
+
+macro_rules! raced {
+    ($($name:ident = $path:literal),*) => {
+        $(
+            #[derive(Liveness)]
+            #[liveness(max_age = "90s", path = $path)]
+            struct $name;
+        )*
+        /// Each raced component fails once while two threads write over its
+        /// file with `Timestamp::create` as fast as they can.
+        fn race_all() -> Vec<String> {
+            let mut covered = Vec::new();
+            $( covered.extend(race::<$name>()); )*
+            covered
+        }
+    };
+}
+
+raced!(
+    R0 = "/tmp/liveness-tests/sticky/race-0",
+    R1 = "/tmp/liveness-tests/sticky/race-1",
+    R2 = "/tmp/liveness-tests/sticky/race-2",
+    R3 = "/tmp/liveness-tests/sticky/race-3",
+    R4 = "/tmp/liveness-tests/sticky/race-4",
+    R5 = "/tmp/liveness-tests/sticky/race-5",
+    R6 = "/tmp/liveness-tests/sticky/race-6",
+    R7 = "/tmp/liveness-tests/sticky/race-7",
+    R8 = "/tmp/liveness-tests/sticky/race-8",
+    R9 = "/tmp/liveness-tests/sticky/race-9"
+);
+
+/// `T` fails while two threads write over its file; the failure that
+/// `fail` reported as written must be what the file holds afterwards.
+fn race<T: Liveness>() -> Option<String> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    fresh(&T::path());
+    T::beat_now().unwrap();
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    let _ = Timestamp::create(T::path(), Duration::from_secs(90));
+                }
+            });
+        }
+        std::thread::sleep(Duration::from_millis(5));
+        T::fail("raced").unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        stop.store(true, Ordering::Relaxed);
+    });
+    let status = T::check();
+    (!status.to_string().contains("dead: failed: raced")).then(|| status.to_string())
+}
+
+#[test]
+fn writers_racing_a_fail_never_cover_it() {
+    let covered = race_all();
+    assert!(covered.is_empty(), "the failure was covered: {covered:#?}");
+}
