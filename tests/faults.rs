@@ -9,7 +9,7 @@ mod common;
 
 use std::{fs, io::Write, path::Path, process::Command, time::Duration};
 
-use liveness::{Error, Timestamp};
+use liveness::{Component, Error, Liveness, Probe, Timestamp};
 
 const MAX_AGE: Duration = Duration::from_secs(90);
 
@@ -62,6 +62,11 @@ impl Drop for Tmpfs {
             .status();
     }
 }
+
+/// A component whose heartbeat a test moves onto its tmpfs.
+#[derive(Liveness)]
+#[liveness(max_age = "1s", path = "/tmp/liveness-tests/faults/mnt/failing")]
+struct Failing;
 
 fn os_error(error: &Error) -> Option<i32> {
     match error {
@@ -163,4 +168,53 @@ fn a_service_without_permission_reports_the_error_and_keeps_running() {
         common::shown(&locked.join("worker"))
     );
     assert!(stderr.contains(&expected), "{stderr}");
+}
+
+#[test]
+#[ignore = "needs root: mounts a tmpfs"]
+fn a_failure_whose_write_failed_is_dead_at_once_and_lands_once_it_can() {
+    let path = Failing::path();
+    let mnt = path.parent().unwrap();
+    fs::create_dir_all(mnt).unwrap();
+    let _ = Command::new("umount").arg(mnt).status();
+    let ok = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+        .arg(mnt)
+        .status()
+        .unwrap();
+    assert!(ok.success(), "cannot mount a tmpfs: this test needs root");
+    let server = Probe::new([Component::of::<Failing>()])
+        .serve_http("127.0.0.1:0")
+        .unwrap();
+    let livez = || common::http::raw(server.local_addr(), b"GET /livez HTTP/1.0\r\n\r\n");
+    // A full disk: the failure's file cannot be created.
+    let filler = mnt.join("filler");
+    let mut file = fs::File::create(&filler).unwrap();
+    while file.write_all(&[0u8; 4096]).is_ok() {}
+    drop(file);
+    let error = Failing::fail("lost the schema").unwrap_err();
+    assert_eq!(os_error(&error), Some(28), "ENOSPC expected: {error:?}");
+    // Dead from memory at once; no later write makes it alive.
+    let answer = livez();
+    let body = String::from_utf8_lossy(&answer.body).into_owned();
+    assert_eq!(answer.code, 503, "{body}");
+    assert!(body.contains("failed: lost the schema"), "{body}");
+    assert!(matches!(Failing::beat_now(), Err(Error::Failed { .. })));
+    Failing::beat().unwrap();
+    fs::remove_file(&filler).unwrap();
+    // The next due beat writes the failure.
+    std::thread::sleep(Duration::from_millis(150));
+    Failing::beat().unwrap();
+    let status = Timestamp::byref(&path, Failing::MAX_AGE)
+        .with_name("failing")
+        .check();
+    assert!(
+        status
+            .to_string()
+            .starts_with("failing: dead: failed: lost the schema"),
+        "{status}"
+    );
+    assert_eq!(livez().code, 503);
+    drop(server);
+    let _ = Command::new("umount").arg("-l").arg(mnt).status();
 }

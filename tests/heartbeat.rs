@@ -308,7 +308,11 @@ fn a_heartbeat_deleted_under_the_service_is_recreated() {
 
     // Replaced by another file: the writes go to the new file at the path,
     // not the old inode.
-    let stale = format!("{}\n", 1_000_000_000);
+    // (The prior art's float, an hour old: a heartbeat the writer may
+    // overwrite.)
+    let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
+    let since = an_hour_ago.duration_since(SystemTime::UNIX_EPOCH).unwrap();
+    let stale = format!("{}.{:06}\n", since.as_secs(), since.subsec_micros());
     let other = path.with_extension("new");
     fs::write(&other, &stale).unwrap();
     fs::rename(&other, &path).unwrap();

@@ -79,8 +79,19 @@ fn a_writer_in_a_nested_pid_namespace_vouches() {
 #[test]
 #[ignore = "needs root: unshare"]
 fn a_nested_writer_that_exited_leaves_no_heartbeat_of_this_container() {
+    nested_writer_exits(&["-m"]);
+}
+
+#[test]
+#[ignore = "needs root: unshare"]
+fn a_nested_writer_with_a_negative_boot_clock_offset_that_exited_is_a_previous_one() {
+    // Its PID 1 started before its clock's zero: procfs shows it wrapped.
+    nested_writer_exits(&["-m", "-T", "--boottime", "-5"]);
+}
+
+fn nested_writer_exits(args: &[&str]) {
     let files = Files::new();
-    let mut worker = worker_under_unshare(&files, &["-m"]);
+    let mut worker = worker_under_unshare(&files, args);
     let out = common::until_alive(|| run(&mut files.probe()));
     assert_eq!(out.code, 0, "{}", out.stdout);
     worker.kill().unwrap();
@@ -140,4 +151,62 @@ fn two_live_containers_writing_one_file_are_named_a_conflict() {
         second.id()
     );
     assert!(named.contains(&expected), "{named}");
+}
+
+/// A worker under `unshare args` fails and exits; restarted the same way,
+/// it must not beat over the failure.
+fn failure_stands_through_a_nested_restart(args: &[&str]) {
+    let files = Files::new();
+    let _ = std::fs::remove_file(&files.indexer);
+    let mut failing = Command::new("unshare")
+        .args(args)
+        .arg(env!("CARGO_BIN_EXE_worker"))
+        .args(["--period", "20", "--fail-after", "0.1"])
+        .env("WORKER_LIVENESS_PATH", &files.worker)
+        .env("INDEXER_LIVENESS_PATH", &files.indexer)
+        .env_remove("LIVENESS_PROC_ROOT")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = common::until(|| run(&mut files.probe()), |o| o.stdout.contains("failed"));
+    // Held open, its namespaces outlive it: the restarted writer gets new
+    // ones, not the same inodes again.
+    let held: Vec<_> = ["mnt", "pid_for_children"]
+        .iter()
+        .map(|ns| std::fs::File::open(format!("/proc/{}/ns/{ns}", failing.id())).unwrap())
+        .collect();
+    failing.kill().unwrap();
+    failing.wait().unwrap();
+    // Its child in a PID namespace dies a moment after `unshare`.
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        out.stdout.contains("worker: dead: failed: "),
+        "{}",
+        out.stdout
+    );
+    let failure = std::fs::read(&files.worker).unwrap();
+    let mut restarted = worker_under_unshare(&files, args);
+    std::thread::sleep(Duration::from_millis(800));
+    let out = run(&mut files.probe());
+    restarted.kill().unwrap();
+    restarted.wait().unwrap();
+    assert_eq!(
+        std::fs::read(&files.worker).unwrap(),
+        failure,
+        "unshare {args:?}: the restarted writer beat over the failure"
+    );
+    drop(held);
+    assert!(!out.stdout.starts_with("worker: alive"), "{}", out.stdout);
+}
+
+#[test]
+#[ignore = "needs root: unshare"]
+fn a_failure_in_a_nested_mount_namespace_stands_through_a_restart() {
+    failure_stands_through_a_nested_restart(&["-m"]);
+}
+
+#[test]
+#[ignore = "needs root: unshare"]
+fn a_failure_in_a_nested_pid_namespace_stands_through_a_restart() {
+    failure_stands_through_a_nested_restart(&["-p", "--fork", "--kill-child"]);
 }

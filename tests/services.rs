@@ -119,7 +119,8 @@ fn a_failure_is_dead_at_once_and_stays_dead_through_beats() {
     Failing::beat_now().unwrap();
     Failing::fail("lost the \x1b[31mdatabase\nschema").unwrap();
     for _ in 0..3 {
-        Failing::beat_now().unwrap();
+        let error = Failing::beat_now().unwrap_err();
+        assert!(matches!(error, Error::Failed { .. }), "{error:?}");
         Failing::beat().unwrap();
         let status = Failing::check();
         assert_eq!(

@@ -96,6 +96,7 @@ fn clock_read() {
 
 fn hot_loops() -> bool {
     Hot::beat_now().unwrap();
+    Hot::pool_size(4).unwrap();
     let instance = Hot::instance(3);
     instance.beat_now().unwrap();
     let mut ok = compare(

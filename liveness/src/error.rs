@@ -160,6 +160,48 @@ pub enum Error {
         size: u32,
     },
 
+    /// The component (or pool instance) was declared failed in this
+    /// container: nothing makes it alive again until the container restarts
+    /// (on a host without containers: stop the process, delete the heartbeat
+    /// file, start it again).
+    #[error(
+        "{} failed: {}: restart the container to clear it",
+        text(name),
+        text(reason)
+    )]
+    Failed {
+        /// The component, with `[index]` for a pool instance.
+        name: String,
+        /// The reason the first `fail` gave.
+        reason: String,
+    },
+
+    /// `pool_size(0)`: a pool with no instance would judge nothing.
+    #[error(
+        "{} cannot have a pool of 0: call pool_size with 1 or more",
+        text(name)
+    )]
+    EmptyPool {
+        /// The component.
+        name: String,
+    },
+
+    /// A pool instance at or past the declared pool size: it would never be
+    /// judged. Nothing was written.
+    #[error(
+        "{}: pool instance {index} is outside the pool of {size}: call pool_size({}) first",
+        text(name),
+        u64::from(*index) + 1
+    )]
+    OutsidePool {
+        /// The component.
+        name: String,
+        /// The instance.
+        index: u32,
+        /// The pool's size.
+        size: u32,
+    },
+
     /// The time to record cannot be written as an RFC 3339 UTC time
     /// (before 1970 or after 9999).
     #[error("cannot record heartbeat {}: time outside 1970..=9999", p(path))]

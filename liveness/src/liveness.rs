@@ -65,6 +65,10 @@ pub trait Liveness {
     /// A loop that calls `beat` at least every `MAX_AGE - 1 s` is never
     /// reported dead. The path is resolved at the first write.
     ///
+    /// After [`fail`](Self::fail), `beat` writes nothing and returns `Ok`
+    /// (a hot loop does not log every iteration); a failure whose write
+    /// failed is retried at each due beat instead.
+    ///
     /// # Errors
     ///
     /// When a due write fails (see [`Error`]); the next write is attempted
@@ -74,11 +78,15 @@ pub trait Liveness {
         Self::heartbeat().own().beat::<Self>(None)
     }
 
-    /// Records a heartbeat now, whatever the throttle says.
+    /// Records a heartbeat now, whatever the throttle says. Like every
+    /// write, it first checks under a lock that the file does not declare a
+    /// failure of this container (see [`fail`](Self::fail)).
     ///
     /// # Errors
     ///
-    /// When the write fails (see [`Error`]).
+    /// [`Error::Failed`] once the component failed in this container (by
+    /// this process or another; nothing is written), or when the write
+    /// fails (see [`Error`]).
     fn beat_now() -> Result<(), Error> {
         Self::heartbeat().own().record::<Self>(None, Event::Beat)
     }
@@ -108,8 +116,9 @@ pub trait Liveness {
     /// # Errors
     ///
     /// [`Error::ExtendNotDeclared`] without `max_extend`,
-    /// [`Error::ExtendTooLong`] above it (nothing is recorded in either
-    /// case), or a failed write.
+    /// [`Error::ExtendTooLong`] above it, [`Error::Failed`] after a failure
+    /// in this container (nothing is recorded in any of these cases), or a
+    /// failed write.
     fn extend(by: Duration, reason: &str) -> Result<(), Error> {
         let event = heartbeat::extension::<Self>(by, reason)?;
         Self::heartbeat().own().record::<Self>(None, event)
@@ -117,7 +126,22 @@ pub trait Liveness {
 
     /// Declares the component broken: dead from now on in this container,
     /// whatever beats follow, and the probe's line says `failed: <reason>`.
-    /// A container restart clears it.
+    ///
+    /// Failures are sticky per container: no later write from this
+    /// container (this process or another, a nested mount or PID namespace,
+    /// any API including [`Timestamp::create`]) makes the component alive.
+    /// Afterwards [`beat`](Self::beat) returns `Ok(())` and writes nothing;
+    /// [`beat_now`](Self::beat_now) and [`extend`](Self::extend) return
+    /// [`Error::Failed`]; a second `fail` keeps the first reason. When the
+    /// write of the failure fails (a full or read-only disk), the failure is
+    /// kept in memory (the in-process verdict, `/livez`, is dead at once)
+    /// and written at every later due beat until it lands.
+    ///
+    /// To clear it: in a container, restart the container. On a host with
+    /// no container (a developer's machine), stop the process, delete the
+    /// heartbeat file, start it again. In a pool, fail the instance whose
+    /// work is broken (`Consumer::instance(i).fail(..)`), or the type when
+    /// the whole service is; either makes the probe dead.
     ///
     /// ```
     /// use liveness::{Liveness, Verdict};
@@ -127,7 +151,8 @@ pub trait Liveness {
     /// struct Store;
     ///
     /// Store::fail("lost the database schema")?;
-    /// Store::beat_now()?; // changes nothing
+    /// assert!(matches!(Store::beat_now(), Err(liveness::Error::Failed { .. })));
+    /// Store::beat()?; // Ok, and writes nothing
     /// assert_eq!(Store::check().verdict(), Verdict::Dead);
     /// assert!(Store::check().to_string().starts_with("store: dead: failed: lost the database schema"));
     /// # std::fs::remove_dir_all("/tmp/liveness-doc-fail").unwrap();
@@ -136,7 +161,8 @@ pub trait Liveness {
     ///
     /// # Errors
     ///
-    /// When the write fails (see [`Error`]).
+    /// When the write fails (see [`Error`]); the failure stands all the
+    /// same, and the write is retried.
     fn fail(reason: &str) -> Result<(), Error> {
         Self::heartbeat()
             .own()
@@ -146,13 +172,23 @@ pub trait Liveness {
     /// Pool instance `index`: a heartbeat of its own, beside the type's,
     /// at the type's path with `.<index>` appended. See [`Instance`].
     ///
+    /// Pools never hide a worker: an instance must be inside the pool
+    /// declared with [`pool_size`](Self::pool_size), by this process or,
+    /// read at the instance's first write, by another process of this
+    /// container. Outside it, every call of the instance returns
+    /// [`Error::OutsidePool`] and writes nothing; the pool never grows
+    /// implicitly, and an instance refused earlier works once the pool
+    /// includes it.
+    ///
     /// ```
-    /// use liveness::Liveness;
+    /// use liveness::{Error, Liveness};
     ///
     /// #[derive(Liveness)]
     /// #[liveness(max_age = "30s", path = "/tmp/liveness-doc-instance/consumer")]
     /// struct Consumer;
     ///
+    /// assert!(matches!(Consumer::instance(2).beat(), Err(Error::OutsidePool { .. })));
+    /// Consumer::pool_size(4)?;
     /// let me = Consumer::instance(2);
     /// assert_eq!(me.path(), std::path::Path::new("/tmp/liveness-doc-instance/consumer.2"));
     /// me.beat()?;
@@ -192,10 +228,16 @@ pub trait Liveness {
     /// # Ok::<(), liveness::Error>(())
     /// ```
     ///
+    /// A size of 0 is refused ([`Error::EmptyPool`]): a pool that judges
+    /// nothing would hide every worker. After a shrink, instances past the
+    /// new size are refused ([`Error::OutsidePool`]); one whose file holds a
+    /// failure of this container is still judged, dead.
+    ///
     /// # Errors
     ///
-    /// [`Error::PoolTooLarge`] above [`MAX_POOL_SIZE`](crate::MAX_POOL_SIZE),
-    /// or a failed write.
+    /// [`Error::EmptyPool`] for 0 and [`Error::PoolTooLarge`] above
+    /// [`MAX_POOL_SIZE`](crate::MAX_POOL_SIZE) (nothing is recorded), or a
+    /// failed write.
     fn pool_size(size: u32) -> Result<(), Error> {
         Self::heartbeat().set_pool_size::<Self>(size)
     }

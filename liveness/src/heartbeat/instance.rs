@@ -12,6 +12,13 @@ use crate::{Error, Liveness, record::Event};
 /// that does the instance's work. Its methods cost what the type's do; two
 /// handles of the same instance share one writer.
 ///
+/// An instance must be inside the pool ([`Liveness::pool_size`], by this
+/// process, else by another process of this container, read at the
+/// instance's first write): outside it, each of its methods returns
+/// [`Error::OutsidePool`] and writes nothing, until the pool grows to
+/// include it. Once failed ([`fail`](Self::fail)), it stays failed in this
+/// container, as [`Liveness::fail`] says for the type.
+///
 /// ```
 /// use std::time::Duration;
 /// use liveness::Liveness;
@@ -68,11 +75,12 @@ impl<T: Liveness + ?Sized> Instance<T> {
 
     /// Records a heartbeat of this instance, as [`Liveness::beat`] does for
     /// the type: at most once per `min(MAX_AGE / 10, 1 s)`, otherwise one
-    /// clock read and one atomic load.
+    /// clock read and one atomic load. After a failure, `Ok` and nothing
+    /// written.
     ///
     /// # Errors
     ///
-    /// When a due write fails (see [`Error`]).
+    /// [`Error::OutsidePool`], or when a due write fails (see [`Error`]).
     #[inline]
     pub fn beat(&self) -> Result<(), Error> {
         self.slot.beat::<T>(Some(self.index))
@@ -82,7 +90,8 @@ impl<T: Liveness + ?Sized> Instance<T> {
     ///
     /// # Errors
     ///
-    /// When the write fails (see [`Error`]).
+    /// [`Error::OutsidePool`]; [`Error::Failed`] once the instance failed in
+    /// this container; or when the write fails (see [`Error`]).
     pub fn beat_now(&self) -> Result<(), Error> {
         self.slot.record::<T>(Some(self.index), Event::Beat)
     }
@@ -92,15 +101,19 @@ impl<T: Liveness + ?Sized> Instance<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::ExtendNotDeclared`] or [`Error::ExtendTooLong`] (nothing is
-    /// recorded), or a failed write.
+    /// [`Error::ExtendNotDeclared`], [`Error::ExtendTooLong`],
+    /// [`Error::OutsidePool`] or [`Error::Failed`] (nothing is recorded), or
+    /// a failed write.
     pub fn extend(&self, by: Duration, reason: &str) -> Result<(), Error> {
         let event = super::extension::<T>(by, reason)?;
         self.slot.record::<T>(Some(self.index), event)
     }
 
-    /// Declares this instance broken; see [`Liveness::fail`]. The other
-    /// instances go on as they are.
+    /// Declares this instance broken; see [`Liveness::fail`]: sticky in this
+    /// container, kept in memory and retried when its write fails, a second
+    /// `fail` keeps the first reason. The other instances go on as they
+    /// are; the probe is dead while any instance is. Fail the instance
+    /// whose work is broken; fail the type when the whole service is.
     ///
     /// ```
     /// use liveness::{Component, Liveness, Probe, Verdict};
@@ -121,7 +134,8 @@ impl<T: Liveness + ?Sized> Instance<T> {
     ///
     /// # Errors
     ///
-    /// When the write fails (see [`Error`]).
+    /// [`Error::OutsidePool`] (nothing recorded), or when the write fails
+    /// (see [`Error`]; the failure stands all the same, and is retried).
     pub fn fail(&self, reason: &str) -> Result<(), Error> {
         self.slot
             .record::<T>(Some(self.index), super::failure(reason))

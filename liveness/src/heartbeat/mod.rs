@@ -16,9 +16,9 @@ pub(crate) use slot::{Slot, with_suffix};
 use crate::{
     Error, Liveness,
     host::Identity,
-    record::{Event, Owner, REASON_LIMIT, bounded},
+    record::{Event, Owner, Parsed, REASON_LIMIT, bounded},
     registry,
-    store::HeartbeatFile,
+    store::{self, Contents, HeartbeatFile},
 };
 
 /// The most instances a pool may have: each is a file the probe reads and a
@@ -139,6 +139,11 @@ impl Heartbeat {
 
     /// Records that instances `0..size` of `T` exist in this container.
     pub(crate) fn set_pool_size<T: Liveness + ?Sized>(&self, size: u32) -> Result<(), Error> {
+        if size == 0 {
+            return Err(Error::EmptyPool {
+                name: T::NAME.to_owned(),
+            });
+        }
         if size > MAX_POOL_SIZE {
             return Err(Error::PoolTooLarge {
                 name: T::NAME.to_owned(),
@@ -157,10 +162,54 @@ impl Heartbeat {
             path: file.path().to_owned(),
         })?;
         file.open()?;
-        file.write(&bytes)?;
+        file.write(&bytes, true)?;
         pool.size = Some(size);
         Ok(())
     }
+
+    /// Whether pool instance `index` of `T` may write: inside the pool this
+    /// process declared, else inside the one its container's `.pool` record
+    /// declares (read until it admits the instance, then `admitted`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutsidePool`]: the pool never grows implicitly, and an
+    /// instance past it would never be judged.
+    pub(crate) fn admit<T: Liveness + ?Sized>(
+        &self,
+        index: u32,
+        admitted: &mut bool,
+    ) -> Result<(), Error> {
+        let size = match self.pool_size() {
+            Some(size) => size,
+            None if *admitted => return Ok(()),
+            None => container_pool_size::<T>().unwrap_or(0),
+        };
+        if index < size {
+            *admitted = true;
+            return Ok(());
+        }
+        Err(Error::OutsidePool {
+            name: T::NAME.to_owned(),
+            index,
+            size,
+        })
+    }
+}
+
+/// The pool size of `T` that a process of this container recorded in
+/// `<path>.pool`, if any.
+fn container_pool_size<T: Liveness + ?Sized>() -> Option<u32> {
+    let (Contents::Parsed(Parsed::Record(record)), _) =
+        store::read(&with_suffix(T::path(), "pool"))
+    else {
+        return None;
+    };
+    let Event::Pool { size } = record.event else {
+        return None;
+    };
+    let ours = record.owner == Some(Owner::new(T::NAME, None));
+    (ours && Identity::get().of_this_container(&record)).then_some(size)
 }
 
 /// The extension `T` may record, or why not.

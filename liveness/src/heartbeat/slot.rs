@@ -9,6 +9,10 @@ use std::{
     time::Duration,
 };
 
+mod failure;
+
+use failure::{Call, Failure};
+
 use crate::{
     Error, Liveness, clock,
     host::Identity,
@@ -20,7 +24,7 @@ use crate::{
 /// The longest interval between two writes of `beat`.
 const MAX_INTERVAL: Duration = Duration::from_secs(1);
 
-/// `next_due` once the component has failed: `beat` never writes again.
+/// `next_due` once a failure is in the file: `beat` never writes again.
 const NEVER: u64 = u64::MAX;
 
 /// The writer of one heartbeat file: a type's own, or one pool instance's.
@@ -29,8 +33,10 @@ pub(crate) struct Slot {
     /// Boot-clock nanoseconds before which `beat` does not write; 0 at start.
     next_due: AtomicU64,
     state: Mutex<State>,
-    /// The last record written, for verdicts from memory. Its own lock, held
-    /// only to copy: a write stalled on a slow disk does not hold it.
+    /// The last record that reached the file, or, once failed, the failure
+    /// (even before its write lands), for verdicts from memory. Its own
+    /// lock, held only to copy: a write stalled on a slow disk does not
+    /// hold it.
     last: Mutex<Option<Record>>,
 }
 
@@ -39,8 +45,10 @@ struct State {
     file: Option<HeartbeatFile>,
     /// The declaration the first write bound this writer to.
     bound: Option<(&'static str, &'static str, Option<&'static str>)>,
-    /// Failed: nothing is recorded any more.
-    failed: bool,
+    /// Failed in this container: by this process, or found in the file.
+    failure: Option<Failure>,
+    /// A pool instance admitted by its container's `.pool` record.
+    admitted: bool,
 }
 
 impl Slot {
@@ -50,7 +58,8 @@ impl Slot {
             state: Mutex::new(State {
                 file: None,
                 bound: None,
-                failed: false,
+                failure: None,
+                admitted: false,
             }),
             last: Mutex::new(None),
         }
@@ -99,7 +108,7 @@ impl Slot {
             Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
             Err(TryLockError::WouldBlock) => return Ok(()),
         };
-        self.write::<T>(state, instance, Event::Beat)
+        self.write::<T>(state, instance, Event::Beat, Call::Beat)
     }
 
     /// Records `event` now, after any write in progress.
@@ -110,18 +119,20 @@ impl Slot {
     ) -> Result<(), Error> {
         let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let ends_throttle = matches!(event, Event::Extend { .. });
-        let failing = matches!(event, Event::Fail { .. });
-        self.write::<T>(state, instance, event)?;
-        if failing {
-            self.next_due.store(NEVER, Ordering::Relaxed);
-        } else if ends_throttle {
+        let call = match event {
+            Event::Fail { .. } => Call::Fail,
+            _ => Call::Now,
+        };
+        self.write::<T>(state, instance, event, call)?;
+        if ends_throttle {
             // The next beat ends the extension: it must write.
             self.next_due.store(0, Ordering::Relaxed);
         }
         Ok(())
     }
 
-    /// The last record this process wrote here, if any.
+    /// The last record that reached the file; once failed, the failure,
+    /// whether or not its write has landed yet.
     pub fn last(&self) -> Option<Record> {
         self.last
             .lock()
@@ -134,12 +145,51 @@ impl Slot {
         mut state: MutexGuard<'_, State>,
         instance: Option<u32>,
         event: Event,
+        call: Call,
     ) -> Result<(), Error> {
-        if state.failed {
-            return Ok(()); // dead from now on in this container
+        self.bind::<T>(&mut state, instance)?;
+        if state.failure.is_some() {
+            return self.after_failure::<T>(&mut state, instance, call);
         }
+        let record = Identity::get().record(Some(Owner::new(T::NAME, instance)), event);
+        let file = state.file.as_mut().expect("bound above");
+        let bytes = record.encode().ok_or_else(|| Error::InvalidTime {
+            path: file.path().to_owned(),
+        })?;
+        let written = file
+            .open()
+            .and_then(|_| file.write(&bytes, call != Call::Beat));
+        match written {
+            Ok(false) => Ok(()), // another process is writing: skipped
+            Ok(true) => {
+                if call == Call::Fail {
+                    self.failed(&mut state, record.clone(), false);
+                }
+                self.set_last(record);
+                Ok(())
+            }
+            Err(Error::Failed { .. }) if self.adopt(&mut state) => {
+                self.after_failure::<T>(&mut state, instance, call)
+            }
+            Err(error) => {
+                if call == Call::Fail {
+                    // Dead from now on all the same; the write is retried.
+                    self.failed(&mut state, record, true);
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// Binds this writer to `T`'s declaration at its first write (claiming
+    /// the path), and checks that a pool instance is inside the pool.
+    fn bind<T: Liveness + ?Sized>(
+        &self,
+        state: &mut State,
+        instance: Option<u32>,
+    ) -> Result<(), Error> {
         let declaration = (T::NAME, T::PATH, T::PATH_ENV);
-        let path = match state.bound {
+        match state.bound {
             Some(bound) if bound != declaration => {
                 return Err(Error::SharedWriter {
                     name: T::NAME.to_owned(),
@@ -150,36 +200,22 @@ impl Slot {
                         .unwrap_or_default(),
                 });
             }
-            Some(_) => None,
-            None => Some(path_of::<T>(instance)),
-        };
-        if let Some(path) = path {
-            registry::claim(&path, self as *const Slot as usize, T::NAME)?;
-            state.file = Some(HeartbeatFile::new(path));
-            state.bound = Some(declaration);
-        }
-        let file = state.file.as_mut().expect("bound above");
-        let identity = Identity::get();
-        let owner = Owner::new(T::NAME, instance);
-        if let Some(previous) = file.open()? {
-            if identity.failed_here(&previous, &owner) {
-                // A process of this container declared the failure before
-                // this one started: it stands until the container restarts.
-                state.failed = true;
-                self.next_due.store(NEVER, Ordering::Relaxed);
-                return Ok(());
+            Some(_) => {}
+            None => {
+                let path = path_of::<T>(instance);
+                registry::claim(&path, self as *const Slot as usize, T::NAME)?;
+                state.file = Some(HeartbeatFile::new(path));
+                state.bound = Some(declaration);
             }
         }
-        let record = identity.record(Some(owner), event);
-        let bytes = record.encode().ok_or_else(|| Error::InvalidTime {
-            path: file.path().to_owned(),
-        })?;
-        file.write(&bytes)?;
-        if matches!(record.event, Event::Fail { .. }) {
-            state.failed = true;
+        match instance {
+            Some(index) => T::heartbeat().admit::<T>(index, &mut state.admitted),
+            None => Ok(()),
         }
+    }
+
+    pub(super) fn set_last(&self, record: Record) {
         *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Some(record);
-        Ok(())
     }
 }
 

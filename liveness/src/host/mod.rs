@@ -32,7 +32,7 @@ use std::{
 
 use crate::{
     clock,
-    record::{Event, Owner, Parsed, Record, Writer},
+    record::{Event, Owner, Record, Writer},
 };
 
 /// The kernel's random id of the current boot: a UUID in its text form.
@@ -76,17 +76,22 @@ pub(crate) struct Incarnation {
 
 impl Incarnation {
     /// Whether both are the same container: same namespaces, same PID 1
-    /// (a PID namespace of 0 is unknown, and matches any).
+    /// (a PID namespace of 0 is unknown, and matches any). PID 1's start
+    /// may differ by one tick: a writer in a time namespace with a negative
+    /// offset reads it rounded in the namespace's time.
     pub fn same(&self, other: &Incarnation) -> bool {
         self.mnt_ns == other.mnt_ns
-            && self.init_start == other.init_start
+            && self.init_start.abs_diff(other.init_start) <= 1
             && (self.pid_ns == 0 || other.pid_ns == 0 || self.pid_ns == other.pid_ns)
     }
 
     /// Whether both share the PID namespace and its PID 1 (the mount
-    /// namespace may differ).
+    /// namespace may differ; PID 1's start within one tick, as for
+    /// [`same`](Self::same)).
     pub fn same_pid_ns(&self, other: &Incarnation) -> bool {
-        self.pid_ns != 0 && self.pid_ns == other.pid_ns && self.init_start == other.init_start
+        self.pid_ns != 0
+            && self.pid_ns == other.pid_ns
+            && self.init_start.abs_diff(other.init_start) <= 1
     }
 }
 
@@ -272,19 +277,34 @@ impl Identity {
         }
     }
 
-    /// Whether `previous` declares `owner` failed in this container (this
-    /// boot, this incarnation).
-    pub fn failed_here(&self, previous: &Parsed, owner: &Owner) -> bool {
-        let Parsed::Record(record) = previous else {
-            return false;
+    /// Whether `record` declares a failure of this container: one no write
+    /// of this container may cover (see [`of_this_container`](Self::of_this_container)).
+    pub fn failure_here(&self, record: &Record) -> bool {
+        matches!(record.event, Event::Fail { .. }) && self.of_this_container(record)
+    }
+
+    /// Whether a writer counts `record` as written in its own container:
+    /// when the probe would ([`status::origin`](crate::status::origin):
+    /// the same incarnation, or a writer that still runs), or when it was
+    /// written in this boot after this container started (by a process of
+    /// a nested mount or PID namespace of this container that has exited).
+    /// Without procfs on either side nothing tells containers apart, and it
+    /// counts.
+    pub fn of_this_container(&self, record: &Record) -> bool {
+        let (Some(theirs), Some(ours)) = (record.incarnation, self.incarnation) else {
+            return true;
         };
-        let here = match (record.incarnation, self.incarnation) {
-            (Some(theirs), Some(ours)) => theirs.same(&ours),
-            _ => false,
-        };
-        matches!(record.event, Event::Fail { .. })
-            && record.owner.as_ref() == Some(owner)
-            && here
-            && record.boot.map(|(id, _)| id) == self.boot_id
+        if record.boot.map(|(id, _)| id) != self.boot_id {
+            return false; // containers do not outlive a reboot
+        }
+        if theirs.same(&ours) {
+            return true;
+        }
+        if let Some((_, up)) = record.boot {
+            if up >= ticks_to_duration(ours.init_start) {
+                return true;
+            }
+        }
+        crate::status::origin(record, &Host::of_process()) == crate::status::Origin::ThisContainer
     }
 }

@@ -26,8 +26,22 @@ impl Offset {
         Duration::from_nanos(u64::try_from(host.max(0)).unwrap_or(u64::MAX))
     }
 
+    /// A start time procfs shows this namespace (in ticks) on the host's
+    /// clock. The kernel shifts it into the namespace in unsigned
+    /// nanoseconds: a process that started before the namespace's clock
+    /// zero (a negative offset, and PID 1 started early) shows a wrapped
+    /// value, about 2^64 ns / tick. The shift is undone in signed
+    /// arithmetic. The tick the kernel rounded down to is taken from the
+    /// wrapped value, so the result may be one tick early
+    /// ([`Incarnation::same`](super::Incarnation::same) allows for it).
     fn ticks_to_host(self, ticks: u64) -> u64 {
-        duration_to_ticks(self.to_host(ticks_to_duration(ticks)))
+        let per_tick = i128::from(1_000_000_000 / ticks_per_second());
+        let mut local = i128::from(ticks) * per_tick;
+        if local > i128::from(i64::MAX) {
+            local -= 1 << 64; // before the namespace's zero
+        }
+        let host = (local - self.0).max(0);
+        u64::try_from(host / per_tick).unwrap_or(u64::MAX)
     }
 }
 
@@ -142,7 +156,8 @@ pub(super) fn ticks_to_duration(ticks: u64) -> Duration {
         + Duration::from_nanos((ticks % per_second) * 1_000_000_000 / per_second)
 }
 
-pub(super) fn duration_to_ticks(d: Duration) -> u64 {
+#[cfg(test)]
+fn duration_to_ticks(d: Duration) -> u64 {
     let ticks = d.as_nanos() * u128::from(ticks_per_second()) / 1_000_000_000;
     u64::try_from(ticks).unwrap_or(u64::MAX)
 }
@@ -168,6 +183,21 @@ mod tests {
         assert_eq!(offset.ticks_to_host(100_000), 89_950);
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(time_offset(&dir), Offset::default());
+    }
+
+    #[test]
+    fn a_start_before_the_namespace_s_clock_zero_is_unwrapped() {
+        // `unshare -T --boottime -5` read PID 1's start (0.23 s after boot on
+        // the host) as (2^64 - 4.77e9) / 1e7 ticks.
+        let offset = Offset(-5_000_000_000);
+        let wrapped = ((1u128 << 64) - 4_770_000_000) / 10_000_000;
+        let host = offset.ticks_to_host(u64::try_from(wrapped).unwrap());
+        assert!((22..=23).contains(&host), "{host}");
+        // Not wrapped: exact, with either sign.
+        assert_eq!(offset.ticks_to_host(1216), 1716);
+        assert_eq!(Offset(5_000_000_000).ticks_to_host(1216), 716);
+        // Before the host's boot: zero, not a wrap the other way.
+        assert_eq!(Offset(5_000_000_000).ticks_to_host(100), 0);
     }
 
     #[test]

@@ -44,6 +44,12 @@ use crate::host::{BootId, Incarnation};
 /// CRC-32 (ISO HDLC, as zlib's), bytewise: a 1 KiB table suits one record.
 const CRC32: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
+/// The same check, slice-by-16 (a 16 KiB table, about 7 times faster on a
+/// record): for the writer, where the check was a large part of the cost
+/// of `beat_now`. Readers keep the small table.
+const CRC32_WRITE: crc::Crc<u32, crc::Table<16>> =
+    crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISO_HDLC);
+
 /// Bytes in one record, padding and newline included.
 pub(crate) const RECORD_LEN: usize = 1024;
 
@@ -170,7 +176,7 @@ impl Record {
             }
             Event::Pool { size } => line += &format!(" state=pool size={size}"),
         }
-        let crc = CRC32.checksum(line.as_bytes());
+        let crc = CRC32_WRITE.checksum(line.as_bytes());
         line += &format!(" crc={crc:08x}");
         let mut bytes = [b' '; RECORD_LEN];
         bytes

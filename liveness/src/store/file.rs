@@ -7,10 +7,11 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use super::{FileId, OpenError, is_heartbeat, sys::Dir, write_at};
+use super::{FileId, OpenError, READ_LIMIT, is_heartbeat, read_at_most, sys, sys::Dir, write_at};
 use crate::{
     Error, clock,
-    record::{self, Parsed, RECORD_LEN},
+    host::Identity,
+    record::{self, Event, Parsed, RECORD_LEN, Record},
 };
 
 /// How often a writer checks that its path still names its file.
@@ -23,12 +24,36 @@ const PATH_CHECK_NS: u64 = 1_000_000_000;
 /// renamed away or replaced under the service, the next write goes to the
 /// file now at the path, or creates one. (Checking before every write would
 /// cost `beat_now` more system calls than its `pwrite`.)
+///
+/// Every write over an existing file is guarded, whichever API asked for it
+/// ([`Liveness`](crate::Liveness), an [`Instance`](crate::Instance),
+/// [`Timestamp`](crate::Timestamp)): under an advisory lock (`flock`,
+/// exclusive, on the open file) the record now in the file is read
+/// (`pread`) and compared with what this writer last wrote; only when they
+/// differ is it parsed, and the write is refused when it is not a heartbeat
+/// any more or declares a failure of this container
+/// ([`Identity::failure_here`]). Every writer takes the lock around its
+/// read and its write, so no write lands between another's check and its
+/// write: a `fail` recorded by another process is never overwritten. A
+/// throttled beat does not wait for the lock (it skips, as for a write in
+/// progress in this process); every other write waits.
 #[derive(Debug)]
 pub(crate) struct HeartbeatFile {
     path: PathBuf,
     open: Option<(File, FileId)>,
     /// When the path was last looked up (boot-clock ns).
     checked_at: u64,
+    /// What this writer last wrote to the open file.
+    written: Option<[u8; RECORD_LEN]>,
+    /// The failure of this container a write found in the file instead.
+    found: Option<Record>,
+}
+
+/// Why a guarded write did not write.
+enum Refusal {
+    Io(io::Error),
+    NotAHeartbeat,
+    Failed(Box<Record>),
 }
 
 impl HeartbeatFile {
@@ -37,7 +62,15 @@ impl HeartbeatFile {
             path,
             open: None,
             checked_at: 0,
+            written: None,
+            found: None,
         }
+    }
+
+    /// The failure of this container that the last refused write found in
+    /// the file ([`Error::Failed`]), taken once.
+    pub fn take_found(&mut self) -> Option<Record> {
+        self.found.take()
     }
 
     pub fn path(&self) -> &Path {
@@ -78,6 +111,7 @@ impl HeartbeatFile {
                     });
                 }
                 self.open = Some((file, id));
+                self.written = None;
                 self.checked_at = now;
                 Ok(record::parse(&contents).ok())
             }
@@ -88,36 +122,72 @@ impl HeartbeatFile {
 
     /// Writes `record` over the heartbeat, creating the file (and its parent
     /// directories) when there is none. Call [`open`](Self::open) first.
+    /// Over an existing file, the write is guarded (see [`HeartbeatFile`]);
+    /// `Ok(false)`: another writer held the lock and `wait` was false,
+    /// nothing was written.
     ///
     /// # Errors
     ///
-    /// The system's error (`ENOSPC`, `EROFS`, `EACCES`, ...), or a refusal as
-    /// for [`open`](Self::open) when another writer created the file first.
-    pub fn write(&mut self, record: &[u8; RECORD_LEN]) -> Result<(), Error> {
-        if let Some((file, _)) = &self.open {
-            let written = write_at(file, record);
-            if written.is_err() {
-                self.open = None;
-            }
-            return written.map_err(|source| self.error(OpenError::Io(source)));
+    /// The system's error (`ENOSPC`, `EROFS`, `EACCES`, ...);
+    /// [`Error::Failed`] when the file declares a failure of this container
+    /// (see [`take_found`](Self::take_found)); a refusal as for
+    /// [`open`](Self::open) when the file is not a heartbeat any more, or
+    /// when another writer created it first and it is not one.
+    pub fn write(&mut self, record: &[u8; RECORD_LEN], wait: bool) -> Result<bool, Error> {
+        if self.open.is_some() {
+            return self.write_over(record, wait);
         }
         let (parent, name) = self.parts()?;
         let dir = Dir::open(parent, true).map_err(|e| self.error(e))?;
         match dir.create(name, record) {
             Ok(opened) => {
                 self.open = Some(opened);
+                self.written = Some(*record);
                 self.checked_at = clock::boot_ns();
-                Ok(())
+                Ok(true)
             }
             // Another writer was quicker: write over its file, if it is one.
             Err(OpenError::Exists) => {
                 self.open()?;
                 match &self.open {
-                    Some(_) => self.write(record),
+                    Some(_) => self.write_over(record, wait),
                     None => Err(self.error(OpenError::Exists)),
                 }
             }
             Err(e) => Err(self.error(e)),
+        }
+    }
+
+    /// Writes `record` over the open file, under the lock, after checking
+    /// what it holds.
+    fn write_over(&mut self, record: &[u8; RECORD_LEN], wait: bool) -> Result<bool, Error> {
+        let Some((file, _)) = &self.open else {
+            return Err(self.error(OpenError::Missing));
+        };
+        let outcome = match sys::lock(file, wait) {
+            Ok(false) => return Ok(false),
+            Ok(true) => guarded_write(file, self.written.as_ref(), record),
+            Err(e) => Err(Refusal::Io(e)),
+        };
+        sys::unlock(file);
+        match outcome {
+            Ok(()) => {
+                self.written = Some(*record);
+                return Ok(true);
+            }
+            Err(Refusal::Failed(found)) => {
+                let error = failed(&found, &self.path);
+                self.found = Some(*found);
+                return Err(error);
+            }
+            Err(_) => {}
+        }
+        self.open = None;
+        match outcome {
+            Err(Refusal::Io(source)) => Err(self.error(OpenError::Io(source))),
+            _ => Err(Error::NotAHeartbeat {
+                path: self.path.clone(),
+            }),
         }
     }
 
@@ -167,9 +237,58 @@ fn is_not_a_file(error: &io::Error) -> bool {
     error.kind() == io::ErrorKind::IsADirectory || error.raw_os_error() == Some(6) // ENXIO
 }
 
-/// Writes `record` at `path` once, without keeping the file open.
+/// The check and the write of [`HeartbeatFile::write_over`], under the
+/// lock: reads what `file` holds; parses it only when it is not what this
+/// writer last wrote (`written`).
+fn guarded_write(
+    file: &File,
+    written: Option<&[u8; RECORD_LEN]>,
+    record: &[u8; RECORD_LEN],
+) -> Result<(), Refusal> {
+    let mut buf = [0u8; RECORD_LEN + 1];
+    let len = read_at_most(file, &mut buf).map_err(Refusal::Io)?;
+    let ours = len == RECORD_LEN && written.is_some_and(|w| w[..] == buf[..RECORD_LEN]);
+    if !ours {
+        let mut large = Vec::new();
+        let contents = if len > RECORD_LEN {
+            large.resize(READ_LIMIT + 1, 0);
+            let len = read_at_most(file, &mut large).map_err(Refusal::Io)?;
+            &large[..len]
+        } else {
+            &buf[..len]
+        };
+        if !is_heartbeat(contents) {
+            return Err(Refusal::NotAHeartbeat);
+        }
+        if let Ok(Parsed::Record(found)) = record::parse(contents) {
+            if Identity::get().failure_here(&found) {
+                return Err(Refusal::Failed(Box::new(found)));
+            }
+        }
+    }
+    write_at(file, record).map_err(Refusal::Io)
+}
+
+/// [`Error::Failed`] for the failure `found` in the file at `path`.
+fn failed(found: &Record, path: &Path) -> Error {
+    let reason = match &found.event {
+        Event::Fail { reason } => reason.clone(),
+        _ => String::new(),
+    };
+    let name = match &found.owner {
+        Some(owner) => match owner.instance {
+            Some(index) => format!("{}[{index}]", owner.name),
+            None => owner.name.clone(),
+        },
+        None => path.display().to_string(),
+    };
+    Error::Failed { name, reason }
+}
+
+/// Writes `record` at `path` once, without keeping the file open; guarded
+/// as every write is (see [`HeartbeatFile`]).
 pub(crate) fn write_once(path: &Path, record: &[u8; RECORD_LEN]) -> Result<(), Error> {
     let mut file = HeartbeatFile::new(path.to_owned());
     file.open()?;
-    file.write(record)
+    file.write(record, true).map(drop)
 }

@@ -83,6 +83,7 @@ impl Dir {
     /// for a moment, which counts as no heartbeat).
     pub fn create(&self, name: &OsStr, bytes: &[u8]) -> Result<(File, FileId), OpenError> {
         let file = match OpenOptions::new()
+            .read(true)
             .write(true)
             .create_new(true)
             .open(self.0.join(name))
@@ -164,3 +165,13 @@ pub(super) fn write_all_at(mut file: &File, bytes: &[u8], offset: u64) -> io::Re
     file.seek(SeekFrom::Start(offset))?;
     file.write_all(bytes)
 }
+
+/// Off Unix there is no advisory lock at the crate's minimum Rust version
+/// (`File::lock` came in 1.89): the check before each write runs without
+/// it, so two processes' writes can still race there.
+pub(super) fn lock(_: &File, _: bool) -> io::Result<bool> {
+    Ok(true)
+}
+
+/// Releases [`lock`].
+pub(super) fn unlock(_: &File) {}

@@ -13,7 +13,6 @@ use std::{
     os::unix::ffi::OsStrExt,
     path::{Component, Path, PathBuf},
     sync::atomic::{AtomicU64, Ordering},
-    time::{Duration, SystemTime},
 };
 
 use rustix::{
@@ -22,11 +21,16 @@ use rustix::{
     io::Errno,
 };
 
+mod temp;
+
+use temp::temp_prefix;
+
 use super::{FileId, OpenError, READ_LIMIT};
 
-/// How a new file is opened: for writing, only if it does not exist, and
+/// How a new file is opened: for reading (the check before each write) and
+/// writing, only if it does not exist, and
 /// never through a symlink.
-const CREATE_NEW: OFlags = OFlags::WRONLY
+const CREATE_NEW: OFlags = OFlags::RDWR
     .union(OFlags::CREATE)
     .union(OFlags::EXCL)
     .union(OFlags::NOFOLLOW)
@@ -35,10 +39,6 @@ const CREATE_NEW: OFlags = OFlags::WRONLY
 
 /// An open directory, the parent of a heartbeat file.
 pub(super) struct Dir(OwnedFd);
-
-/// A temporary file older than this was left by a writer that died while
-/// creating its heartbeat; creating takes microseconds.
-const STALE_TEMP: Duration = Duration::from_secs(5);
 
 impl Dir {
     /// Opens `dir` following no symlink; creates what is missing when `create`.
@@ -178,37 +178,6 @@ impl Dir {
         let st = rustix::fs::fstat(&file).map_err(|e| OpenError::Io(e.into()))?;
         Ok((file, file_id(&st)))
     }
-
-    /// Removes `.<name>.*.tmp` files older than [`STALE_TEMP`].
-    fn remove_stale_temps(&self, name: &OsStr) {
-        let prefix = temp_prefix(name);
-        let Ok(entries) = rustix::fs::Dir::read_from(&self.0) else {
-            return;
-        };
-        let now = SystemTime::now();
-        for entry in entries.flatten() {
-            let file = entry.file_name().to_bytes();
-            if !file.starts_with(&prefix) || !file.ends_with(b".tmp") {
-                continue;
-            }
-            let file = OsStr::from_bytes(file);
-            let Ok(st) = rustix::fs::statat(&self.0, file, AtFlags::SYMLINK_NOFOLLOW) else {
-                continue;
-            };
-            let modified = SystemTime::UNIX_EPOCH + Duration::from_secs(st.st_mtime.max(0) as u64);
-            let age = now
-                .duration_since(modified)
-                .unwrap_or_else(|e| e.duration());
-            if age > STALE_TEMP {
-                let _ = rustix::fs::unlinkat(&self.0, file, AtFlags::empty());
-            }
-        }
-    }
-}
-
-/// `.<name>.`: the start of the temporary files of `name`.
-fn temp_prefix(name: &OsStr) -> Vec<u8> {
-    [b".", name.as_bytes(), b"."].concat()
 }
 
 #[allow(clippy::unnecessary_cast)] // st_dev and st_ino are u32 on some targets
@@ -283,4 +252,32 @@ pub(super) fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<us
 
 pub(super) fn write_all_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
     std::os::unix::fs::FileExt::write_all_at(file, bytes, offset)
+}
+
+/// Takes the advisory lock every writer of a heartbeat holds around its
+/// read-check-write (`flock`, exclusive, on the open file): waiting for it
+/// when `wait`, else `Ok(false)` when another writer holds it.
+pub(super) fn lock(file: &File, wait: bool) -> io::Result<bool> {
+    use rustix::fs::FlockOperation;
+    let operation = if wait {
+        FlockOperation::LockExclusive
+    } else {
+        FlockOperation::NonBlockingLockExclusive
+    };
+    loop {
+        match rustix::fs::flock(file, operation) {
+            Ok(()) => return Ok(true),
+            Err(Errno::WOULDBLOCK) => return Ok(false),
+            Err(Errno::INTR) => {}
+            // A file system without locks (some network ones): the check
+            // before the write still runs, without the lock.
+            Err(Errno::NOLCK | Errno::OPNOTSUPP | Errno::NOSYS) => return Ok(true),
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Releases [`lock`].
+pub(super) fn unlock(file: &File) {
+    let _ = rustix::fs::flock(file, rustix::fs::FlockOperation::Unlock);
 }
