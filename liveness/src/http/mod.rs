@@ -112,7 +112,7 @@ impl Probe {
 
     /// Serves the kubelet's `httpGet` probe on `addr` from a background
     /// thread, until the returned handle is stopped or dropped (feature
-    /// `http`).
+    /// `http`): keep the handle (`let _server = probe.serve_http(addr)?;`).
     ///
     /// `GET` and `HEAD` on `/livez` (see [`http_path`](Probe::http_path))
     /// answer `200 OK` when every component is alive and `503 Service
@@ -162,6 +162,7 @@ impl Probe {
     /// When `addr` cannot be resolved or bound, when the path is invalid or
     /// the probe has no component (`InvalidInput`), or when the thread cannot
     /// be started.
+    #[must_use = "the server stops when its handle is dropped: keep it (`let _server = probe.serve_http(..)?;`)"]
     pub fn serve_http(&self, addr: impl ToSocketAddrs) -> io::Result<HttpServer> {
         let path = self.http_path;
         if !path.starts_with('/') || path.bytes().any(|b| b <= b' ' || b == 0x7f) {
@@ -210,7 +211,11 @@ fn spawn(
 /// `http`); dropping it stops the server.
 ///
 /// Keep it for as long as the service runs (in `main`, say): the kubelet
-/// restarts a container whose endpoint stops answering.
+/// restarts a container whose endpoint stops answering. `serve_http(..)?;`
+/// alone drops it at once, stopping the server: the compiler warns about
+/// that (`#[must_use]`); bind it, `let _server = probe.serve_http(..)?;`
+/// (not `let _ = ...`, which drops it too).
+#[must_use = "the server stops when this handle is dropped: keep it for as long as the service runs"]
 #[derive(Debug)]
 pub struct HttpServer {
     local_addr: SocketAddr,
