@@ -5,10 +5,12 @@
 mod args;
 #[cfg(feature = "probe")]
 mod cli;
+mod explain;
 #[cfg(feature = "probe")]
 mod k8s;
 #[cfg(feature = "probe")]
 mod logging;
+mod pool;
 #[cfg(feature = "probe")]
 pub(crate) mod report;
 mod survey;

@@ -86,6 +86,14 @@ pub(crate) enum Reason {
     Invalid(String),
     /// The file cannot be read.
     Unreadable(String),
+    /// The probe lists no component.
+    NoComponent,
+    /// The pool record declares no instance (an older writer's), by `pid`.
+    EmptyPool { pid: u32 },
+    /// Instances `0..instances` beat, and no pool was declared.
+    Undeclared { instances: u32 },
+    /// An instance beyond the pool of `size` (recorded by `pid`) that failed.
+    BeyondPool { reason: String, size: u32, pid: u32 },
 }
 
 /// Why there is no heartbeat.
@@ -129,7 +137,7 @@ impl Reason {
         match self {
             Reason::Beat { .. } => Some(State::Beating),
             Reason::Extended { .. } => Some(State::Extended),
-            Reason::Failed { .. } => Some(State::Failed),
+            Reason::Failed { .. } | Reason::BeyondPool { .. } => Some(State::Failed),
             Reason::NoBeat { .. } => Some(State::Starting),
             _ => None,
         }
@@ -137,7 +145,9 @@ impl Reason {
 
     pub fn given(&self) -> Option<&str> {
         match self {
-            Reason::Extended { reason, .. } | Reason::Failed { reason } => Some(reason),
+            Reason::Extended { reason, .. }
+            | Reason::Failed { reason }
+            | Reason::BeyondPool { reason, .. } => Some(reason),
             _ => None,
         }
     }
@@ -152,7 +162,10 @@ impl Reason {
     pub fn has_started(&self) -> bool {
         matches!(
             self,
-            Reason::Beat { .. } | Reason::Extended { .. } | Reason::Failed { .. }
+            Reason::Beat { .. }
+                | Reason::Extended { .. }
+                | Reason::Failed { .. }
+                | Reason::BeyondPool { .. }
         )
     }
 }

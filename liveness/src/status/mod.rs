@@ -10,6 +10,7 @@ use std::{
 
 use judge::judge;
 pub(crate) use judge::{Expect, Limits, Origin, Reason, origin};
+pub(crate) use line::human;
 
 use crate::{host::Host, record::Record, store::Contents};
 
@@ -151,6 +152,17 @@ impl Status {
     pub(crate) fn with_reason(mut self, reason: Reason) -> Status {
         self.reason = reason;
         self
+    }
+
+    /// The same status, about the file at `path`.
+    pub(crate) fn at(mut self, path: &Path) -> Status {
+        path.clone_into(&mut self.path);
+        self
+    }
+
+    /// Why it got its verdict.
+    pub(crate) fn cause(&self) -> &Reason {
+        &self.reason
     }
 
     /// The verdict.
