@@ -7,7 +7,7 @@
 mod common;
 
 use std::{
-    io::{Read, Write},
+    io::{ErrorKind, Read, Write},
     net::{SocketAddr, TcpStream},
     sync::atomic::{AtomicBool, Ordering},
     thread,
@@ -85,22 +85,30 @@ fn a_full_pool_is_summarised_naming_its_dead_instances() {
     assert_eq!(doc["pools"][0]["alive_not_listed"], 1023);
 }
 
-/// Sends request after request on fresh connections, never reading an
-/// answer, until `stop`.
+/// Holds 100 connections that each send a pipeline of requests and never
+/// read an answer, reopening those the server closes, until `stop`.
 fn greedy(addr: SocketAddr, stop: &AtomicBool) {
     let requests =
         b"GET /livez HTTP/1.1\r\nHost: pod\r\nAccept: application/json\r\n\r\n".repeat(64);
-    let mut held = Vec::new();
-    while !stop.load(Ordering::Relaxed) {
-        let Ok(mut stream) = TcpStream::connect(addr) else {
-            continue;
-        };
-        stream.set_nonblocking(true).unwrap();
+    let open = || {
+        let mut stream = TcpStream::connect(addr).ok()?;
+        stream.set_nonblocking(true).ok()?;
         let _ = stream.write(&requests);
-        held.push(stream);
-        if held.len() > 200 {
-            held.remove(0);
+        Some(stream)
+    };
+    let mut held: Vec<Option<TcpStream>> = (0..100).map(|_| open()).collect();
+    while !stop.load(Ordering::Relaxed) {
+        for stream in &mut held {
+            let gone = match stream {
+                // Never reading: only a write tells whether it is closed.
+                Some(s) => matches!(s.write(b"\r\n"), Err(e) if e.kind() != ErrorKind::WouldBlock),
+                None => true,
+            };
+            if gone {
+                *stream = open();
+            }
         }
+        thread::sleep(Duration::from_millis(10));
     }
 }
 

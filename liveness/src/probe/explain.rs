@@ -50,15 +50,17 @@ impl Display for Reasoning<'_, '_> {
         } else {
             write!(f, "{}: ", path(&unit.path))?;
         }
-        match &unit.contents {
-            Contents::Missing => f.write_str("no file")?,
-            Contents::Empty => f.write_str("an empty file, still empty when read again")?,
-            Contents::Invalid(why) => write!(f, "not a heartbeat: {why}")?,
-            Contents::Unreadable(why) => write!(f, "cannot be read: {why}")?,
-            Contents::Parsed(Parsed::EpochFloat(_)) => {
+        match (&unit.contents, status.record()) {
+            // The record moved into the status when judged.
+            (_, Some(record)) => describe(f, record, status)?,
+            (Contents::Missing, None) => f.write_str("no file")?,
+            (Contents::Empty, None) => f.write_str("an empty file, still empty when read again")?,
+            (Contents::Invalid(why), None) => write!(f, "not a heartbeat: {why}")?,
+            (Contents::Unreadable(why), None) => write!(f, "cannot be read: {why}")?,
+            (Contents::Parsed(Parsed::EpochFloat(_)), None) => {
                 f.write_str("the prior art's epoch time, read on the wall clock")?;
             }
-            Contents::Parsed(Parsed::Record(record)) => describe(f, record, status)?,
+            (Contents::Parsed(Parsed::Record(record)), None) => describe(f, record, status)?,
         }
         // The verdict and the rule that gave it, as the probe prints it.
         write!(f, "; so: {status}")

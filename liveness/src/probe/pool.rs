@@ -102,7 +102,8 @@ pub(super) fn judge_component<'a>(
     source: Source,
     budget: &Budget,
 ) -> Vec<(Unit<'a>, Status)> {
-    let own_status = judge(&own, host);
+    let mut own = own;
+    let own_status = judge(&mut own, host);
     let Some((pool, found)) = pool.and_then(|p| pool_origin(&p, host).map(|o| (p, o))) else {
         let status = undeclared(&own, own_status, host, source, budget);
         return vec![(own, status)];
@@ -125,8 +126,8 @@ pub(super) fn judge_component<'a>(
     if own_status.has_started() {
         units.push((own, own_status));
     }
-    units.extend(pool.instances.into_iter().map(|unit| {
-        let status = judge(&unit, host);
+    units.extend(pool.instances.into_iter().map(|mut unit| {
+        let status = judge(&mut unit, host);
         (unit, status)
     }));
     units.extend(beyond);
@@ -155,10 +156,13 @@ fn beyond<'a>(
     budget: &Budget,
 ) -> Vec<(Unit<'a>, Status)> {
     let mut found = Vec::new();
+    if pool.size >= MAX_POOL_SIZE {
+        return found; // no instance lies beyond a full pool
+    }
     for i in indices(&own.path).into_iter().filter(|i| *i >= pool.size) {
         let at = with_suffix(own.path.clone(), &i.to_string());
-        let unit = read_unit(own.component, Some(i), at, source, budget);
-        let status = judge(&unit, host);
+        let mut unit = read_unit(own.component, Some(i), at, source, budget);
+        let status = judge(&mut unit, host);
         if let Reason::Failed { reason } = status.cause() {
             let reason = Reason::BeyondPool {
                 reason: reason.clone(),
@@ -185,7 +189,11 @@ fn undeclared(
     }
     let beating = indices(&own.path).into_iter().rev().find(|&i| {
         let at = with_suffix(own.path.clone(), &i.to_string());
-        judge(&read_unit(own.component, Some(i), at, source, budget), host).has_started()
+        judge(
+            &mut read_unit(own.component, Some(i), at, source, budget),
+            host,
+        )
+        .has_started()
     });
     match beating {
         Some(last) => status.with_reason(Reason::Undeclared {

@@ -5,7 +5,7 @@
 //! then older than the clock reading, never ahead of it.
 
 use std::{
-    collections::BTreeMap,
+    collections::HashMap,
     path::{Path, PathBuf},
     time::Duration,
 };
@@ -94,7 +94,9 @@ fn nothing_to_judge(host: &Host) -> Status {
         .with_reason(Reason::NoComponent)
 }
 
-pub(super) fn judge(unit: &Unit<'_>, host: &Host) -> Status {
+/// Judges `unit`, taking its record (kept in the status) rather than
+/// copying it.
+pub(super) fn judge(unit: &mut Unit<'_>, host: &Host) -> Status {
     let component = unit.component;
     let expect = Expect {
         name: Some(&component.name),
@@ -105,7 +107,13 @@ pub(super) fn judge(unit: &Unit<'_>, host: &Host) -> Status {
         startup_grace: component.startup_grace,
         max_extend: component.max_extend,
     };
-    Status::new(&expect, &unit.path, limits, &unit.contents, host)
+    let contents = match &unit.contents {
+        Contents::Parsed(Parsed::Record(_)) => {
+            std::mem::replace(&mut unit.contents, Contents::Missing)
+        }
+        other => other.clone(),
+    };
+    Status::owning(&expect, &unit.path, limits, contents, host)
 }
 
 /// Reads one heartbeat, from the writer's memory when `source` allows and
@@ -143,12 +151,16 @@ pub(super) fn read<'a>(
 /// resolves to (the same path, or the same file by identity): one file,
 /// one owner.
 fn refuse_shared_files(units: Vec<(Unit<'_>, Status)>) -> Vec<Status> {
-    let mut by_path: BTreeMap<&PathBuf, usize> = BTreeMap::new();
-    let mut by_id: BTreeMap<FileId, usize> = BTreeMap::new();
+    // Hashed by their bytes: comparing or hashing paths walks their
+    // components, which a thousand instances make costly. (Spellings of
+    // one existing file meet by identity.)
+    let mut by_path: HashMap<&[u8], usize, Fnv> =
+        HashMap::with_capacity_and_hasher(units.len(), Fnv);
+    let mut by_id: HashMap<FileId, usize, Fnv> = HashMap::with_hasher(Fnv);
     let mut shared_with: Vec<Option<usize>> = vec![None; units.len()];
     for (i, (unit, _)) in units.iter().enumerate() {
         let first = by_path
-            .get(&unit.path)
+            .get(unit.path.as_os_str().as_encoded_bytes())
             .copied()
             .or_else(|| unit.id.and_then(|id| by_id.get(&id).copied()));
         match first {
@@ -157,26 +169,53 @@ fn refuse_shared_files(units: Vec<(Unit<'_>, Status)>) -> Vec<Status> {
                 shared_with[first].get_or_insert(i);
             }
             None => {
-                by_path.insert(&unit.path, i);
+                by_path.insert(unit.path.as_os_str().as_encoded_bytes(), i);
                 if let Some(id) = unit.id {
                     by_id.insert(id, i);
                 }
             }
         }
     }
-    let labels: Vec<String> = units.iter().map(|(unit, _)| unit.label()).collect();
+    let labels: Vec<Option<String>> = shared_with
+        .iter()
+        .map(|with| with.map(|other| units[other].0.label()))
+        .collect();
     units
         .into_iter()
-        .zip(shared_with)
+        .zip(labels)
         .map(|((unit, status), with)| {
             let status = match with {
-                Some(other) => status.with_reason(Reason::SharedPath {
-                    with: labels[other].clone(),
-                }),
+                Some(with) => status.with_reason(Reason::SharedPath { with }),
                 None => status,
             };
             explain::verdict(&unit, &status);
             status
         })
         .collect()
+}
+
+/// FNV-1a: a fast hash for keys no client chooses freely enough to flood.
+#[derive(Clone, Copy, Default)]
+struct Fnv;
+
+struct FnvHasher(u64);
+
+impl std::hash::BuildHasher for Fnv {
+    type Hasher = FnvHasher;
+
+    fn build_hasher(&self) -> FnvHasher {
+        FnvHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for FnvHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }

@@ -186,7 +186,8 @@ pub(crate) struct Judged {
     pub origin: Option<Origin>,
 }
 
-/// Judges `contents` as the heartbeat of `expect` on `host`.
+/// Judges `contents` as the heartbeat of `expect` on `host`; the record
+/// is left to the caller to attach.
 pub(crate) fn judge(contents: &Contents, expect: &Expect<'_>, host: &Host) -> Judged {
     let no_beat = |absent| Reason::NoBeat {
         absent,
@@ -237,7 +238,7 @@ pub(crate) fn judge(contents: &Contents, expect: &Expect<'_>, host: &Host) -> Ju
     Judged {
         reason,
         last_beat: Some(record.wall),
-        record: Some(record.clone()),
+        record: None, // the caller's to attach, cloned or moved
         origin: Some(origin),
     }
 }

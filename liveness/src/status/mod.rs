@@ -12,7 +12,11 @@ use judge::judge;
 pub(crate) use judge::{Expect, Limits, Origin, Reason, origin};
 pub(crate) use line::human;
 
-use crate::{host::Host, record::Record, store::Contents};
+use crate::{
+    host::Host,
+    record::{Parsed, Record},
+    store::Contents,
+};
 
 /// The verdict on one component.
 ///
@@ -128,6 +132,36 @@ impl Status {
         contents: &Contents,
         host: &Host,
     ) -> Status {
+        let mut status = Status::judged(expect, path, limits, contents, host);
+        if let Contents::Parsed(Parsed::Record(record)) = contents {
+            status.record = Some(record.clone());
+        }
+        status
+    }
+
+    /// [`Status::new`], keeping the record of `contents` rather than a copy:
+    /// a thousand instances judged from memory copy their records once.
+    pub(crate) fn owning(
+        expect: &Expect<'_>,
+        path: &Path,
+        limits: Limits,
+        contents: Contents,
+        host: &Host,
+    ) -> Status {
+        let mut status = Status::judged(expect, path, limits, &contents, host);
+        if let Contents::Parsed(Parsed::Record(record)) = contents {
+            status.record = Some(record);
+        }
+        status
+    }
+
+    fn judged(
+        expect: &Expect<'_>,
+        path: &Path,
+        limits: Limits,
+        contents: &Contents,
+        host: &Host,
+    ) -> Status {
         let judged = judge(contents, expect, host);
         Status {
             name: expect.name.unwrap_or_default().to_owned(),
@@ -140,6 +174,11 @@ impl Status {
             origin: judged.origin,
             judged_at: host.wall,
         }
+    }
+
+    /// The record the file held, if it held one of ours.
+    pub(crate) fn record(&self) -> Option<&Record> {
+        self.record.as_ref()
     }
 
     /// The same status, shown under `name`.

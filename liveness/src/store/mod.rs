@@ -94,7 +94,7 @@ impl Budget {
 }
 
 /// A file's identity: device and inode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct FileId(u64, u64);
 
 /// Why a heartbeat file could not be opened or created for writing.
