@@ -77,9 +77,9 @@ pub(crate) trait Judge: Send + Sync {
 }
 
 /// Verdicts from memory for the components this process writes (the last
-/// record each writer wrote, the same clocks and rules as the probe
-/// binary), from the files for the others; the startup grace counts from
-/// the process start.
+/// record each writer wrote, while the file holds it; the same clocks and
+/// rules as the probe binary), from the files for the others; the startup
+/// grace counts from the process start.
 impl Judge for Probe {
     fn report(&self, check: Check, json: bool) -> (bool, String) {
         let statuses = survey(self.components(), Source::Memory);
@@ -155,8 +155,13 @@ impl Probe {
     ///
     /// A component whose writer lives in this process is judged from
     /// memory, on the last record its writer wrote, with the same clocks and
-    /// rules as the probe binary: a check reads no file. Other components
-    /// are read from their files. An answer is reused for 20 ms, so that a
+    /// rules as the probe binary, as long as the file holds that record: a
+    /// check looks at each file (`lstat`) and reads it only when it changed
+    /// since it was found to hold the writer's record. A file that holds
+    /// anything else (another live container's record, another component's,
+    /// a write that never reached it) is judged as the exec probe judges it;
+    /// a failure declared in memory stands at once. Other components are
+    /// read from their files. An answer is reused for 20 ms, so that a
     /// flood of requests costs one survey per 20 ms. A pool of more than 32
     /// instances is summarised: its dead (or not yet started) instances
     /// named, 32 at most, the others counted on one line

@@ -10,6 +10,8 @@ mod explain;
 mod k8s;
 #[cfg(feature = "probe")]
 mod logging;
+#[cfg(all(feature = "http", unix))]
+mod on_disk;
 mod pool;
 #[cfg(feature = "probe")]
 pub(crate) mod report;

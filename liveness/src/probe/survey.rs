@@ -10,11 +10,13 @@ use std::{
     time::Duration,
 };
 
+#[cfg(all(feature = "http", unix))]
+use super::on_disk::confirm;
 use super::{explain, pool, pool::Pool};
 use crate::{
     Component, Status,
     host::Host,
-    record::Parsed,
+    record::{Event, Parsed},
     status::{Expect, Limits, Reason},
     store::{self, Budget, Contents, FileId},
 };
@@ -94,6 +96,16 @@ fn nothing_to_judge(host: &Host) -> Status {
         .with_reason(Reason::NoComponent)
 }
 
+/// Without the server, memory is never read: the file, as it is.
+#[cfg(not(all(feature = "http", unix)))]
+fn confirm(
+    path: &Path,
+    _: &crate::record::Record,
+    budget: &Budget,
+) -> Result<(), (Contents, Option<FileId>)> {
+    Err(store::read_within(path, budget))
+}
+
 /// Judges `unit`, taking its record (kept in the status) rather than
 /// copying it.
 pub(super) fn judge(unit: &mut Unit<'_>, host: &Host) -> Status {
@@ -132,9 +144,19 @@ pub(super) fn read<'a>(
         },
         _ => None,
     };
-    let from_memory = remembered.is_some();
+    let mut from_memory = remembered.is_some();
     let (contents, id) = match remembered {
-        Some(record) => (Contents::Parsed(Parsed::Record(record)), None),
+        // A failure stands from the moment it is declared, written or not.
+        Some(record) if matches!(record.event, Event::Fail { .. }) => {
+            (Contents::Parsed(Parsed::Record(record)), None)
+        }
+        Some(record) => match confirm(&path, &record, budget) {
+            Ok(()) => (Contents::Parsed(Parsed::Record(record)), None),
+            Err(read) => {
+                from_memory = false;
+                read
+            }
+        },
         None => store::read_within(&path, budget),
     };
     Unit {

@@ -160,6 +160,31 @@ pub(crate) fn read_within(path: &Path, budget: &Budget) -> (Contents, Option<Fil
     }
 }
 
+/// What `lstat` says of a path: enough to tell that the file there changed
+/// (replaced, written, truncated) since it was last looked at.
+#[cfg(all(feature = "http", unix))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    id: FileId,
+    size: u64,
+    mtime: (i64, u64),
+    ctime: (i64, u64),
+}
+
+/// The [`Stamp`] of what is at `path`, following no symlink; `None` when
+/// nothing is there or it cannot be looked at.
+#[cfg(all(feature = "http", unix))]
+pub(crate) fn stamp(path: &Path) -> Option<Stamp> {
+    let st = rustix::fs::lstat(path).ok()?;
+    #[allow(clippy::useless_conversion, clippy::unnecessary_cast)]
+    Some(Stamp {
+        id: FileId(st.st_dev as u64, st.st_ino as u64),
+        size: st.st_size as u64,
+        mtime: (st.st_mtime as i64, st.st_mtime_nsec as u64),
+        ctime: (st.st_ctime as i64, st.st_ctime_nsec as u64),
+    })
+}
+
 /// Reads and parses an open heartbeat file of `len` bytes (by `fstat`),
 /// re-reading a record that fails its check while `budget` allows.
 fn read_contents(file: &File, len: usize, budget: &Budget) -> Contents {
