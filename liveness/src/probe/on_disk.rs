@@ -25,18 +25,18 @@ use crate::{
 /// and the file's stamp then.
 static CONFIRMED: Mutex<Option<HashMap<PathBuf, (SystemTime, Stamp)>>> = Mutex::new(None);
 
-/// `Ok` when the file at `path` holds `record`; else what it holds.
-pub(super) fn confirm(
+/// `None` when the file at `path` holds `record`; else what it holds.
+pub(super) fn differs(
     path: &Path,
     record: &Record,
     budget: &Budget,
-) -> Result<(), (Contents, Option<FileId>)> {
+) -> Option<(Contents, Option<FileId>)> {
     let before = store::stamp(path);
     {
         let confirmed = CONFIRMED.lock().unwrap_or_else(PoisonError::into_inner);
         let seen = confirmed.as_ref().and_then(|map| map.get(path));
         if before.is_some() && seen == Some(&(record.wall, before.expect("checked"))) {
-            return Ok(());
+            return None;
         }
     }
     let (contents, id) = store::read_within(path, budget);
@@ -47,12 +47,12 @@ pub(super) fn confirm(
         // The stamp from before the read: a write after it changes it.
         (true, Some(before)) => {
             map.insert(path.to_owned(), (record.wall, before));
-            Ok(())
+            None
         }
-        (true, None) => Ok(()),
+        (true, None) => None,
         (false, _) => {
             map.remove(path);
-            Err((contents, id))
+            Some((contents, id))
         }
     }
 }

@@ -11,7 +11,7 @@ use std::{
 };
 
 #[cfg(all(feature = "http", unix))]
-use super::on_disk::confirm;
+use super::on_disk::differs;
 use super::{explain, pool, pool::Pool};
 use crate::{
     Component, Status,
@@ -98,12 +98,12 @@ fn nothing_to_judge(host: &Host) -> Status {
 
 /// Without the server, memory is never read: the file, as it is.
 #[cfg(not(all(feature = "http", unix)))]
-fn confirm(
+fn differs(
     path: &Path,
     _: &crate::record::Record,
     budget: &Budget,
-) -> Result<(), (Contents, Option<FileId>)> {
-    Err(store::read_within(path, budget))
+) -> Option<(Contents, Option<FileId>)> {
+    Some(store::read_within(path, budget))
 }
 
 /// Judges `unit`, taking its record (kept in the status) rather than
@@ -150,9 +150,9 @@ pub(super) fn read<'a>(
         Some(record) if matches!(record.event, Event::Fail { .. }) => {
             (Contents::Parsed(Parsed::Record(record)), None)
         }
-        Some(record) => match confirm(&path, &record, budget) {
-            Ok(()) => (Contents::Parsed(Parsed::Record(record)), None),
-            Err(read) => {
+        Some(record) => match differs(&path, &record, budget) {
+            None => (Contents::Parsed(Parsed::Record(record)), None),
+            Some(read) => {
                 from_memory = false;
                 read
             }

@@ -115,21 +115,7 @@ impl Status {
             // Said by this crate; outside bytes in them are escaped already.
             Reason::Invalid(why) => write!(f, "invalid heartbeat: {why}"),
             Reason::Unreadable(why) => write!(f, "cannot read heartbeat: {why}"),
-            Reason::NoComponent => f.write_str("this probe judges no component: list at least one"),
-            Reason::EmptyPool { pid } => write!(
-                f,
-                "the pool record declares no instance (written by pid {pid}): \
-                 call pool_size(n) with n of 1 or more"
-            ),
-            Reason::Undeclared { instances: n } => write!(
-                f,
-                "instances 0..{n} beat but no pool was declared: call pool_size({n})"
-            ),
-            Reason::BeyondPool { reason, size, pid } => write!(
-                f,
-                "failed: {} (beyond the pool of {size} that pid {pid} recorded)",
-                text(reason)
-            ),
+            reason => probe_reason(f, reason),
         }
     }
 
@@ -171,6 +157,29 @@ impl Status {
             ),
             None => f.write_str(what),
         }
+    }
+}
+
+/// The reasons a probe gives about what it was asked to judge: no
+/// component, a pool that hides its workers.
+fn probe_reason(f: &mut fmt::Formatter<'_>, reason: &Reason) -> fmt::Result {
+    match reason {
+        Reason::NoComponent => f.write_str("this probe judges no component: list at least one"),
+        Reason::EmptyPool { pid } => write!(
+            f,
+            "the pool record declares no instance (written by pid {pid}): \
+             call pool_size(n) with n of 1 or more"
+        ),
+        Reason::Undeclared { instances: n } => write!(
+            f,
+            "instances 0..{n} beat but no pool was declared: call pool_size({n})"
+        ),
+        Reason::BeyondPool { reason, size, pid } => write!(
+            f,
+            "failed: {} (beyond the pool of {size} that pid {pid} recorded)",
+            text(reason)
+        ),
+        _ => Ok(()), // said by `Status::why`
     }
 }
 
