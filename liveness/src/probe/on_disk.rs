@@ -11,11 +11,12 @@
 
 use std::{
     collections::HashMap,
-    path::{Path, PathBuf},
+    path::Path,
     sync::{Mutex, PoisonError},
     time::SystemTime,
 };
 
+use super::survey::Fnv;
 use crate::{
     record::{Parsed, Record},
     store::{self, Budget, Contents, FileId, Stamp},
@@ -23,7 +24,11 @@ use crate::{
 
 /// Per path: the time of the writer's record the file was found to hold,
 /// and the file's stamp then.
-static CONFIRMED: Mutex<Option<HashMap<PathBuf, (SystemTime, Stamp)>>> = Mutex::new(None);
+/// Keyed by the path's bytes, hashed with FNV: a thousand lookups a check.
+static CONFIRMED: Mutex<Option<Confirmed>> = Mutex::new(None);
+
+/// Path bytes to the record's time and the file's stamp.
+type Confirmed = HashMap<Vec<u8>, (SystemTime, Stamp), Fnv>;
 
 /// `None` when the file at `path` holds `record`; else what it holds.
 pub(super) fn differs(
@@ -34,7 +39,7 @@ pub(super) fn differs(
     let before = store::stamp(path);
     {
         let confirmed = CONFIRMED.lock().unwrap_or_else(PoisonError::into_inner);
-        let seen = confirmed.as_ref().and_then(|map| map.get(path));
+        let seen = confirmed.as_ref().and_then(|map| map.get(key(path)));
         if before.is_some() && seen == Some(&(record.wall, before.expect("checked"))) {
             return None;
         }
@@ -42,17 +47,21 @@ pub(super) fn differs(
     let (contents, id) = store::read_within(path, budget);
     let holds = matches!(&contents, Contents::Parsed(Parsed::Record(r)) if r == record);
     let mut confirmed = CONFIRMED.lock().unwrap_or_else(PoisonError::into_inner);
-    let map = confirmed.get_or_insert_with(HashMap::new);
+    let map = confirmed.get_or_insert_with(|| HashMap::with_hasher(Fnv));
     match (holds, before) {
         // The stamp from before the read: a write after it changes it.
         (true, Some(before)) => {
-            map.insert(path.to_owned(), (record.wall, before));
+            map.insert(key(path).to_owned(), (record.wall, before));
             None
         }
         (true, None) => None,
         (false, _) => {
-            map.remove(path);
+            map.remove(key(path));
             Some((contents, id))
         }
     }
+}
+
+fn key(path: &Path) -> &[u8] {
+    path.as_os_str().as_encoded_bytes()
 }

@@ -218,9 +218,9 @@ fn refuse_shared_files(units: Vec<(Unit<'_>, Status)>) -> Vec<Status> {
 
 /// FNV-1a: a fast hash for keys no client chooses freely enough to flood.
 #[derive(Clone, Copy, Default)]
-struct Fnv;
+pub(super) struct Fnv;
 
-struct FnvHasher(u64);
+pub(super) struct FnvHasher(u64);
 
 impl std::hash::BuildHasher for Fnv {
     type Hasher = FnvHasher;
