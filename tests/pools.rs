@@ -107,7 +107,7 @@ fn a_failed_instance_beyond_a_shrunk_pool_stays_dead_naming_the_shrink() {
     assert_eq!(
         shown[2],
         format!(
-            "consumer[3]: dead: failed: stuck (beyond the pool of 2 that pid {} recorded) ({})",
+            "consumer[3]: dead: failed: stuck (beyond the pool, which shrank to 2 in the record of pid {}) ({})",
             std::process::id(),
             common::shown(&dir.path().join("consumer.3"))
         )

@@ -176,7 +176,7 @@ fn probe_reason(f: &mut fmt::Formatter<'_>, reason: &Reason) -> fmt::Result {
         ),
         Reason::BeyondPool { reason, size, pid } => write!(
             f,
-            "failed: {} (beyond the pool of {size} that pid {pid} recorded)",
+            "failed: {} (beyond the pool, which shrank to {size} in the record of pid {pid})",
             text(reason)
         ),
         _ => Ok(()), // said by `Status::why`

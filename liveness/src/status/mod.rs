@@ -2,6 +2,8 @@
 
 mod judge;
 mod line;
+mod origin;
+mod verdict;
 
 use std::{
     path::{Path, PathBuf},
@@ -9,76 +11,16 @@ use std::{
 };
 
 use judge::judge;
-pub(crate) use judge::{Expect, Limits, Origin, Reason, origin};
+pub(crate) use judge::{Expect, Limits, Reason};
 pub(crate) use line::human;
+pub(crate) use origin::{Origin, origin};
+pub use verdict::{State, Verdict};
 
 use crate::{
     host::Host,
     record::{Parsed, Record},
     store::Contents,
 };
-
-/// The verdict on one component.
-///
-/// ```
-/// use liveness::Verdict;
-///
-/// assert_eq!(Verdict::Starting.as_str(), "starting");
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    /// The last heartbeat is younger than the maximum age, or an extension
-    /// it declared is still running.
-    Alive,
-    /// No heartbeat from this container yet, and it is younger than its
-    /// startup grace: counted as alive.
-    Starting,
-    /// Stale, failed, missing past the grace, unreadable or invalid.
-    Dead,
-}
-
-impl Verdict {
-    /// `alive`, `starting` or `dead`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Alive => "alive",
-            Verdict::Starting => "starting",
-            Verdict::Dead => "dead",
-        }
-    }
-}
-
-/// What the component last said of itself, as far as this container goes.
-///
-/// ```
-/// use liveness::State;
-///
-/// assert_eq!(State::Extended.as_str(), "extended");
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum State {
-    /// It beats.
-    Beating,
-    /// It declared a long operation with
-    /// [`extend`](crate::Liveness::extend).
-    Extended,
-    /// It declared itself broken with [`fail`](crate::Liveness::fail).
-    Failed,
-    /// It has not beaten in this container yet.
-    Starting,
-}
-
-impl State {
-    /// `beating`, `extended`, `failed` or `starting`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Beating => "beating",
-            State::Extended => "extended",
-            State::Failed => "failed",
-            State::Starting => "starting",
-        }
-    }
-}
 
 /// The status of one component (or pool instance): its verdict and the
 /// facts behind it.
