@@ -324,3 +324,38 @@ fn a_record_of_another_component_never_vouches() {
         )
     );
 }
+
+#[test]
+fn debug_logs_are_one_line_each_in_words_whatever_the_path() {
+    let files = Files::new();
+    // A directory whose name would forge a verdict line if printed as is.
+    let dir = files
+        .dir
+        .path()
+        .join("x\nworker: alive: last heartbeat 1s ago, max 3s (/forged)\n\x1b[2J");
+    std::fs::create_dir_all(&dir).unwrap();
+    let worker = dir.join("worker");
+    Timestamp::create(&worker, MAX_AGE).unwrap();
+    for (var, value) in [("RUST_LOG", "debug"), ("LOG_LEVEL", "DEBUG")] {
+        let out = run(files
+            .probe()
+            .env("WORKER_LIVENESS_PATH", &worker)
+            .env(var, value));
+        assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+        assert!(out.stderr.contains("DEBUG"), "{}", out.stderr);
+        for line in out.stderr.lines() {
+            // env_logger's lines: `[<time> DEBUG <module>] <message>`.
+            assert!(line.starts_with('['), "a forged line: {line:?}");
+            assert!(!line.contains('\x1b'), "{line:?}");
+        }
+        // Escapes (`\u{1b}`) aside, no braces: no `Record { wall: .. }` dump.
+        let unescaped = out.stderr.replace("\\u{", "");
+        assert!(!unescaped.contains('{'), "a struct dump: {}", out.stderr);
+        // The reasoning, in words: whose record, which container, how old.
+        assert!(
+            out.stderr.contains("worker: ") && out.stderr.contains(" old; so: worker: alive: "),
+            "{}",
+            out.stderr
+        );
+    }
+}

@@ -18,6 +18,10 @@
 //! that alternate the three, and the figures are medians of the rounds, so
 //! that a busy neighbour slows all three alike.
 //!
+//! The server reuses an answer for 20 ms, so most of these back-to-back
+//! checks are answered without a survey: the figure is what a flood of
+//! checks costs. A survey per check, over a full pool, is `benches/pool.rs`.
+//!
 //! Run with `cargo bench -p liveness --features http --bench http`; exits 1
 //! when over budget. The last line is for scripts:
 //! `http-check server_us=.. client_us=.. wall_us=.. floor_us=.. verdicts_us=..`.

@@ -34,7 +34,7 @@ pub(super) fn listen(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
                 });
         match bound {
             Ok(fd) => return Ok(TcpListener::from(fd)),
-            Err(error) => failed = Some(io::Error::from(error)),
+            Err(error) => failed = Some(naming(addr, io::Error::from(error))),
         }
     }
     Err(failed.unwrap_or_else(|| {
@@ -43,4 +43,18 @@ pub(super) fn listen(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
             "could not resolve to any addresses",
         )
     }))
+}
+
+/// `error` with a message that names `addr`: `cannot listen on
+/// 127.0.0.1:8080: address in use`.
+fn naming(addr: SocketAddr, error: io::Error) -> io::Error {
+    let why = match error.kind() {
+        io::ErrorKind::AddrInUse => "address in use".to_owned(),
+        _ => {
+            let text = error.to_string();
+            let end = text.find(" (os error").unwrap_or(text.len());
+            text[..end].to_lowercase()
+        }
+    };
+    io::Error::new(error.kind(), format!("cannot listen on {addr}: {why}"))
 }

@@ -20,6 +20,8 @@
 //! | time to take the response and close | 1 s, then closed | the response fits a socket buffer; a client that never reads frees its slot |
 //! | connections at once | 512 | the memory bound: 512 × (8 KiB head + response) |
 //! | requests per connection | 1 (`Connection: close`) | the kubelet opens a connection per check; no keep-alive state to bound |
+//! | surveys | one per 20 ms per question, answers reused in between (`cache.rs`) | a flood of connections queued ahead of the kubelet's costs microseconds each |
+//! | response | a pool of more than 32 instances summarised: its dead or unstarted instances named (32 at most), the others counted (`summary.rs`) | a full pool's check stays a few KiB, fits the socket buffer, costs little |
 //!
 //! A connection over the cap takes the slot of the oldest one still
 //! sending its head (or of one already answered), not of the newcomer: a
@@ -35,11 +37,13 @@
 //! socket with unread bytes resets the connection, and the reset can
 //! destroy the response before the client reads it.
 
+mod cache;
 #[cfg(fuzzing)]
 pub mod fuzz;
 mod listen;
 mod request;
 mod server;
+mod summary;
 
 use std::{
     io,
@@ -73,31 +77,56 @@ pub(crate) trait Judge: Send + Sync {
 }
 
 /// Verdicts from memory for the components this process writes (the last
-/// record each writer wrote, the same clocks and rules as the probe
-/// binary), from the files for the others; the startup grace counts from
-/// the process start.
+/// record each writer wrote, while the file holds it; the same clocks and
+/// rules as the probe binary), from the files for the others; the startup
+/// grace counts from the process start.
 impl Judge for Probe {
     fn report(&self, check: Check, json: bool) -> (bool, String) {
         let statuses = survey(self.components(), Source::Memory);
+        let alive = statuses.iter().all(Status::is_alive);
+        let started = statuses.iter().all(Status::has_started);
         let ok = match check {
-            Check::Liveness => statuses.iter().all(Status::is_alive),
-            Check::Startup => statuses.iter().all(Status::has_started),
+            Check::Liveness => alive,
+            Check::Startup => started,
         };
+        let summary = summary::summarise(&statuses);
         let mut body = String::new();
         if json {
-            body = crate::probe::report::json(&statuses);
+            body = json_body(&summary, alive, started);
             body.push('\n');
         } else {
-            for status in &statuses {
+            for status in &summary.listed {
                 match check {
                     Check::Liveness => body += &status.to_string(),
                     Check::Startup => body += &status.startup_line().to_string(),
                 }
                 body.push('\n');
             }
+            for pool in &summary.pools {
+                body += &pool.line();
+                body.push('\n');
+            }
         }
         (ok, body)
     }
+}
+
+/// The probe's `--json` document for the listed statuses, with `alive` and
+/// `started` for all of them and, when pools are summarised, `pools`.
+fn json_body(summary: &summary::Summary<'_>, alive: bool, started: bool) -> String {
+    let listed: Vec<Status> = summary.listed.iter().map(|s| (*s).clone()).collect();
+    let body = crate::probe::report::json(&listed);
+    if summary.pools.is_empty() {
+        return body;
+    }
+    let Ok(serde_json::Value::Object(mut doc)) = serde_json::from_str(&body) else {
+        return body;
+    };
+    doc.insert("alive".into(), alive.into());
+    doc.insert("started".into(), started.into());
+    let pools = serde_json::to_value(&summary.pools).unwrap_or_default();
+    doc.insert("pools".into(), pools);
+    serde_json::Value::Object(doc).to_string()
 }
 
 impl Probe {
@@ -112,7 +141,7 @@ impl Probe {
 
     /// Serves the kubelet's `httpGet` probe on `addr` from a background
     /// thread, until the returned handle is stopped or dropped (feature
-    /// `http`).
+    /// `http`): keep the handle (`let _server = probe.serve_http(addr)?;`).
     ///
     /// `GET` and `HEAD` on `/livez` (see [`http_path`](Probe::http_path))
     /// answer `200 OK` when every component is alive and `503 Service
@@ -126,8 +155,18 @@ impl Probe {
     ///
     /// A component whose writer lives in this process is judged from
     /// memory, on the last record its writer wrote, with the same clocks and
-    /// rules as the probe binary: a check reads no file. Other components
-    /// are read from their files. The startup grace counts from the start of
+    /// rules as the probe binary, as long as the file holds that record: a
+    /// check looks at each file (`lstat`) and reads it only when it changed
+    /// since it was found to hold the writer's record. A file that holds
+    /// anything else (another live container's record, another component's,
+    /// a write that never reached it) is judged as the exec probe judges it;
+    /// a failure declared in memory stands at once. Other components are
+    /// read from their files. An answer is reused for 20 ms, so that a
+    /// flood of requests costs one survey per 20 ms. A pool of more than 32
+    /// instances is summarised: its dead (or not yet started) instances
+    /// named, 32 at most, the others counted on one line
+    /// (`consumer: 1023 of 1024 instances alive, not listed one by one
+    /// (/tmp/liveness/consumer.*)`; in JSON, `pools`). The startup grace counts from the start of
     /// this process. The server is bounded so that slow or hostile
     /// clients cannot starve the kubelet: request heads of 8 KiB at most,
     /// 1 s to send one, 512 connections at once, one thread, no blocking
@@ -162,6 +201,7 @@ impl Probe {
     /// When `addr` cannot be resolved or bound, when the path is invalid or
     /// the probe has no component (`InvalidInput`), or when the thread cannot
     /// be started.
+    #[must_use = "the server stops when its handle is dropped: keep it (`let _server = probe.serve_http(..)?;`)"]
     pub fn serve_http(&self, addr: impl ToSocketAddrs) -> io::Result<HttpServer> {
         let path = self.http_path;
         if !path.starts_with('/') || path.bytes().any(|b| b <= b' ' || b == 0x7f) {
@@ -180,7 +220,7 @@ impl Probe {
         spawn(
             listener,
             path,
-            Box::new(self.clone()),
+            Box::new(cache::Cached::new(self.clone())),
             server::Limits::DEFAULT,
         )
     }
@@ -210,7 +250,11 @@ fn spawn(
 /// `http`); dropping it stops the server.
 ///
 /// Keep it for as long as the service runs (in `main`, say): the kubelet
-/// restarts a container whose endpoint stops answering.
+/// restarts a container whose endpoint stops answering. `serve_http(..)?;`
+/// alone drops it at once, stopping the server: the compiler warns about
+/// that (`#[must_use]`); bind it, `let _server = probe.serve_http(..)?;`
+/// (not `let _ = ...`, which drops it too).
+#[must_use = "the server stops when this handle is dropped: keep it for as long as the service runs"]
 #[derive(Debug)]
 pub struct HttpServer {
     local_addr: SocketAddr,

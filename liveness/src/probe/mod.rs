@@ -5,10 +5,14 @@
 mod args;
 #[cfg(feature = "probe")]
 mod cli;
+mod explain;
 #[cfg(feature = "probe")]
 mod k8s;
 #[cfg(feature = "probe")]
 mod logging;
+#[cfg(all(feature = "http", unix))]
+mod on_disk;
+mod pool;
 #[cfg(feature = "probe")]
 pub(crate) mod report;
 mod survey;

@@ -4,15 +4,21 @@
 //! Files are read first and the clocks after: a beat landing in between is
 //! then older than the clock reading, never ahead of it.
 
-use std::{collections::BTreeMap, path::PathBuf};
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
+#[cfg(all(feature = "http", unix))]
+use super::on_disk::differs;
+use super::{explain, pool, pool::Pool};
 use crate::{
     Component, Status,
-    heartbeat::with_suffix,
     host::Host,
     record::{Event, Parsed},
-    status::{Expect, Limits, Origin, Reason, origin},
-    store::{self, Contents, FileId},
+    status::{Expect, Limits, Reason},
+    store::{self, Budget, Contents, FileId},
 };
 
 /// Where a probe reads the heartbeats of components whose writer lives in
@@ -29,16 +35,18 @@ pub(crate) enum Source {
 }
 
 /// One heartbeat to judge: a component's own, or one of its instances'.
-struct Unit<'a> {
-    component: &'a Component,
-    instance: Option<u32>,
-    path: PathBuf,
-    contents: Contents,
-    id: Option<FileId>,
+pub(super) struct Unit<'a> {
+    pub component: &'a Component,
+    pub instance: Option<u32>,
+    pub path: PathBuf,
+    pub contents: Contents,
+    pub id: Option<FileId>,
+    /// Read from the writer's memory, not the file.
+    pub remembered: bool,
 }
 
 impl Unit<'_> {
-    fn label(&self) -> String {
+    pub fn label(&self) -> String {
         match self.instance {
             Some(i) => format!("{}[{i}]", self.component.name),
             None => self.component.name.to_string(),
@@ -46,51 +54,61 @@ impl Unit<'_> {
     }
 }
 
-/// A component's pool as read: its record's contents and the instances.
-struct Pool<'a> {
-    record: Option<Contents>,
-    instances: Vec<Unit<'a>>,
-}
-
 pub(crate) fn survey(components: &[Component], source: Source) -> Vec<Status> {
+    // Re-reads of torn or empty files, shared by every file read here: a
+    // thousand such files cost their first reads, not 12 ms each.
+    let budget = Budget::survey();
     let read: Vec<(Unit<'_>, Option<Pool<'_>>)> = components
         .iter()
         .map(|component| {
             let path = component.path();
-            let own = read(component, None, path.clone(), source);
-            (own, read_pool(component, path, source))
+            let own = read(component, None, path.clone(), source, &budget);
+            (own, pool::read(component, path, source, &budget))
         })
         .collect();
     let host = match source {
         Source::Files => Host::current(),
         Source::Memory => Host::of_process(),
     };
-    log::debug!("host: {host:?}");
+    explain::host(&host);
+    if components.is_empty() {
+        return vec![nothing_to_judge(&host)];
+    }
     let mut units = Vec::new();
     for (own, pool) in read {
-        match pool.filter(|pool| counts(pool, &host)) {
-            Some(pool) => {
-                // Under a pool, the type's own heartbeat is judged once it
-                // has beaten in this container.
-                let own_status = judge(&own, &host);
-                if own_status.has_started() {
-                    units.push((own, own_status));
-                }
-                units.extend(pool.instances.into_iter().map(|unit| {
-                    let status = judge(&unit, &host);
-                    (unit, status)
-                }));
-            }
-            None => {
-                let status = judge(&own, &host);
-                units.push((own, status));
-            }
-        }
+        units.extend(pool::judge_component(own, pool, &host, source, &budget));
     }
     refuse_shared_files(units)
 }
 
-fn judge(unit: &Unit<'_>, host: &Host) -> Status {
+/// The status of a probe of no component: dead, saying so.
+fn nothing_to_judge(host: &Host) -> Status {
+    let expect = Expect {
+        name: Some("probe"),
+        instance: None,
+    };
+    let limits = Limits {
+        max_age: Duration::ZERO,
+        startup_grace: Duration::ZERO,
+        max_extend: None,
+    };
+    Status::new(&expect, Path::new(""), limits, &Contents::Missing, host)
+        .with_reason(Reason::NoComponent)
+}
+
+/// Without the server, memory is never read: the file, as it is.
+#[cfg(not(all(feature = "http", unix)))]
+fn differs(
+    path: &Path,
+    _: &crate::record::Record,
+    budget: &Budget,
+) -> Option<(Contents, Option<FileId>)> {
+    Some(store::read_within(path, budget))
+}
+
+/// Judges `unit`, taking its record (kept in the status) rather than
+/// copying it.
+pub(super) fn judge(unit: &mut Unit<'_>, host: &Host) -> Status {
     let component = unit.component;
     let expect = Expect {
         name: Some(&component.name),
@@ -101,12 +119,24 @@ fn judge(unit: &Unit<'_>, host: &Host) -> Status {
         startup_grace: component.startup_grace,
         max_extend: component.max_extend,
     };
-    Status::new(&expect, &unit.path, limits, &unit.contents, host)
+    let contents = match &unit.contents {
+        Contents::Parsed(Parsed::Record(_)) => {
+            std::mem::replace(&mut unit.contents, Contents::Missing)
+        }
+        other => other.clone(),
+    };
+    Status::owning(&expect, &unit.path, limits, contents, host)
 }
 
 /// Reads one heartbeat, from the writer's memory when `source` allows and
 /// this process wrote it.
-fn read(component: &Component, instance: Option<u32>, path: PathBuf, source: Source) -> Unit<'_> {
+pub(super) fn read<'a>(
+    component: &'a Component,
+    instance: Option<u32>,
+    path: PathBuf,
+    source: Source,
+    budget: &Budget,
+) -> Unit<'a> {
     let remembered = match (source, component.heartbeat) {
         (Source::Memory, Some(heartbeat)) => match instance {
             None => heartbeat.own().last(),
@@ -114,74 +144,28 @@ fn read(component: &Component, instance: Option<u32>, path: PathBuf, source: Sou
         },
         _ => None,
     };
+    let mut from_memory = remembered.is_some();
     let (contents, id) = match remembered {
-        Some(record) => (Contents::Parsed(Parsed::Record(record)), None),
-        None => store::read(&path),
+        // A failure stands from the moment it is declared, written or not.
+        Some(record) if matches!(record.event, Event::Fail { .. }) => {
+            (Contents::Parsed(Parsed::Record(record)), None)
+        }
+        Some(record) => match differs(&path, &record, budget) {
+            None => (Contents::Parsed(Parsed::Record(record)), None),
+            Some(read) => {
+                from_memory = false;
+                read
+            }
+        },
+        None => store::read_within(&path, budget),
     };
-    log::debug!("{}: {}: {contents:?}", component.name, path.display());
     Unit {
         component,
         instance,
         path,
         contents,
         id,
-    }
-}
-
-/// Reads `<path>.pool` and, when it is this component's pool record, every
-/// instance's heartbeat.
-fn read_pool(component: &Component, path: PathBuf, source: Source) -> Option<Pool<'_>> {
-    // A writer of this process that has written keeps its pool in memory
-    // too: no pool there is no pool.
-    let remembered = match (source, component.heartbeat) {
-        (Source::Memory, Some(heartbeat)) if heartbeat.pool_size().is_some() => {
-            heartbeat.pool_size()
-        }
-        (Source::Memory, Some(heartbeat)) if heartbeat.own().last().is_some() => return None,
-        _ => None,
-    };
-    let (record, size) = match remembered {
-        Some(size) => (None, size),
-        None => {
-            let (contents, _) = store::read(&with_suffix(path.clone(), "pool"));
-            let Contents::Parsed(Parsed::Record(record)) = &contents else {
-                return None;
-            };
-            let owned = record
-                .owner
-                .as_ref()
-                .is_some_and(|o| o.name == *component.name && o.instance.is_none());
-            match record.event {
-                Event::Pool { size } if owned => (Some(contents), size.min(crate::MAX_POOL_SIZE)),
-                _ => return None,
-            }
-        }
-    };
-    let instances = (0..size)
-        .map(|i| {
-            read(
-                component,
-                Some(i),
-                with_suffix(path.clone(), &i.to_string()),
-                source,
-            )
-        })
-        .collect();
-    Some(Pool { record, instances })
-}
-
-/// Whether a pool record counts: one of this container's (a previous
-/// container's pool is no pool), or any when the guard is off.
-fn counts(pool: &Pool<'_>, host: &Host) -> bool {
-    match &pool.record {
-        None => true, // from this process's memory
-        Some(Contents::Parsed(Parsed::Record(record))) => {
-            matches!(
-                origin(record, host),
-                Origin::ThisContainer | Origin::Unknown
-            )
-        }
-        Some(_) => false,
+        remembered: from_memory,
     }
 }
 
@@ -189,12 +173,16 @@ fn counts(pool: &Pool<'_>, host: &Host) -> bool {
 /// resolves to (the same path, or the same file by identity): one file,
 /// one owner.
 fn refuse_shared_files(units: Vec<(Unit<'_>, Status)>) -> Vec<Status> {
-    let mut by_path: BTreeMap<&PathBuf, usize> = BTreeMap::new();
-    let mut by_id: BTreeMap<FileId, usize> = BTreeMap::new();
+    // Hashed by their bytes: comparing or hashing paths walks their
+    // components, which a thousand instances make costly. (Spellings of
+    // one existing file meet by identity.)
+    let mut by_path: HashMap<&[u8], usize, Fnv> =
+        HashMap::with_capacity_and_hasher(units.len(), Fnv);
+    let mut by_id: HashMap<FileId, usize, Fnv> = HashMap::with_hasher(Fnv);
     let mut shared_with: Vec<Option<usize>> = vec![None; units.len()];
     for (i, (unit, _)) in units.iter().enumerate() {
         let first = by_path
-            .get(&unit.path)
+            .get(unit.path.as_os_str().as_encoded_bytes())
             .copied()
             .or_else(|| unit.id.and_then(|id| by_id.get(&id).copied()));
         match first {
@@ -203,22 +191,53 @@ fn refuse_shared_files(units: Vec<(Unit<'_>, Status)>) -> Vec<Status> {
                 shared_with[first].get_or_insert(i);
             }
             None => {
-                by_path.insert(&unit.path, i);
+                by_path.insert(unit.path.as_os_str().as_encoded_bytes(), i);
                 if let Some(id) = unit.id {
                     by_id.insert(id, i);
                 }
             }
         }
     }
-    let labels: Vec<String> = units.iter().map(|(unit, _)| unit.label()).collect();
+    let labels: Vec<Option<String>> = shared_with
+        .iter()
+        .map(|with| with.map(|other| units[other].0.label()))
+        .collect();
     units
         .into_iter()
-        .zip(shared_with)
-        .map(|((_, status), with)| match with {
-            Some(other) => status.with_reason(Reason::SharedPath {
-                with: labels[other].clone(),
-            }),
-            None => status,
+        .zip(labels)
+        .map(|((unit, status), with)| {
+            let status = match with {
+                Some(with) => status.with_reason(Reason::SharedPath { with }),
+                None => status,
+            };
+            explain::verdict(&unit, &status);
+            status
         })
         .collect()
+}
+
+/// FNV-1a: a fast hash for keys no client chooses freely enough to flood.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Fnv;
+
+pub(super) struct FnvHasher(u64);
+
+impl std::hash::BuildHasher for Fnv {
+    type Hasher = FnvHasher;
+
+    fn build_hasher(&self) -> FnvHasher {
+        FnvHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for FnvHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }

@@ -12,20 +12,16 @@
 
 use std::time::{Duration, SystemTime};
 
+use super::origin::{Origin, origin};
 use super::{State, Verdict};
 use crate::{
-    host::{Host, ticks_to_duration},
+    host::Host,
     record::{Event, NAME_LIMIT, Parsed, Record, bounded},
     store::Contents,
 };
 
 /// A record whose time is further ahead than this is invalid.
 const FUTURE_TOLERANCE: Duration = Duration::from_secs(1);
-
-/// A record written this long after this container started, by a writer of
-/// another container that the probe cannot see, is a live container's: a
-/// previous container stopped before this one started.
-const AFTER_START: Duration = Duration::from_secs(1);
 
 /// The limits a component declares.
 #[derive(Clone, Copy, Debug)]
@@ -42,18 +38,6 @@ pub(crate) struct Expect<'a> {
     /// The component; `None`: any (a bare [`Timestamp`](crate::Timestamp)).
     pub name: Option<&'a str>,
     pub instance: Option<u32>,
-}
-
-/// Where a record comes from, as this host sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Origin {
-    ThisContainer,
-    /// No procfs on one side: the guard is off.
-    Unknown,
-    Previous,
-    OtherLive {
-        pid: u32,
-    },
 }
 
 /// Why a component got its verdict.
@@ -86,6 +70,14 @@ pub(crate) enum Reason {
     Invalid(String),
     /// The file cannot be read.
     Unreadable(String),
+    /// The probe lists no component.
+    NoComponent,
+    /// The pool record declares no instance (an older writer's), by `pid`.
+    EmptyPool { pid: u32 },
+    /// Instances `0..instances` beat, and no pool was declared.
+    Undeclared { instances: u32 },
+    /// An instance beyond the pool of `size` (recorded by `pid`) that failed.
+    BeyondPool { reason: String, size: u32, pid: u32 },
 }
 
 /// Why there is no heartbeat.
@@ -129,7 +121,7 @@ impl Reason {
         match self {
             Reason::Beat { .. } => Some(State::Beating),
             Reason::Extended { .. } => Some(State::Extended),
-            Reason::Failed { .. } => Some(State::Failed),
+            Reason::Failed { .. } | Reason::BeyondPool { .. } => Some(State::Failed),
             Reason::NoBeat { .. } => Some(State::Starting),
             _ => None,
         }
@@ -137,7 +129,9 @@ impl Reason {
 
     pub fn given(&self) -> Option<&str> {
         match self {
-            Reason::Extended { reason, .. } | Reason::Failed { reason } => Some(reason),
+            Reason::Extended { reason, .. }
+            | Reason::Failed { reason }
+            | Reason::BeyondPool { reason, .. } => Some(reason),
             _ => None,
         }
     }
@@ -152,7 +146,10 @@ impl Reason {
     pub fn has_started(&self) -> bool {
         matches!(
             self,
-            Reason::Beat { .. } | Reason::Extended { .. } | Reason::Failed { .. }
+            Reason::Beat { .. }
+                | Reason::Extended { .. }
+                | Reason::Failed { .. }
+                | Reason::BeyondPool { .. }
         )
     }
 }
@@ -173,7 +170,8 @@ pub(crate) struct Judged {
     pub origin: Option<Origin>,
 }
 
-/// Judges `contents` as the heartbeat of `expect` on `host`.
+/// Judges `contents` as the heartbeat of `expect` on `host`; the record
+/// is left to the caller to attach.
 pub(crate) fn judge(contents: &Contents, expect: &Expect<'_>, host: &Host) -> Judged {
     let no_beat = |absent| Reason::NoBeat {
         absent,
@@ -224,7 +222,7 @@ pub(crate) fn judge(contents: &Contents, expect: &Expect<'_>, host: &Host) -> Ju
     Judged {
         reason,
         last_beat: Some(record.wall),
-        record: Some(record.clone()),
+        record: None, // the caller's to attach, cloned or moved
         origin: Some(origin),
     }
 }
@@ -241,36 +239,6 @@ fn owned_by(record: &Record, expect: &Expect<'_>) -> Result<(), Reason> {
             name: owner.name.clone(),
             instance: owner.instance,
         })
-    }
-}
-
-/// Whether `record` was written in this container, as far as `host` can tell.
-pub(crate) fn origin(record: &Record, host: &Host) -> Origin {
-    let (Some(theirs), Some(ours)) = (record.incarnation, host.incarnation) else {
-        return Origin::Unknown;
-    };
-    if let (Some((id, _)), Some(boot)) = (record.boot, host.boot) {
-        if id != boot.id {
-            return Origin::Previous; // containers do not outlive a reboot
-        }
-    }
-    if theirs.same(&ours) || host.runs(&record.writer) {
-        return Origin::ThisContainer;
-    }
-    if host
-        .incarnation_with_pid_ns()
-        .is_some_and(|ours| theirs.same_pid_ns(&ours))
-    {
-        // A process of a nested mount namespace that has exited, or a
-        // restart where containers share a PID namespace: no heartbeat.
-        return Origin::Previous;
-    }
-    let started = ticks_to_duration(ours.init_start);
-    match record.boot {
-        Some((_, up)) if up > started + AFTER_START => Origin::OtherLive {
-            pid: record.writer.pid,
-        },
-        _ => Origin::Previous,
     }
 }
 

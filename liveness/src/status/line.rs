@@ -27,6 +27,9 @@ impl fmt::Display for Status {
         }
         write!(f, ": {shown}: ")?;
         self.why(f, verdict)?;
+        if self.path.as_os_str().is_empty() {
+            return Ok(()); // no file: a probe of no component
+        }
         write!(f, " ({})", path(&self.path))
     }
 }
@@ -141,6 +144,7 @@ impl Status {
             // Said by this crate; outside bytes in them are escaped already.
             Reason::Invalid(why) => write!(f, "invalid heartbeat: {why}"),
             Reason::Unreadable(why) => write!(f, "cannot read heartbeat: {why}"),
+            reason => probe_reason(f, reason),
         }
     }
 
@@ -188,6 +192,29 @@ impl Status {
             ),
             None => f.write_str(what),
         }
+    }
+}
+
+/// The reasons a probe gives about what it was asked to judge: no
+/// component, a pool that hides its workers.
+fn probe_reason(f: &mut fmt::Formatter<'_>, reason: &Reason) -> fmt::Result {
+    match reason {
+        Reason::NoComponent => f.write_str("this probe judges no component: list at least one"),
+        Reason::EmptyPool { pid } => write!(
+            f,
+            "the pool record declares no instance (written by pid {pid}): \
+             call pool_size(n) with n of 1 or more"
+        ),
+        Reason::Undeclared { instances: n } => write!(
+            f,
+            "instances 0..{n} beat but no pool was declared: call pool_size({n})"
+        ),
+        Reason::BeyondPool { reason, size, pid } => write!(
+            f,
+            "failed: {} (beyond the pool, which shrank to {size} in the record of pid {pid})",
+            text(reason)
+        ),
+        _ => Ok(()), // said by `Status::why`
     }
 }
 

@@ -2,6 +2,8 @@
 
 mod judge;
 mod line;
+mod origin;
+mod verdict;
 
 use std::{
     path::{Path, PathBuf},
@@ -9,71 +11,16 @@ use std::{
 };
 
 use judge::judge;
-pub(crate) use judge::{Expect, Limits, Origin, Reason, origin};
+pub(crate) use judge::{Expect, Limits, Reason};
+pub(crate) use line::human;
+pub(crate) use origin::{Origin, origin};
+pub use verdict::{State, Verdict};
 
-use crate::{host::Host, record::Record, store::Contents};
-
-/// The verdict on one component.
-///
-/// ```
-/// use liveness::Verdict;
-///
-/// assert_eq!(Verdict::Starting.as_str(), "starting");
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    /// The last heartbeat is younger than the maximum age, or an extension
-    /// it declared is still running.
-    Alive,
-    /// No heartbeat from this container yet, and it is younger than its
-    /// startup grace: counted as alive.
-    Starting,
-    /// Stale, failed, missing past the grace, unreadable or invalid.
-    Dead,
-}
-
-impl Verdict {
-    /// `alive`, `starting` or `dead`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Alive => "alive",
-            Verdict::Starting => "starting",
-            Verdict::Dead => "dead",
-        }
-    }
-}
-
-/// What the component last said of itself, as far as this container goes.
-///
-/// ```
-/// use liveness::State;
-///
-/// assert_eq!(State::Extended.as_str(), "extended");
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum State {
-    /// It beats.
-    Beating,
-    /// It declared a long operation with
-    /// [`extend`](crate::Liveness::extend).
-    Extended,
-    /// It declared itself broken with [`fail`](crate::Liveness::fail).
-    Failed,
-    /// It has not beaten in this container yet.
-    Starting,
-}
-
-impl State {
-    /// `beating`, `extended`, `failed` or `starting`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Beating => "beating",
-            State::Extended => "extended",
-            State::Failed => "failed",
-            State::Starting => "starting",
-        }
-    }
-}
+use crate::{
+    host::Host,
+    record::{Parsed, Record},
+    store::Contents,
+};
 
 /// The status of one component (or pool instance): its verdict and the
 /// facts behind it.
@@ -129,6 +76,36 @@ impl Status {
         contents: &Contents,
         host: &Host,
     ) -> Status {
+        let mut status = Status::judged(expect, path, limits, contents, host);
+        if let Contents::Parsed(Parsed::Record(record)) = contents {
+            status.record = Some(record.clone());
+        }
+        status
+    }
+
+    /// [`Status::new`], keeping the record of `contents` rather than a copy:
+    /// a thousand instances judged from memory copy their records once.
+    pub(crate) fn owning(
+        expect: &Expect<'_>,
+        path: &Path,
+        limits: Limits,
+        contents: Contents,
+        host: &Host,
+    ) -> Status {
+        let mut status = Status::judged(expect, path, limits, &contents, host);
+        if let Contents::Parsed(Parsed::Record(record)) = contents {
+            status.record = Some(record);
+        }
+        status
+    }
+
+    fn judged(
+        expect: &Expect<'_>,
+        path: &Path,
+        limits: Limits,
+        contents: &Contents,
+        host: &Host,
+    ) -> Status {
         let judged = judge(contents, expect, host);
         let outside_container =
             matches!(judged.reason, Reason::NoBeat { .. }) && host.outside_container();
@@ -146,6 +123,11 @@ impl Status {
         }
     }
 
+    /// The record the file held, if it held one of ours.
+    pub(crate) fn record(&self) -> Option<&Record> {
+        self.record.as_ref()
+    }
+
     /// The same status, shown under `name`.
     pub(crate) fn named(mut self, name: &str) -> Status {
         name.clone_into(&mut self.name);
@@ -156,6 +138,17 @@ impl Status {
     pub(crate) fn with_reason(mut self, reason: Reason) -> Status {
         self.reason = reason;
         self
+    }
+
+    /// The same status, about the file at `path`.
+    pub(crate) fn at(mut self, path: &Path) -> Status {
+        path.clone_into(&mut self.path);
+        self
+    }
+
+    /// Why it got its verdict.
+    pub(crate) fn cause(&self) -> &Reason {
+        &self.reason
     }
 
     /// The verdict.

@@ -12,7 +12,9 @@
 //! Reads look at the path (`lstat`) before opening it and open only a
 //! regular file, with `O_NOFOLLOW | O_NONBLOCK`. They refuse files over
 //! 4 KiB and re-read a bounded number of times when the integrity check fails
-//! or the file is empty (a write was in progress).
+//! or the file is empty (a write was in progress): at most 16 times per
+//! file, and within a [`Budget`] that a whole survey shares, so that a
+//! thousand empty or torn files cost their first reads and no more.
 
 mod file;
 #[cfg(unix)]
@@ -21,7 +23,13 @@ mod sys;
 #[path = "portable.rs"]
 mod sys;
 
-use std::{fs::File, io, path::Path};
+use std::{
+    cell::Cell,
+    fs::File,
+    io,
+    path::Path,
+    time::{Duration, Instant},
+};
 
 pub(crate) use file::{HeartbeatFile, write_once};
 
@@ -33,8 +41,60 @@ pub(crate) const READ_LIMIT: usize = 4096;
 /// How many times a reader re-reads a record whose check fails.
 const READ_ATTEMPTS: u32 = 16;
 
+/// Re-reads shared by every read of one survey: a write in progress takes
+/// microseconds, so a few re-reads settle a real one; files that stay empty
+/// or torn (by hand, or a hostile writer) are judged on their first read once
+/// the budget is spent.
+#[derive(Debug)]
+pub(crate) struct Budget {
+    /// Re-reads left.
+    left: Cell<u32>,
+    /// No re-read starts after this.
+    until: Instant,
+    /// Re-reads done, for tests.
+    used: Cell<u32>,
+}
+
+impl Budget {
+    /// Re-reads a whole survey may do: three files' worth, within 30 ms.
+    pub(crate) fn survey() -> Budget {
+        Budget::new(3 * READ_ATTEMPTS, Duration::from_millis(30))
+    }
+
+    /// One file's worth, for a read on its own.
+    pub(crate) fn one_file() -> Budget {
+        Budget::new(READ_ATTEMPTS, Duration::from_millis(30))
+    }
+
+    fn new(rereads: u32, within: Duration) -> Budget {
+        Budget {
+            left: Cell::new(rereads),
+            until: Instant::now() + within,
+            used: Cell::new(0),
+        }
+    }
+
+    /// Takes one re-read, if any is left.
+    fn take(&self) -> bool {
+        let left = self.left.get();
+        if left == 0 || Instant::now() >= self.until {
+            self.left.set(0);
+            return false;
+        }
+        self.left.set(left - 1);
+        self.used.set(self.used.get() + 1);
+        true
+    }
+
+    /// Re-reads done so far.
+    #[cfg(test)]
+    pub(crate) fn used(&self) -> u32 {
+        self.used.get()
+    }
+}
+
 /// A file's identity: device and inode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct FileId(u64, u64);
 
 /// Why a heartbeat file could not be opened or created for writing.
@@ -73,6 +133,11 @@ pub(crate) enum Contents {
 /// reads more than a few KiB, never fails: every problem is a [`Contents`].
 /// Also returns the file's identity when there is a file.
 pub(crate) fn read(path: &Path) -> (Contents, Option<FileId>) {
+    read_within(path, &Budget::one_file())
+}
+
+/// [`read`], re-reading a torn or empty file only while `budget` allows.
+pub(crate) fn read_within(path: &Path, budget: &Budget) -> (Contents, Option<FileId>) {
     if !path.is_absolute() {
         return (Contents::Invalid("the path is not absolute".into()), None);
     }
@@ -81,7 +146,7 @@ pub(crate) fn read(path: &Path) -> (Contents, Option<FileId>) {
             Contents::Invalid(format!("{len} bytes is too large for a heartbeat")),
             Some(id),
         ),
-        Ok((file, id, len)) => (read_contents(&file, len as usize), Some(id)),
+        Ok((file, id, len)) => (read_contents(&file, len as usize, budget), Some(id)),
         Err(OpenError::Missing) => (Contents::Missing, None),
         Err(OpenError::Symlink(_)) => (Contents::Invalid(SYMLINK.into()), None),
         Err(OpenError::NotRegular(kind)) => (
@@ -95,23 +160,48 @@ pub(crate) fn read(path: &Path) -> (Contents, Option<FileId>) {
     }
 }
 
+/// What `lstat` says of a path: enough to tell that the file there changed
+/// (replaced, written, truncated) since it was last looked at.
+#[cfg(all(feature = "http", unix))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    id: FileId,
+    size: u64,
+    mtime: (i64, u64),
+    ctime: (i64, u64),
+}
+
+/// The [`Stamp`] of what is at `path`, following no symlink; `None` when
+/// nothing is there or it cannot be looked at.
+#[cfg(all(feature = "http", unix))]
+pub(crate) fn stamp(path: &Path) -> Option<Stamp> {
+    let st = rustix::fs::lstat(path).ok()?;
+    #[allow(clippy::useless_conversion, clippy::unnecessary_cast)]
+    Some(Stamp {
+        id: FileId(st.st_dev as u64, st.st_ino as u64),
+        size: st.st_size as u64,
+        mtime: (st.st_mtime as i64, st.st_mtime_nsec as u64),
+        ctime: (st.st_ctime as i64, st.st_ctime_nsec as u64),
+    })
+}
+
 /// Reads and parses an open heartbeat file of `len` bytes (by `fstat`),
-/// re-reading a record that fails its check.
-fn read_contents(file: &File, len: usize) -> Contents {
+/// re-reading a record that fails its check while `budget` allows.
+fn read_contents(file: &File, len: usize, budget: &Budget) -> Contents {
     // A record's size, and one byte to see a file that grew, on the stack;
     // anything larger (never a heartbeat of this format) on the heap.
     if len < record::RECORD_LEN {
-        read_into(file, len, &mut [0u8; record::RECORD_LEN + 1])
+        read_into(file, len, &mut [0u8; record::RECORD_LEN + 1], budget)
     } else {
-        read_into(file, len, &mut vec![0u8; READ_LIMIT + 1])
+        read_into(file, len, &mut vec![0u8; READ_LIMIT + 1], budget)
     }
 }
 
 /// [`read_contents`] with `buf`, which grows to [`READ_LIMIT`] + 1 bytes
 /// when the file turns out larger than it.
-fn read_into(file: &File, len: usize, buf: &mut [u8]) -> Contents {
+fn read_into(file: &File, len: usize, buf: &mut [u8], budget: &Budget) -> Contents {
     if buf.len() <= READ_LIMIT && len >= buf.len() {
-        return read_into(file, len, &mut vec![0u8; READ_LIMIT + 1]);
+        return read_into(file, len, &mut vec![0u8; READ_LIMIT + 1], budget);
     }
     // One byte more than the size said, to see a file that grew meanwhile.
     let mut want = (len + 1).min(buf.len());
@@ -127,7 +217,7 @@ fn read_into(file: &File, len: usize, buf: &mut [u8]) -> Contents {
         }
         if len == buf.len() && buf.len() <= READ_LIMIT {
             // Larger than a record: read it into the large buffer.
-            return read_into(file, buf.len(), &mut vec![0u8; READ_LIMIT + 1]);
+            return read_into(file, buf.len(), &mut vec![0u8; READ_LIMIT + 1], budget);
         }
         if len > READ_LIMIT {
             return Contents::Invalid("too large for a heartbeat".into());
@@ -140,7 +230,10 @@ fn read_into(file: &File, len: usize, buf: &mut [u8]) -> Contents {
             Ok(parsed) => return Contents::Parsed(parsed),
             Err(Invalid::Checksum) => {
                 // A write is in progress; it takes microseconds. All attempts
-                // together wait about 12 ms at most.
+                // together wait about 12 ms at most, if the budget allows.
+                if attempt + 1 == READ_ATTEMPTS || !budget.take() {
+                    break;
+                }
                 if attempt < 4 {
                     std::thread::yield_now();
                 } else {
@@ -243,42 +336,4 @@ fn io_message(error: &io::Error) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::{
-        host::Identity,
-        record::{Event, Parsed},
-    };
-
-    #[test]
-    fn a_file_that_grew_since_its_size_was_taken_is_read_whole() {
-        let path = std::env::temp_dir().join(format!("liveness-grew-{}", std::process::id()));
-        let record = Identity::get().record(None, Event::Beat);
-        std::fs::write(&path, record.encode().unwrap()).unwrap();
-        let file = File::open(&path).unwrap();
-        std::fs::remove_file(&path).unwrap();
-        // `fstat` said 10 bytes; the file holds a whole record.
-        assert_eq!(
-            read_contents(&file, 10),
-            Contents::Parsed(Parsed::Record(record))
-        );
-        assert_eq!(read_contents(&file, 0), read_contents(&file, 1024));
-    }
-
-    #[test]
-    fn a_file_larger_than_a_record_is_read_up_to_the_limit() {
-        let path = std::env::temp_dir().join(format!("liveness-large-{}", std::process::id()));
-        std::fs::write(&path, vec![b'7'; 5000]).unwrap();
-        let file = File::open(&path).unwrap();
-        std::fs::remove_file(&path).unwrap();
-        // Whatever size fstat gave (it grew since), the file is read past a
-        // record's size, to the limit.
-        for said in [10, 1024, 5000] {
-            assert_eq!(
-                read_contents(&file, said),
-                Contents::Invalid("too large for a heartbeat".into()),
-                "{said}"
-            );
-        }
-    }
-}
+mod tests;

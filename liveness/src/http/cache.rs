@@ -1,0 +1,77 @@
+//! Answers reused for a moment: a flood of checks (clients that connect
+//! and send requests as fast as they can, without reading the answers)
+//! costs the server one survey per [`FRESH_FOR`] and question, not one per
+//! connection, so the kubelet's check, queued behind hundreds of theirs, is
+//! still answered within its timeout.
+
+use std::{
+    sync::{Mutex, PoisonError},
+    time::{Duration, Instant},
+};
+
+use super::{Check, Judge};
+
+/// How long an answer is reused: far below any heartbeat's maximum age,
+/// and long enough that a flood costs a few surveys a second per question.
+pub(super) const FRESH_FOR: Duration = Duration::from_millis(20);
+
+/// A judge that reuses its answers for [`FRESH_FOR`].
+pub(super) struct Cached<J> {
+    judge: J,
+    /// Per question (liveness or startup, text or JSON): when it was
+    /// answered, and the answer.
+    answers: Mutex<[Option<(Instant, bool, String)>; 4]>,
+}
+
+impl<J: Judge> Cached<J> {
+    pub fn new(judge: J) -> Cached<J> {
+        Cached {
+            judge,
+            answers: Mutex::new([None, None, None, None]),
+        }
+    }
+}
+
+impl<J: Judge> Judge for Cached<J> {
+    fn report(&self, check: Check, json: bool) -> (bool, String) {
+        let slot = usize::from(check == Check::Startup) * 2 + usize::from(json);
+        let now = Instant::now();
+        let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((at, ok, body)) = &answers[slot] {
+            if now.duration_since(*at) < FRESH_FOR {
+                return (*ok, body.clone());
+            }
+        }
+        let (ok, body) = self.judge.report(check, json);
+        answers[slot] = Some((now, ok, body.clone()));
+        (ok, body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+
+    struct Counting(AtomicU32);
+
+    impl Judge for Counting {
+        fn report(&self, _: Check, json: bool) -> (bool, String) {
+            let n = self.0.fetch_add(1, Ordering::Relaxed);
+            (true, format!("{json} {n}"))
+        }
+    }
+
+    #[test]
+    fn answers_are_reused_for_a_moment_per_question() {
+        let cached = Cached::new(Counting(AtomicU32::new(0)));
+        for _ in 0..100 {
+            assert_eq!(cached.report(Check::Liveness, false).1, "false 0");
+        }
+        assert_eq!(cached.report(Check::Liveness, true).1, "true 1");
+        assert_eq!(cached.report(Check::Startup, false).1, "false 2");
+        std::thread::sleep(FRESH_FOR);
+        assert_eq!(cached.report(Check::Liveness, false).1, "false 3");
+    }
+}
