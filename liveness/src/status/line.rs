@@ -68,8 +68,9 @@ impl Status {
     /// One word for why the verdict is what it is: `fresh`, `extended`,
     /// `starting` when alive; `stale`, `extension-over`, `failed`,
     /// `missing`, `empty`, `previous-container`, `conflict`,
-    /// `other-component`, `shared-file`, `future`, `invalid`, `unreadable`
-    /// when dead (the `why` of `--json`).
+    /// `other-component`, `shared-file`, `future`, `invalid`, `unreadable`,
+    /// `no-component`, `empty-pool`, `undeclared-pool` when dead (the `why`
+    /// of `--json`).
     #[cfg(feature = "probe")]
     pub(crate) fn why_word(&self) -> &'static str {
         let alive = self.verdict() != Verdict::Dead;
@@ -78,7 +79,10 @@ impl Status {
             Reason::Beat { .. } => "stale",
             Reason::Extended { .. } if alive => "extended",
             Reason::Extended { .. } => "extension-over",
-            Reason::Failed { .. } => "failed",
+            Reason::Failed { .. } | Reason::BeyondPool { .. } => "failed",
+            Reason::NoComponent => "no-component",
+            Reason::EmptyPool { .. } => "empty-pool",
+            Reason::Undeclared { .. } => "undeclared-pool",
             Reason::NoBeat { .. } if alive => "starting",
             Reason::NoBeat { absent, .. } => match absent {
                 Absent::Missing => "missing",
