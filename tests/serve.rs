@@ -1,10 +1,50 @@
-//! `Probe::serve_http` as a service calls it: its errors.
+//! `Probe::serve_http` as a service calls it: its errors, and a failure
+//! answered at once.
 
 #![cfg(unix)]
 
-use std::{net::TcpListener, time::Duration};
+mod common;
 
-use liveness::{Component, Probe};
+use std::{
+    io::{Read, Write},
+    net::{SocketAddr, TcpListener, TcpStream},
+    time::Duration,
+};
+
+use liveness::{Component, Liveness, Probe};
+
+#[derive(Liveness)]
+#[liveness(max_age = "60s", path = "/tmp/liveness-serve-test/failing")]
+struct Failing;
+
+/// The status code of `GET /livez`.
+fn livez(addr: SocketAddr) -> u16 {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
+    stream
+        .write_all(b"GET /livez HTTP/1.1\r\nHost: pod\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response[9..12].parse().unwrap()
+}
+
+#[test]
+fn livez_is_dead_the_moment_fail_returns_however_often_it_was_asked() {
+    common::remove_files_starting_with(&Failing::path());
+    Failing::beat_now().unwrap();
+    let server = Probe::new([Component::of::<Failing>()])
+        .serve_http("127.0.0.1:0")
+        .unwrap();
+    // Asked again and again, as a flood would: the answers may be reused.
+    for _ in 0..5 {
+        assert_eq!(livez(server.local_addr()), 200);
+    }
+    Failing::fail("lost the schema").unwrap();
+    assert_eq!(livez(server.local_addr()), 503);
+}
 
 #[test]
 fn a_port_in_use_is_an_error_naming_the_address() {

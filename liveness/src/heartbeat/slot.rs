@@ -215,7 +215,11 @@ impl Slot {
     }
 
     pub(super) fn set_last(&self, record: Record) {
+        let change = !matches!(record.event, Event::Beat);
         *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Some(record);
+        if change {
+            super::changed();
+        }
     }
 }
 

@@ -2,7 +2,9 @@
 //! and send requests as fast as they can, without reading the answers)
 //! costs the server one survey per [`FRESH_FOR`] and question, not one per
 //! connection, so the kubelet's check, queued behind hundreds of theirs, is
-//! still answered within its timeout.
+//! still answered within its timeout. A change this process records that
+//! can turn a verdict at once (a failure, an extension, a pool's size) ends
+//! the reuse: `/livez` is dead the moment `fail` returns.
 
 use std::{
     sync::{Mutex, PoisonError},
@@ -19,8 +21,8 @@ pub(super) const FRESH_FOR: Duration = Duration::from_millis(20);
 pub(super) struct Cached<J> {
     judge: J,
     /// Per question (liveness or startup, text or JSON): when it was
-    /// answered, and the answer.
-    answers: Mutex<[Option<(Instant, bool, String)>; 4]>,
+    /// answered, the count of this process's changes then, and the answer.
+    answers: Mutex<[Option<(Instant, u64, bool, String)>; 4]>,
 }
 
 impl<J: Judge> Cached<J> {
@@ -36,14 +38,15 @@ impl<J: Judge> Judge for Cached<J> {
     fn report(&self, check: Check, json: bool) -> (bool, String) {
         let slot = usize::from(check == Check::Startup) * 2 + usize::from(json);
         let now = Instant::now();
+        let changes = crate::heartbeat::changes();
         let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((at, ok, body)) = &answers[slot] {
-            if now.duration_since(*at) < FRESH_FOR {
+        if let Some((at, seen, ok, body)) = &answers[slot] {
+            if now.duration_since(*at) < FRESH_FOR && *seen == changes {
                 return (*ok, body.clone());
             }
         }
         let (ok, body) = self.judge.report(check, json);
-        answers[slot] = Some((now, ok, body.clone()));
+        answers[slot] = Some((now, changes, ok, body.clone()));
         (ok, body)
     }
 }
@@ -73,5 +76,14 @@ mod tests {
         assert_eq!(cached.report(Check::Startup, false).1, "false 2");
         std::thread::sleep(FRESH_FOR);
         assert_eq!(cached.report(Check::Liveness, false).1, "false 3");
+    }
+
+    #[test]
+    fn a_change_this_process_records_ends_the_reuse_at_once() {
+        let cached = Cached::new(Counting(AtomicU32::new(0)));
+        assert_eq!(cached.report(Check::Liveness, false).1, "false 0");
+        assert_eq!(cached.report(Check::Liveness, false).1, "false 0");
+        crate::heartbeat::changed();
+        assert_eq!(cached.report(Check::Liveness, false).1, "false 1");
     }
 }
