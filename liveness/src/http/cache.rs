@@ -22,8 +22,12 @@ pub(super) struct Cached<J> {
     judge: J,
     /// Per question (liveness or startup, text or JSON): when it was
     /// answered, the count of this process's changes then, and the answer.
-    answers: Mutex<[Option<(Instant, u64, bool, String)>; 4]>,
+    answers: Mutex<[Option<Answer>; 4]>,
 }
+
+/// When an answer was given, the count of this process's changes then,
+/// whether alive, and the body.
+type Answer = (Instant, u64, bool, String);
 
 impl<J: Judge> Cached<J> {
     pub fn new(judge: J) -> Cached<J> {
