@@ -75,7 +75,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== building static-PIE binaries (the workspace's release profile, as the README builds them)" >&2
-RUSTFLAGS="-C target-feature=+crt-static" \
+RUSTFLAGS="-C target-feature=+crt-static -C link-arg=-Wl,-z,pack-relative-relocs" \
     cargo build --release --quiet --bin worker --bin worker-liveness --example empty \
     --target "$target" --target-dir target/static-pie
 bin=target/static-pie/$target/release

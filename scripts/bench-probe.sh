@@ -8,7 +8,8 @@
 #
 # The builds: the workspace's release profile, dynamic (the budgets'
 # reference); the static-PIE build the README documents (`+crt-static`, the
-# default relocation model: address randomisation kept); and, for
+# default relocation model: address randomisation kept; its relative
+# relocations packed, `-z pack-relative-relocs`, binutils 2.38+); and, for
 # comparison, the position-dependent static build the README used to
 # recommend (`-C relocation-model=static`, no randomisation).
 #
@@ -33,7 +34,7 @@ echo "== building (release profile of the workspace)" >&2
 cargo build --release --quiet --bin worker-liveness
 cp target/release/worker-liveness "$work/probe-dynamic"
 # The static-PIE build the README documents, and the empty main built so.
-RUSTFLAGS="-C target-feature=+crt-static" \
+RUSTFLAGS="-C target-feature=+crt-static -C link-arg=-Wl,-z,pack-relative-relocs" \
     cargo build --release --quiet --bin worker-liveness --example empty --target "$target" --target-dir target/static-pie
 cp "target/static-pie/$target/release/worker-liveness" "$work/probe-static-pie"
 cp "target/static-pie/$target/release/examples/empty" "$work/rust-empty-static-pie"
@@ -45,6 +46,7 @@ cp "target/static/$target/release/worker-liveness" "$work/probe-static"
 cargo build --release --quiet --example empty
 cp target/release/examples/empty "$work/rust-empty"
 file "$work/probe-static-pie" | grep -q 'static-pie linked' || { echo "not a static-PIE build: $(file "$work/probe-static-pie")" >&2; exit 1; }
+readelf -d "$work/probe-static-pie" | grep -q '(RELR)' || echo "note: the linker did not pack relative relocations (binutils < 2.38?)" >&2
 
 # A worker beats for the whole run, so every probe judges fresh heartbeats
 # (its common case): one write per 300 ms, no measurable load.
