@@ -15,7 +15,7 @@
 # the process in the container (it is their subreaper), so all of it counts,
 # also the part charged to the container's cgroup. Not counted: the kubelet
 # and containerd (CRI call, shim) around `runc exec`, so (a) and (b) are
-# floors of a real exec probe.
+# floors of a real exec probe: scripts/bench-containerd.sh measures those.
 #
 # The container: a read-only root file system holding only the static
 # binaries (`/worker`, `/worker-liveness`, `/empty`), `runc spec`'s defaults
@@ -49,11 +49,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== building static binaries (the workspace's release profile, static as the README builds it)" >&2
-RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
+echo "== building static-PIE binaries (the workspace's release profile, as the README builds them)" >&2
+RUSTFLAGS="-C target-feature=+crt-static -C link-arg=-Wl,-z,pack-relative-relocs" \
     cargo build --release --quiet --bin worker --bin worker-liveness --example empty \
-    --target "$target" --target-dir target/static
-bin=target/static/$target/release
+    --target "$target" --target-dir target/static-pie
+bin=target/static-pie/$target/release
 
 echo "== starting container $id (read-only rootfs, uid 65532)" >&2
 rootfs=$work/rootfs heartbeats=$work/heartbeats bundle=$work/bundle

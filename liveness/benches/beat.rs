@@ -1,8 +1,11 @@
 //! The heartbeat's costs, each next to its physical floor in the same run:
 //!
 //! - `beat()` in a hot loop, of the type and of a pool instance, against one
-//!   `Instant::now()` (a heartbeat cannot cost less than a clock read);
-//!   budget 1.2×; also with 2 threads;
+//!   `Instant::now()`; budget 0.3×, also with 2 threads: the throttle runs on
+//!   a coarse clock (`CLOCK_REALTIME_COARSE`, read from the vDSO's data page
+//!   without the precise clock's counter read), so a skipped beat costs less
+//!   than a precise clock read. Off Linux the throttle reads the precise
+//!   clock and this budget is not met;
 //! - `beat_now()` against one `pwrite` of a same-sized record to the same
 //!   file system; budget 4×; on the disk (`/var/tmp`) and on tmpfs (`/dev/shm`).
 //!
@@ -30,6 +33,8 @@ struct OnDisk;
 struct OnTmpfs;
 
 const ROUNDS: usize = 31;
+/// `beat()` that skips, over one `Instant::now()` (DESIGN.md §5).
+const HOT_BUDGET: f64 = 0.3;
 const HOT_ITERS: u32 = 1_000_000;
 const WRITE_ITERS: u32 = 20_000;
 
@@ -101,19 +106,19 @@ fn hot_loops() -> bool {
     instance.beat_now().unwrap();
     let mut ok = compare(
         "beat() in a hot loop vs Instant::now()",
-        1.2,
+        HOT_BUDGET,
         || per_call(HOT_ITERS, clock_read),
         || per_call(HOT_ITERS, || black_box(Hot::beat()).unwrap()),
     );
     ok &= compare(
         "instance beat() in a hot loop vs Instant::now()",
-        1.2,
+        HOT_BUDGET,
         || per_call(HOT_ITERS, clock_read),
         || per_call(HOT_ITERS, || black_box(instance.beat()).unwrap()),
     );
     ok &= compare(
         "beat() on 2 threads vs Instant::now() on 2",
-        1.2,
+        HOT_BUDGET,
         || threaded(2, HOT_ITERS, clock_read),
         || threaded(2, HOT_ITERS, || black_box(Hot::beat()).unwrap()),
     );

@@ -18,23 +18,40 @@
 //! that alternate the three, and the figures are medians of the rounds, so
 //! that a busy neighbour slows all three alike.
 //!
-//! The server reuses an answer for 20 ms, so most of these back-to-back
-//! checks are answered without a survey: the figure is what a flood of
-//! checks costs. A survey per check, over a full pool, is `benches/pool.rs`.
+//! The server reuses an answer for 20 ms while this process records no
+//! change, so most of these back-to-back checks are answered without a
+//! survey: the figure is what a flood of checks costs. A survey per check,
+//! over a full pool, is `benches/pool.rs`.
 //!
-//! Run with `cargo bench -p liveness --features http --bench http`; exits 1
-//! when over budget. The last line is for scripts:
-//! `http-check server_us=.. client_us=.. wall_us=.. floor_us=.. verdicts_us=..`.
+//! Two optional guests, which `scripts/bench-http.sh` builds and passes:
+//! `LIVENESS_BENCH_CLIENT`, a client program run in place of this one's
+//! (`scripts/kubelet-client`, Go's `net/http` as the kubelet's prober uses
+//! it; it takes `ADDR CHECKS PATH` and prints `cpu_ns wall_ns` as this
+//! one's does); `LIVENESS_BENCH_AXUM`, a server program that prints its
+//! address and answers `GET /healthz` (`scripts/axum-healthz`, axum on a
+//! current-thread tokio runtime), measured in the same rounds, its CPU from
+//! its tasks' `schedstat`.
+//!
+//! Budgets: the server's CPU per request ≤ 50 µs, ≤ 1.5 × the floor's, and
+//! below axum's when it is measured. Run with `cargo bench -p liveness
+//! --features http --bench http`; exits 1 when over budget. The last line
+//! is for scripts: `http-check server_us=.. client_us=.. wall_us=..
+//! floor_us=.. verdicts_us=.. axum_us=..` (`axum_us=-` when not measured).
 
 use std::{
     hint::black_box,
     io::{Read, Write},
-    net::{SocketAddr, TcpListener, TcpStream},
+    net::{SocketAddr, TcpStream},
     process::Command,
     time::Instant,
 };
 
 use liveness::{Component, Liveness, Probe};
+
+#[path = "http/servers.rs"]
+mod servers;
+
+use servers::{Server, axum, floor, thread_cpu_ns};
 
 #[derive(Liveness)]
 #[liveness(max_age = "90s", path = "/dev/shm/liveness-bench-http/worker")]
@@ -50,43 +67,21 @@ const ROUNDS: u32 = 10;
 const WARM_UP: u32 = 1_000;
 /// Server CPU per request, microseconds.
 const BUDGET_US: f64 = 50.0;
+/// Server CPU per request over the floor server's.
+const FLOOR_BUDGET: f64 = 1.5;
 
 /// The kubelet's request (Go's `net/http` with the prober's headers).
-fn request(addr: SocketAddr) -> String {
+fn request(addr: SocketAddr, path: &str) -> String {
     format!(
-        "GET /livez HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: kube-probe/1.33\r\n\
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: kube-probe/1.33\r\n\
          Accept: */*\r\nConnection: close\r\nAccept-Encoding: gzip\r\n\r\n"
     )
 }
 
-/// CPU time of a thread of this process, in nanoseconds: the first field of
-/// its `schedstat`.
-fn thread_cpu_ns(task: &str) -> u64 {
-    let text = std::fs::read_to_string(format!("/proc/self/task/{task}/schedstat"))
-        .expect("read schedstat (the kernel needs CONFIG_SCHED_INFO)");
-    text.split_whitespace().next().unwrap().parse().unwrap()
-}
-
-/// The task id of the thread named `name`, which the thread sets itself
-/// once it runs.
-fn task_named(name: &str) -> String {
-    for _ in 0..1000 {
-        for entry in std::fs::read_dir("/proc/self/task").unwrap() {
-            let task = entry.unwrap().file_name().into_string().unwrap();
-            let comm = std::fs::read_to_string(format!("/proc/self/task/{task}/comm"));
-            if comm.is_ok_and(|c| c.trim_end() == name) {
-                return task;
-            }
-        }
-        std::thread::sleep(std::time::Duration::from_millis(1));
-    }
-    panic!("no thread named {name}");
-}
-
 /// The client: `checks` checks on fresh connections; prints its own CPU
 /// and its wall time, in nanoseconds.
-fn client(addr: SocketAddr, checks: u32) {
-    let request = request(addr);
+fn client(addr: SocketAddr, checks: u32, path: &str) {
+    let request = request(addr, path);
     let cpu = || thread_cpu_ns(&std::process::id().to_string());
     let (cpu_start, start) = (cpu(), Instant::now());
     let mut response = Vec::with_capacity(1024);
@@ -105,12 +100,18 @@ fn client(addr: SocketAddr, checks: u32) {
     println!("{} {wall}", cpu() - cpu_start);
 }
 
-/// Runs the client process; its CPU and wall time, in nanoseconds.
-fn run_client(addr: SocketAddr, checks: u32) -> (u64, u64) {
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--client", &addr.to_string(), &checks.to_string()])
-        .output()
-        .unwrap();
+/// Runs the client process (`LIVENESS_BENCH_CLIENT`, else this program);
+/// its CPU and wall time, in nanoseconds.
+fn run_client(addr: SocketAddr, checks: u32, path: &str) -> (u64, u64) {
+    let args = [&addr.to_string(), &checks.to_string(), path];
+    let out = match std::env::var_os("LIVENESS_BENCH_CLIENT") {
+        Some(client) => Command::new(client).args(args).output(),
+        None => Command::new(std::env::current_exe().unwrap())
+            .arg("--client")
+            .args(args)
+            .output(),
+    }
+    .unwrap();
     assert!(
         out.status.success(),
         "client failed: {}",
@@ -123,9 +124,9 @@ fn run_client(addr: SocketAddr, checks: u32) -> (u64, u64) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [flag, addr, checks] = args.as_slice() {
+    if let [flag, addr, checks, path] = args.as_slice() {
         if flag == "--client" {
-            client(addr.parse().unwrap(), checks.parse().unwrap());
+            client(addr.parse().unwrap(), checks.parse().unwrap(), path);
             return;
         }
     }
@@ -137,51 +138,98 @@ fn main() {
     Worker::beat_now().unwrap();
     Indexer::beat_now().unwrap();
     let probe = Probe::new([Component::of::<Worker>(), Component::of::<Indexer>()]);
-    let server = probe.serve_http("127.0.0.1:0").unwrap();
-    let server_task = task_named("liveness-http");
-    let floor_addr = floor();
-    let floor_task = task_named("liveness-floor");
-    run_client(server.local_addr(), WARM_UP);
-    run_client(floor_addr, WARM_UP);
+    let http = probe.serve_http("127.0.0.1:0").unwrap();
+    let server = Server::thread(http.local_addr(), "/livez", "liveness-http");
+    let floor = Server::thread(floor(), "/livez", "liveness-floor");
+    let mut axum = axum();
+    let figures = measure(&probe, &server, &floor, axum.as_ref().map(|(s, _)| s));
+    http.stop();
+    if let Some((_, child)) = &mut axum {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let _ = std::fs::remove_dir_all(Worker::path().parent().unwrap());
+    if !report(figures) {
+        std::process::exit(1);
+    }
+}
 
-    // Rounds alternate between the server, the floor and the verdicts, and
-    // the medians are compared, so that a busy neighbour slows all alike.
+/// Rounds alternate between the server, the floor, axum and the verdicts,
+/// and the medians are compared, so that a busy neighbour slows all alike:
+/// server, client, wall, floor, verdicts, axum (NaN when not measured), in
+/// µs per check.
+fn measure(probe: &Probe, server: &Server, floor: &Server, axum: Option<&Server>) -> [f64; 6] {
+    for s in [Some(server), Some(floor), axum].into_iter().flatten() {
+        run_client(s.addr, WARM_UP, s.path);
+    }
     let per = |ns: u64| ns as f64 / 1000.0 / f64::from(CHECKS / ROUNDS);
-    let mut rounds: [Vec<f64>; 5] = Default::default();
+    let mut rounds: [Vec<f64>; 6] = Default::default();
     for _ in 0..ROUNDS {
-        let (server_cpu, client_cpu, wall) = round(server.local_addr(), &server_task);
-        let (floor_cpu, _, _) = round(floor_addr, &floor_task);
-        let figures = [server_cpu, client_cpu, wall, floor_cpu, verdicts(&probe)];
+        let (server_cpu, client_cpu, wall) = round(server);
+        let (floor_cpu, _, _) = round(floor);
+        let axum_cpu = axum.map_or(f64::NAN, |axum| per(round(axum).0));
+        let figures = [server_cpu, client_cpu, wall, floor_cpu, verdicts(probe)];
         for (figure, all) in figures.into_iter().zip(&mut rounds) {
             all.push(per(figure));
         }
+        rounds[5].push(axum_cpu);
     }
-    server.stop();
-    let _ = std::fs::remove_dir_all(Worker::path().parent().unwrap());
+    rounds.map(median)
+}
 
-    let [server_us, client_us, wall_us, floor_us, verdicts_us] = rounds.map(median);
-    let ok = server_us <= BUDGET_US;
+/// Prints the figures; whether they are within budget.
+fn report(
+    [
+        server_us,
+        client_us,
+        wall_us,
+        floor_us,
+        verdicts_us,
+        axum_us,
+    ]: [f64; 6],
+) -> bool {
+    let floor_ratio = server_us / floor_us;
+    let ok = server_us <= BUDGET_US
+        && floor_ratio <= FLOOR_BUDGET
+        && (axum_us.is_nan() || server_us < axum_us);
+    let client = std::env::var("LIVENESS_BENCH_CLIENT").unwrap_or_else(|_| "this program".into());
     println!(
         "{CHECKS} checks in {ROUNDS} rounds, each on a fresh connection, two components on \
-         tmpfs; medians of the rounds"
+         tmpfs; medians of the rounds; client: {client}"
     );
+    println!("server thread CPU per request {server_us:>7.1} µs  (budget {BUDGET_US} µs)");
     println!(
-        "server thread CPU per request {server_us:>7.1} µs  (budget {BUDGET_US} µs) {}",
-        if ok { "ok" } else { "OVER" }
+        "  floor: fixed response        {floor_us:>7.1} µs  server = {floor_ratio:.2} × floor \
+         (budget {FLOOR_BUDGET} ×)"
     );
-    println!("  floor: TCP exchange alone   {floor_us:>7.1} µs");
+    if !axum_us.is_nan() {
+        println!(
+            "  axum /healthz, current-thread tokio {axum_us:>7.1} µs  (budget: above the server's)"
+        );
+    }
     println!(
         "  verdicts from the files      {verdicts_us:>7.1} µs  (the server's come from memory)"
     );
     println!("client CPU per check          {client_us:>7.1} µs");
     println!("wall time per check           {wall_us:>7.1} µs");
     println!(
-        "http-check server_us={server_us:.1} client_us={client_us:.1} wall_us={wall_us:.1} \
-         floor_us={floor_us:.1} verdicts_us={verdicts_us:.1}"
+        "{}",
+        if ok {
+            "all within budget"
+        } else {
+            "OVER BUDGET"
+        }
     );
-    if !ok {
-        std::process::exit(1);
-    }
+    let axum = if axum_us.is_nan() {
+        "-".into()
+    } else {
+        format!("{axum_us:.1}")
+    };
+    println!(
+        "http-check server_us={server_us:.1} client_us={client_us:.1} wall_us={wall_us:.1} \
+         floor_us={floor_us:.1} verdicts_us={verdicts_us:.1} axum_us={axum}"
+    );
+    ok
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -189,34 +237,12 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// One round of the client against `addr`: the CPU of the server's thread
-/// `task`, the client's CPU and the wall time, in nanoseconds.
-fn round(addr: SocketAddr, task: &str) -> (u64, u64, u64) {
-    let start = thread_cpu_ns(task);
-    let (client_cpu, wall) = run_client(addr, CHECKS / ROUNDS);
-    (thread_cpu_ns(task) - start, client_cpu, wall)
-}
-
-/// The floor: a blocking server that answers every connection with a fixed
-/// response, without parsing or judging. Its thread lives on, blocked in
-/// `accept`.
-fn floor() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::Builder::new()
-        .name("liveness-floor".into())
-        .spawn(move || {
-            let mut buf = [0; 4096];
-            for stream in listener.incoming() {
-                let mut stream = stream.unwrap();
-                let _ = stream.read(&mut buf);
-                let _ = stream.write_all(
-                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                );
-            }
-        })
-        .unwrap();
-    addr
+/// One round of the client against `server`: the server's CPU, the
+/// client's CPU and the wall time, in nanoseconds.
+fn round(server: &Server) -> (u64, u64, u64) {
+    let start = (server.cpu)();
+    let (client_cpu, wall) = run_client(server.addr, CHECKS / ROUNDS, server.path);
+    ((server.cpu)() - start, client_cpu, wall)
 }
 
 /// CPU of one round's worth of verdicts with their lines (what the server

@@ -40,8 +40,9 @@
 //!
 //! # Heartbeats
 //!
-//! [`Liveness::beat`] writes at most once per `min(max_age / 10, 1 s)`; in
-//! between it is a clock read and an atomic load. A loop that calls it at least
+//! [`Liveness::beat`] writes at most once per `min(max_age / 10, 1 s)`, less
+//! a tenth (a margin for its coarse clock); in between it is a coarse clock
+//! read and an atomic load. A loop that calls it at least
 //! every `max_age - 1 s` is never reported dead. [`Liveness::beat_now`] always
 //! writes. Writes are one fixed-size, human-readable line rewritten in place
 //! with an integrity check: never truncated, renamed over or `fsync`ed, so a

@@ -60,7 +60,8 @@ pub trait Liveness {
     }
 
     /// Records a heartbeat, touching the disk at most once per
-    /// `min(MAX_AGE / 10, 1 s)`; otherwise one clock read and one atomic load.
+    /// `min(MAX_AGE / 10, 1 s)`, less a tenth (a margin for the coarse clock
+    /// it reads); otherwise one coarse clock read and one atomic load.
     ///
     /// A loop that calls `beat` at least every `MAX_AGE - 1 s` is never
     /// reported dead. The path is resolved at the first write.

@@ -58,10 +58,10 @@ pub fn unavailable() -> Option<String> {
 }
 
 /// The directory holding static release builds of `worker` and
-/// `worker-liveness`, built once per test run (static, as the README builds
-/// the probe: `+crt-static`, `relocation-model=static`; for the host
-/// triple) into `static/` beside the test's own target directory, the
-/// directory `scripts/bench-probe.sh` builds its static probe in.
+/// `worker-liveness`, built once per test run (static-PIE, as the README
+/// builds the probe: `+crt-static`, relative relocations packed; for the
+/// host triple) into `static-pie/` beside the test's own target directory,
+/// the directory the scripts in `scripts/` build their static probe in.
 pub fn static_binaries() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
@@ -70,7 +70,7 @@ pub fn static_binaries() -> &'static Path {
             .ancestors()
             .nth(2)
             .unwrap()
-            .join("static");
+            .join("static-pie");
         let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
         let version = Command::new(&rustc)
             .arg("-vV")
@@ -86,7 +86,7 @@ pub fn static_binaries() -> &'static Path {
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env(
                 "RUSTFLAGS",
-                "-C target-feature=+crt-static -C relocation-model=static",
+                "-C target-feature=+crt-static -C link-arg=-Wl,-z,pack-relative-relocs",
             )
             .env_remove("CARGO_ENCODED_RUSTFLAGS")
             .args(["build", "--quiet", "--release", "--bin", "worker"])

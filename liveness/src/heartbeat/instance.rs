@@ -74,9 +74,9 @@ impl<T: Liveness + ?Sized> Instance<T> {
     }
 
     /// Records a heartbeat of this instance, as [`Liveness::beat`] does for
-    /// the type: at most once per `min(MAX_AGE / 10, 1 s)`, otherwise one
-    /// clock read and one atomic load. After a failure, `Ok` and nothing
-    /// written.
+    /// the type: at most once per `min(MAX_AGE / 10, 1 s)`, less a tenth,
+    /// otherwise one coarse clock read and one atomic load. After a
+    /// failure, `Ok` and nothing written.
     ///
     /// # Errors
     ///

@@ -30,7 +30,7 @@ const NEVER: u64 = u64::MAX;
 /// The writer of one heartbeat file: a type's own, or one pool instance's.
 #[derive(Debug)]
 pub(crate) struct Slot {
-    /// Boot-clock nanoseconds before which `beat` does not write; 0 at start.
+    /// The end of the throttle's interval on [`clock::coarse_ns`]; 0 at start.
     next_due: AtomicU64,
     state: Mutex<State>,
     /// The last record that reached the file, or, once failed, the failure
@@ -66,32 +66,37 @@ impl Slot {
     }
 
     /// Writes a beat unless one was written less than `min(max_age / 10,
-    /// 1 s)` ago.
+    /// 1 s)`, less its margin (see [`clock`]), ago.
     ///
-    /// The skip path is one clock read and one atomic load. When a write is
+    /// The skip path is one coarse clock read and one atomic load. When a write is
     /// due, one caller claims it with a compare-and-swap and writes; the
     /// others return at once, and so does the claimant when another write is
     /// in progress, so concurrent callers never wait for each other.
     #[inline]
     pub fn beat<T: Liveness + ?Sized>(&self, instance: Option<u32>) -> Result<(), Error> {
-        let now = clock::boot_ns();
+        let now = clock::coarse_ns();
         let due = self.next_due.load(Ordering::Relaxed);
-        if now < due {
+        if clock::throttled(due, now, interval::<T>()) {
             return Ok(());
         }
-        self.claim_and_write::<T>(now, due, instance)
+        self.claim_and_write::<T>(due, instance)
     }
 
     #[cold]
     #[inline(never)]
     fn claim_and_write<T: Liveness + ?Sized>(
         &self,
-        now: u64,
         due: u64,
         instance: Option<u32>,
     ) -> Result<(), Error> {
-        let interval = (T::MAX_AGE / 10).min(MAX_INTERVAL).as_nanos() as u64;
-        let next = now.saturating_add(interval);
+        if due == NEVER {
+            return Ok(()); // failed, and the failure is in the file
+        }
+        let next = clock::next_due(
+            clock::precise_ns(),
+            interval::<T>(),
+            clock::coarse_tick_ns(),
+        );
         if self
             .next_due
             .compare_exchange(due, next, Ordering::Relaxed, Ordering::Relaxed)
@@ -221,6 +226,12 @@ impl Slot {
             super::changed();
         }
     }
+}
+
+/// The throttle's interval of `T`, in nanoseconds.
+#[inline]
+fn interval<T: Liveness + ?Sized>() -> u64 {
+    (T::MAX_AGE / 10).min(MAX_INTERVAL).as_nanos() as u64
 }
 
 /// The heartbeat path of `T`, or of its pool instance: `<path>.<instance>`.
