@@ -19,6 +19,7 @@ use rustix::{
 };
 
 mod connection;
+pub(crate) mod response;
 
 use connection::{Connection, Next, State};
 
