@@ -1,11 +1,13 @@
 //! The server's thread: one `poll` loop over a non-blocking listener, its
 //! connections, and the socket that says stop.
 //!
-//! A connection reads its head ([`State::Reading`]), writes its response
-//! ([`State::Writing`]), then shuts its side and reads until the client
-//! closes ([`State::Closing`]). Each state has a deadline; past it the
-//! connection is closed. The loop sleeps in `poll` until a socket is ready
-//! or the nearest deadline.
+//! A connection (`connection.rs`) reads its head ([`State::Reading`]) until
+//! the parser (`request/`) says what it asks, writes the response the
+//! server decides on (`response/`, which asks the judge) ([`State::Writing`]),
+//! then shuts its side and reads until the client closes
+//! ([`State::Closing`]). Each state has a deadline; past it the connection
+//! is closed. The loop sleeps in `poll` until a socket is ready or the
+//! nearest deadline.
 
 use std::{
     net::{TcpListener, TcpStream},
