@@ -31,6 +31,8 @@ pub(crate) fn response(bytes: &[u8], alive: bool) -> Vec<u8> {
         .unwrap_or_else(|| panic!("needs more: {:?}", String::from_utf8_lossy(bytes)))
 }
 
+/// The status and body of the response to `request`, from a judge that
+/// says alive.
 pub(crate) fn ask(request: &str) -> (u16, String) {
     let response = response(request.as_bytes(), true);
     let (code, body) = check_response(&response);
