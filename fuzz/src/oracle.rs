@@ -101,19 +101,7 @@ pub fn read(file: Option<&[u8]>) -> File {
 
 /// `liveness/2 at=... crc=<8 hex>`, spaces to 1023 bytes, a newline.
 fn second_version(bytes: &[u8]) -> Option<Record> {
-    if bytes.len() != RECORD_LEN || bytes[RECORD_LEN - 1] != b'\n' {
-        return None;
-    }
-    let line = std::str::from_utf8(&bytes[..RECORD_LEN - 1]).ok()?;
-    let (body, tail) = line.rsplit_once(" crc=")?;
-    let (crc, padding) = (tail.get(..8)?, tail.get(8..)?);
-    if !crc.bytes().all(|b| b.is_ascii_hexdigit())
-        || !padding.bytes().all(|b| b == b' ')
-        || u32::from_str_radix(crc, 16).ok()? != crc32fast::hash(body.as_bytes())
-    {
-        return None;
-    }
-    let mut fields = Fields(body.strip_prefix("liveness/2")?);
+    let mut fields = Fields(sealed_body(bytes)?.strip_prefix("liveness/2")?);
     let at = rfc3339(fields.plain("at")?)?;
     let boot = boot_id(fields.plain("boot")?)?;
     let up = seconds(fields.plain("up")?)?;
@@ -133,7 +121,39 @@ fn second_version(bytes: &[u8]) -> Option<Record> {
     if name.is_none() && instance.is_some() {
         return None;
     }
-    let state = match fields.plain("state")? {
+    let state = state(&mut fields)?;
+    fields.0.is_empty().then_some(Record {
+        version: 2,
+        at,
+        boot,
+        up,
+        pid,
+        start,
+        incarnation,
+        name,
+        instance,
+        state,
+    })
+}
+
+/// The body of a record line of [`RECORD_LEN`] bytes whose CRC matches:
+/// what precedes ` crc=<8 hex>`, the spaces and the newline after it.
+fn sealed_body(bytes: &[u8]) -> Option<&str> {
+    if bytes.len() != RECORD_LEN || bytes[RECORD_LEN - 1] != b'\n' {
+        return None;
+    }
+    let line = std::str::from_utf8(&bytes[..RECORD_LEN - 1]).ok()?;
+    let (body, tail) = line.rsplit_once(" crc=")?;
+    let (crc, padding) = (tail.get(..8)?, tail.get(8..)?);
+    let sealed = crc.bytes().all(|b| b.is_ascii_hexdigit())
+        && padding.bytes().all(|b| b == b' ')
+        && u32::from_str_radix(crc, 16).ok()? == crc32fast::hash(body.as_bytes());
+    sealed.then_some(body)
+}
+
+/// The `state=` field and the fields that come with it.
+fn state(fields: &mut Fields<'_>) -> Option<State> {
+    Some(match fields.plain("state")? {
         "beating" => State::Beating,
         "extended" => {
             let by = seconds(fields.plain("for")?)?;
@@ -149,18 +169,6 @@ fn second_version(bytes: &[u8]) -> Option<Record> {
             State::Pool
         }
         _ => return None,
-    };
-    fields.0.is_empty().then_some(Record {
-        version: 2,
-        at,
-        boot,
-        up,
-        pid,
-        start,
-        incarnation,
-        name,
-        instance,
-        state,
     })
 }
 

@@ -64,339 +64,292 @@ impl Body {
 /// A record the first version wrote.
 const FIRST_VERSION: &[u8] = b"liveness/1 at=2026-11-25T05:33:13.653893694Z boot=f86e3547-df5a-488c-8a65-76d77dfd2159 up=00000000759.746978020 inc=00000000effffff8:000000000000000e pid=0000003073 crc=8b3e3126\n";
 
-/// The seeds: name, header, file (a body when the header seals).
-fn seeds() -> Vec<(String, Header, Vec<u8>)> {
+/// A seed: its name, the header, the file (a body when the header seals).
+type Seed = (&'static str, Header, Vec<u8>);
+
+/// `header` after `change`: one line of a table of seeds.
+fn with(header: Header, change: impl FnOnce(&mut Header)) -> Header {
+    let mut header = header;
+    change(&mut header);
+    header
+}
+
+/// `header` with a file that is written as it is, not sealed.
+fn unsealed(header: Header) -> Header {
+    with(header, |h| h.seal = false)
+}
+
+/// The headers the seeds start from.
+#[derive(Clone, Copy)]
+struct Clocks {
+    /// Fresh on the boot clock, the one that counts; the wall clock says
+    /// stale, so that measuring on the wrong clock shows.
+    fresh: Header,
+    /// Stale on the boot clock, fresh on the wall clock.
+    stale: Header,
+    /// In another boot, where the wall clock counts: fresh on it.
+    fresh_on_wall: Header,
+    /// In another boot: stale on the wall clock.
+    stale_on_wall: Header,
+}
+
+impl Clocks {
+    fn new() -> Clocks {
+        let fresh = Header {
+            boot_clock: secs(-10.0),
+            wall: secs(3600.0),
+            container_age: millis(-10),
+            ..Header::default()
+        };
+        let fresh_on_wall = Header {
+            boot: BootChoice::Another,
+            container: ContainerChoice::Unknown,
+            wall: secs(-10.0),
+            boot_clock: secs(3600.0),
+            ..fresh
+        };
+        Clocks {
+            fresh,
+            stale: with(fresh, |h| (h.boot_clock, h.wall) = (secs(1.0), secs(-60.0))),
+            fresh_on_wall,
+            stale_on_wall: with(fresh_on_wall, |h| {
+                (h.wall, h.boot_clock) = (secs(1.0), secs(-60.0));
+            }),
+        }
+    }
+}
+
+/// `worker`'s heartbeat, judged on either clock.
+fn beat_clocks(c: Clocks) -> Vec<Seed> {
     let beat = Body::beat().text();
-    // Fresh and stale on the clock that counts; the other clock says the
-    // opposite, so that measuring on the wrong one shows.
-    let fresh = Header {
-        boot_clock: secs(-10.0),
-        wall: secs(3600.0),
-        container_age: millis(-10),
-        ..Header::default()
-    };
-    let stale = Header {
-        boot_clock: secs(1.0),
-        wall: secs(-60.0),
-        ..fresh
-    };
-    let fresh_on_wall = Header {
-        boot: BootChoice::Another,
-        container: ContainerChoice::Unknown,
-        wall: secs(-10.0),
-        boot_clock: secs(3600.0),
-        ..fresh
-    };
-    let stale_on_wall = Header {
-        wall: secs(1.0),
-        boot_clock: secs(-60.0),
-        ..fresh_on_wall
-    };
-    let unsealed = |header: Header| Header {
-        seal: false,
-        ..header
-    };
-    let mut seeds = vec![
-        ("beat-fresh-same-boot-alive", fresh, beat.clone()),
-        ("beat-stale-same-boot-dead", stale, beat.clone()),
-        ("beat-fresh-other-boot-alive", fresh_on_wall, beat.clone()),
-        ("beat-stale-other-boot-dead", stale_on_wall, beat.clone()),
+    let on_wall = |boot| with(c.fresh_on_wall, |h| h.boot = boot);
+    let ahead = |by| with(c.fresh, |h| h.boot_clock = secs(by));
+    vec![
+        ("beat-fresh-same-boot-alive", c.fresh, beat.clone()),
+        ("beat-stale-same-boot-dead", c.stale, beat.clone()),
+        ("beat-fresh-other-boot-alive", c.fresh_on_wall, beat.clone()),
+        ("beat-stale-other-boot-dead", c.stale_on_wall, beat.clone()),
         (
             "beat-fresh-boot-unknown-alive",
-            Header {
-                boot: BootChoice::Unknown,
-                ..fresh_on_wall
-            },
+            on_wall(BootChoice::Unknown),
             beat.clone(),
         ),
         (
             "beat-fresh-nil-boot-alive",
-            Header {
-                boot: BootChoice::Nil,
-                ..fresh_on_wall
-            },
+            on_wall(BootChoice::Nil),
             beat.clone(),
         ),
         (
             "beat-on-max-age-alive",
-            Header {
-                boot_clock: 0,
-                ..fresh
-            },
+            with(c.fresh, |h| h.boot_clock = 0),
             beat.clone(),
         ),
         (
             "beat-1ns-past-max-age-dead",
-            Header {
-                boot_clock: 1,
-                ..stale
-            },
+            with(c.stale, |h| h.boot_clock = 1),
             beat.clone(),
         ),
+        ("beat-1s-ahead-alive", ahead(-91.0), beat.clone()),
+        ("beat-2s-ahead-dead", ahead(-92.0), beat),
+    ]
+}
+
+/// `worker`'s heartbeat as a file: sealed by hand, torn, corrupt; and
+/// the fields a record may leave unknown.
+fn beat_files(c: Clocks) -> Vec<Seed> {
+    let sealed = seal(&Body::beat().text());
+    let mut bad_check = sealed.clone();
+    bad_check[40] ^= 1;
+    let nil_boot = Body {
+        boot: "00000000-0000-0000-0000-000000000000",
+        ..Body::beat()
+    };
+    let timestamp = Body {
+        container: "mnt=- pidns=- init=-",
+        ..Body::beat()
+    }
+    .owner("name=- inst=-");
+    vec![
         (
-            "beat-1s-ahead-alive",
-            Header {
-                boot_clock: secs(-91.0),
-                ..fresh
-            },
-            beat.clone(),
+            "beat-fresh-unsealed-alive",
+            unsealed(c.fresh),
+            sealed.clone(),
         ),
-        (
-            "beat-2s-ahead-dead",
-            Header {
-                boot_clock: secs(-92.0),
-                ..fresh
-            },
-            beat.clone(),
-        ),
-        ("beat-fresh-unsealed-alive", unsealed(fresh), seal(&beat)),
-        (
-            "beat-torn-dead",
-            unsealed(fresh),
-            seal(&beat)[..600].to_vec(),
-        ),
-        ("beat-bad-check-dead", unsealed(fresh), {
-            let mut file = seal(&beat);
-            file[40] ^= 1;
-            file
-        }),
+        ("beat-torn-dead", unsealed(c.fresh), sealed[..600].to_vec()),
+        ("beat-bad-check-dead", unsealed(c.fresh), bad_check),
         (
             "beat-nil-boot-record-fresh-on-wall-alive",
-            Header {
-                boot: BootChoice::Record,
-                ..fresh_on_wall
-            },
-            Body {
-                boot: "00000000-0000-0000-0000-000000000000",
-                ..Body::beat()
-            }
-            .text(),
+            with(c.fresh_on_wall, |h| h.boot = BootChoice::Record),
+            nil_boot.text(),
         ),
         (
             "timestamp-record-fresh-alive",
-            Header {
-                container: ContainerChoice::Record,
-                ..fresh_on_wall
-            },
-            Body {
-                container: "mnt=- pidns=- init=-",
-                ..Body::beat()
-            }
-            .owner("name=- inst=-")
-            .text(),
+            with(c.fresh_on_wall, |h| h.container = ContainerChoice::Record),
+            timestamp.text(),
         ),
-    ];
+    ]
+}
+
+/// Records in another state than beating.
+fn states(c: Clocks) -> Vec<Seed> {
     let extended = |by: &str| {
         Body::beat()
             .state(&format!("state=extended for={by} why=\"reindexing\""))
             .text()
     };
-    seeds.extend([
-        (
-            "extended-running-alive",
-            Header {
-                boot_clock: secs(-1.0),
-                ..fresh
-            },
-            extended("600.000000000"),
-        ),
-        ("extended-ran-out-dead", stale, extended("600.000000000")),
+    let running = with(c.fresh, |h| h.boot_clock = secs(-1.0));
+    let unbounded = with(running, |h| h.max_extend = None);
+    let state = |state: &str| Body::beat().state(state).text();
+    vec![
+        ("extended-running-alive", running, extended("600.000000000")),
+        ("extended-ran-out-dead", c.stale, extended("600.000000000")),
         (
             "extended-past-max-extend-dead",
-            stale,
+            c.stale,
             extended("7200.000000000"),
         ),
         (
             "extended-without-max-extend-alive",
-            Header {
-                max_extend: None,
-                boot_clock: secs(-1.0),
-                ..fresh
-            },
+            unbounded,
             extended("7200.000000000"),
         ),
         (
             "extended-shorter-than-max-age-alive",
-            Header {
-                boot_clock: secs(-1.0),
-                ..fresh
-            },
+            running,
             extended("10.000000000"),
         ),
         (
             "failed-dead",
-            fresh,
-            Body::beat()
-                .state("state=failed why=\"lost the schema\"")
-                .text(),
+            c.fresh,
+            state("state=failed why=\"lost the schema\""),
         ),
-        (
-            "pool-record-dead",
-            fresh,
-            Body::beat()
-                .owner("name=\"worker\" inst=-")
-                .state("state=pool size=4")
-                .text(),
-        ),
+        ("pool-record-dead", c.fresh, state("state=pool size=4")),
+    ]
+}
+
+/// Records of other components and instances, and names that need care.
+fn owners(c: Clocks) -> Vec<Seed> {
+    let owner = |owner: &str| Body::beat().owner(owner).text();
+    let named = |name| with(c.fresh, |h| h.name = name);
+    let long = |len| format!("name=\"worker{}\" inst=-", "x".repeat(len));
+    vec![
         (
             "other-component-dead",
-            fresh,
-            Body::beat().owner("name=\"indexer\" inst=-").text(),
+            c.fresh,
+            owner("name=\"indexer\" inst=-"),
         ),
         (
             "other-instance-dead",
-            Header {
-                instance: InstanceChoice::Next,
-                ..fresh
-            },
-            Body::beat().owner("name=\"worker\" inst=2").text(),
+            with(c.fresh, |h| h.instance = InstanceChoice::Next),
+            owner("name=\"worker\" inst=2"),
         ),
         (
             "instance-fresh-alive",
-            fresh,
-            Body::beat().owner("name=\"worker\" inst=2").text(),
+            c.fresh,
+            owner("name=\"worker\" inst=2"),
         ),
         (
             "instance-max-fresh-alive",
-            Header {
-                instance: InstanceChoice::Max,
-                ..fresh
-            },
-            Body::beat().owner("name=\"worker\" inst=4294967295").text(),
+            with(c.fresh, |h| h.instance = InstanceChoice::Max),
+            owner("name=\"worker\" inst=4294967295"),
         ),
         (
             "any-component-fresh-alive",
-            Header {
-                name: NameChoice::Any,
-                ..fresh
-            },
-            Body::beat().owner("name=\"indexer\" inst=-").text(),
+            named(NameChoice::Any),
+            owner("name=\"indexer\" inst=-"),
         ),
         (
             "escaped-name-fresh-alive",
-            Header {
-                name: NameChoice::Record,
-                ..fresh
-            },
-            Body::beat()
-                .owner("name=\"w\\\"or\\\\k\\x0a\\u{202e}er\" inst=-")
-                .text(),
+            named(NameChoice::Record),
+            owner("name=\"w\\\"or\\\\k\\x0a\\u{202e}er\" inst=-"),
         ),
         (
             "long-name-cut-fresh-alive",
-            Header {
-                name: NameChoice::Long,
-                ..fresh
-            },
-            Body::beat()
-                .owner(&format!("name=\"worker{}\" inst=-", "x".repeat(42)))
-                .text(),
+            named(NameChoice::Long),
+            owner(&long(42)),
         ),
         (
             "long-name-whole-dead",
-            Header {
-                name: NameChoice::Long,
-                ..fresh
-            },
-            Body::beat()
-                .owner(&format!("name=\"worker{}\" inst=-", "x".repeat(50)))
-                .text(),
+            named(NameChoice::Long),
+            owner(&long(50)),
         ),
-    ]);
+    ]
+}
+
+/// A record from another container or boot, and whether its writer runs.
+fn containers(c: Clocks) -> Vec<Seed> {
+    let beat = Body::beat().text();
     // Another container: its PID 1 started `container age` ago on the
     // host's boot clock, 80 s after the record here.
-    let other_container = Header {
-        container: ContainerChoice::Another,
-        ..fresh
-    };
-    seeds.extend([
-        ("previous-container-starting", other_container, beat.clone()),
+    let other = with(c.fresh, |h| h.container = ContainerChoice::Another);
+    let nested = with(c.fresh, |h| h.container = ContainerChoice::NestedMount);
+    let runs = |header| with(header, |h| h.writer_runs = true);
+    vec![
+        ("previous-container-starting", other, beat.clone()),
         (
             "previous-container-past-grace-dead",
-            Header {
-                container_age: millis(1),
-                ..other_container
-            },
+            with(other, |h| h.container_age = millis(1)),
             beat.clone(),
         ),
         (
             "previous-container-age-unknown-dead",
-            Header {
-                container_age_known: false,
-                ..other_container
-            },
+            with(other, |h| h.container_age_known = false),
             beat.clone(),
         ),
         (
             "previous-boot-starting",
-            Header {
-                boot: BootChoice::Another,
-                ..fresh
-            },
+            with(c.fresh, |h| h.boot = BootChoice::Another),
             beat.clone(),
         ),
         (
             // Started 85 s ago: the record, 80 s old, is a live container's.
             "another-live-container-dead",
-            Header {
-                container_age: millis(25),
-                ..other_container
-            },
+            with(other, |h| h.container_age = millis(25)),
             beat.clone(),
         ),
         (
             "writer-runs-in-another-container-fresh-alive",
-            Header {
-                writer_runs: true,
-                ..other_container
-            },
+            runs(other),
             beat.clone(),
         ),
         (
             "nested-mount-writer-runs-fresh-alive",
-            Header {
-                container: ContainerChoice::NestedMount,
-                writer_runs: true,
-                ..fresh
-            },
+            runs(nested),
             beat.clone(),
         ),
-        (
-            "nested-mount-writer-gone-starting",
-            Header {
-                container: ContainerChoice::NestedMount,
-                ..fresh
-            },
-            beat.clone(),
-        ),
-    ]);
-    seeds.extend([
+        ("nested-mount-writer-gone-starting", nested, beat),
+    ]
+}
+
+/// Records of the first version.
+fn first_version(c: Clocks) -> Vec<Seed> {
+    let first = FIRST_VERSION.to_vec();
+    vec![
         (
             "first-version-fresh-alive",
-            unsealed(fresh),
-            FIRST_VERSION.to_vec(),
+            unsealed(c.fresh),
+            first.clone(),
         ),
-        (
-            "first-version-stale-dead",
-            unsealed(stale),
-            FIRST_VERSION.to_vec(),
-        ),
+        ("first-version-stale-dead", unsealed(c.stale), first.clone()),
         (
             "first-version-sealed-fresh-alive",
-            fresh,
+            c.fresh,
             liveness_fuzz::body(FIRST_VERSION).to_vec(),
         ),
         (
             "first-version-other-boot-fresh-alive",
-            unsealed(fresh_on_wall),
-            FIRST_VERSION.to_vec(),
+            unsealed(c.fresh_on_wall),
+            first,
         ),
-    ]);
-    let prior_art = |wall: f64| Header {
-        wall: secs(wall),
-        ..unsealed(fresh_on_wall)
-    };
-    seeds.extend([
+    ]
+}
+
+/// Files of other programs: a float of seconds (prior art), garbage,
+/// another version.
+fn foreign(c: Clocks) -> Vec<Seed> {
+    let prior_art = |wall: f64| with(unsealed(c.fresh_on_wall), |h| h.wall = secs(wall));
+    let other_version = b"liveness/3 at=2025-11-25T05:21:02Z\n".to_vec();
+    vec![
         (
             "prior-art-fresh-alive",
             prior_art(-10.0),
@@ -419,51 +372,50 @@ fn seeds() -> Vec<(String, Header, Vec<u8>)> {
         ),
         ("prior-art-nan-dead", prior_art(-10.0), b"nan\n".to_vec()),
         ("garbage-dead", prior_art(-10.0), b"hello\n".to_vec()),
-        (
-            "other-version-dead",
-            prior_art(-10.0),
-            b"liveness/3 at=2025-11-25T05:21:02Z\n".to_vec(),
-        ),
-        ("empty-starting", unsealed(fresh), vec![]),
+        ("other-version-dead", prior_art(-10.0), other_version),
+    ]
+}
+
+/// An empty file, and none at all.
+fn empty(c: Clocks) -> Vec<Seed> {
+    let missing = with(c.fresh, |h| h.missing = true);
+    vec![
+        ("empty-starting", unsealed(c.fresh), vec![]),
         (
             "empty-past-grace-dead",
-            Header {
-                container_age: millis(1),
-                ..unsealed(fresh)
-            },
+            with(unsealed(c.fresh), |h| h.container_age = millis(1)),
             vec![],
         ),
-        (
-            "missing-starting",
-            Header {
-                missing: true,
-                ..fresh
-            },
-            vec![],
-        ),
+        ("missing-starting", missing, vec![]),
         (
             "missing-at-grace-dead",
-            Header {
-                missing: true,
-                container_age: 0,
-                ..fresh
-            },
+            with(missing, |h| h.container_age = 0),
             vec![],
         ),
         (
             "missing-age-unknown-dead",
-            Header {
-                missing: true,
-                container_age_known: false,
-                ..fresh
-            },
+            with(missing, |h| h.container_age_known = false),
             vec![],
         ),
-    ]);
-    seeds
-        .into_iter()
-        .map(|(name, header, file)| (name.to_owned(), header, file))
-        .collect()
+    ]
+}
+
+/// The seeds of the `record` target.
+fn seeds() -> Vec<Seed> {
+    let c = Clocks::new();
+    [
+        beat_clocks,
+        beat_files,
+        states,
+        owners,
+        containers,
+        first_version,
+        foreign,
+        empty,
+    ]
+    .into_iter()
+    .flat_map(|group| group(c))
+    .collect()
 }
 
 fn main() -> std::io::Result<()> {

@@ -1,6 +1,9 @@
 //! The fuzz target's entry point; exists only under `--cfg fuzzing`.
 
-use super::{Judge, request};
+use super::{
+    Judge, request,
+    server::response::{answer, check_response},
+};
 
 struct Fixed(bool);
 
@@ -24,31 +27,33 @@ pub fn check(data: &[u8]) {
         return;
     };
     let judge = Fixed(control & 1 == 1);
-    let whole = request::respond(bytes, "/livez", &judge);
+    let whole = request::parse(bytes).map(|parsed| answer(&parsed, "/livez", &judge));
     let mut head = request::Head::default();
     let mut consumed = 0;
-    let mut chunked = request::Outcome::NeedMore;
+    let mut chunked = None;
     for chunk in bytes.chunks(usize::from(control / 2) + 1) {
         consumed += chunk.len();
-        chunked = head.push(chunk, "/livez", &judge);
-        if chunked != request::Outcome::NeedMore {
+        chunked = head
+            .push(chunk)
+            .map(|parsed| answer(&parsed, "/livez", &judge));
+        if chunked.is_some() {
             break;
         }
     }
-    match (whole.response(), chunked.response()) {
+    match (whole.as_deref(), chunked.as_deref()) {
         (None, None) => assert!(bytes.len() <= request::MAX_HEAD),
         (Some(response), None) => {
             // Parsed when a line ends: an error after the last newline
             // waits for the next one.
-            assert_eq!(request::check_response(response).0, 400);
+            assert_eq!(check_response(response).0, 400);
         }
         (_, Some(response)) => {
-            let (code, _) = request::check_response(response);
+            let (code, _) = check_response(response);
             if code == 200 || code == 503 {
                 assert_eq!(code == 200, judge.0);
             }
             // Once a prefix is answered, more bytes change nothing.
-            assert_eq!(whole.response(), Some(response), "whole and chunked differ");
+            assert_eq!(whole.as_deref(), Some(response), "whole and chunked differ");
             assert!(consumed <= request::MAX_HEAD + 1 + usize::from(control));
         }
     }

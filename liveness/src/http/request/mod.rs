@@ -1,18 +1,10 @@
-//! From the bytes of a request head to the bytes of the response: the part
-//! of the server that touches no socket, so that it can be fuzzed and tested
-//! on its own.
+//! From the bytes of a request head to what it asks: the part of the
+//! server that touches no socket, so that it can be fuzzed and tested on
+//! its own. What to answer is the server's to decide (`server/response/`).
 //!
 //! The head is parsed by `httparse` (hyper's parser). Only the request line
-//! and the `Accept` header matter; every response carries `Content-Length`
-//! and `Connection: close`, and the connection is closed after it.
-
-use super::{Check, Judge};
-
-mod response;
-
-#[cfg(any(test, fuzzing))]
-pub(crate) use response::check_response;
-use response::{BAD_REQUEST, Code, JSON, METHOD_NOT_ALLOWED, NOT_FOUND, Response, TEXT, TOO_LARGE};
+//! and the `Accept` header matter, and whether the client may still be
+//! sending: the connection is closed after one response.
 
 /// The longest request head served, from the request line to the empty line
 /// that ends the headers; a longer one is answered 431. The kubelet sends
@@ -21,45 +13,51 @@ pub(crate) const MAX_HEAD: usize = 8 * 1024;
 
 /// The most header fields parsed; more is answered 431. The kubelet sends
 /// four, plus the `httpHeaders` of the probe.
-const MAX_HEADERS: usize = 64;
+pub(crate) const MAX_HEADERS: usize = 64;
 
-/// What a request head, as far as it has arrived, calls for.
+/// A complete request head, or why there is none.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Outcome {
-    /// Incomplete and valid so far: wait for more bytes.
-    NeedMore,
-    /// The whole response, to send before closing the connection.
-    Respond {
-        response: Vec<u8>,
-        /// The client may still be sending (a body, the rest of a head that
-        /// is too large or invalid): read until it closes before closing, as
-        /// closing with unread bytes resets the connection, which can
-        /// destroy the response in flight.
-        linger: bool,
-    },
+pub(crate) enum Parsed<'a> {
+    /// A valid head.
+    Request(Request<'a>),
+    /// Not an HTTP/1.x request head.
+    Malformed,
+    /// Over [`MAX_HEAD`] bytes or [`MAX_HEADERS`] fields.
+    TooLarge,
 }
 
-impl Outcome {
-    /// A response to a head that is invalid or too large.
-    fn error(code: Code) -> Outcome {
-        let body = match code {
-            Code::TooLarge => TOO_LARGE,
-            _ => BAD_REQUEST,
-        };
-        Outcome::Respond {
-            response: Response::text(code, body).build(false),
-            linger: true,
-        }
-    }
-
-    /// The response, if one is due.
-    #[cfg(any(test, fuzzing))]
-    pub fn response(&self) -> Option<&[u8]> {
+impl Parsed<'_> {
+    /// Whether the client may still be sending (a body, the rest of a head
+    /// that is too large or invalid): then the server reads until it closes
+    /// before closing, as closing with unread bytes resets the connection,
+    /// which can destroy the response in flight.
+    pub fn linger(&self) -> bool {
         match self {
-            Outcome::NeedMore => None,
-            Outcome::Respond { response, .. } => Some(response),
+            Parsed::Request(request) => request.linger,
+            Parsed::Malformed | Parsed::TooLarge => true,
         }
     }
+}
+
+/// What a valid request head asks.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Request<'a> {
+    pub method: Method,
+    /// The path of the target, without its query: `/livez` for
+    /// `/livez?verbose` and for `http://host:8080/livez`.
+    pub path: &'a str,
+    /// The `Accept` header lists `application/json`.
+    pub json: bool,
+    /// Bytes follow the head, or the headers announce a body.
+    pub linger: bool,
+}
+
+/// The request's method, as far as the server tells them apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Method {
+    Get,
+    Head,
+    Other,
 }
 
 /// A request head as it arrives, at most [`MAX_HEAD`] + 1 bytes: one byte
@@ -75,15 +73,15 @@ impl Head {
         MAX_HEAD + 1 - self.bytes.len()
     }
 
-    /// Appends `chunk` (cut to [`room`](Head::room)) and says what the head
-    /// now calls for.
+    /// Appends `chunk` (cut to [`room`](Head::room)) and parses the head
+    /// if it may now be complete; `None` while it needs more bytes.
     ///
     /// Only a newline can complete a head, and a parse costs time linear in
     /// the head: the head is parsed when a line ends or it is full, not for
     /// every byte a slow client sends. A head that is invalid before its
-    /// first newline is therefore answered at that newline, or never (the
+    /// first newline is therefore parsed at that newline, or never (the
     /// server closes it when its time is up).
-    pub fn push(&mut self, chunk: &[u8], path: &str, judge: &dyn Judge) -> Outcome {
+    pub fn push(&mut self, chunk: &[u8]) -> Option<Parsed<'_>> {
         let chunk = &chunk[..chunk.len().min(self.room())];
         // Grow by doubling, but never past the bound.
         let needed = self.bytes.len() + chunk.len();
@@ -93,65 +91,45 @@ impl Head {
         }
         self.bytes.extend_from_slice(chunk);
         if chunk.contains(&b'\n') || self.bytes.len() > MAX_HEAD {
-            respond(&self.bytes, path, judge)
+            parse(&self.bytes)
         } else {
-            Outcome::NeedMore
+            None
         }
     }
 }
 
-/// The response to the request head at the start of `bytes`, or
-/// [`Outcome::NeedMore`] while it is incomplete and at most [`MAX_HEAD`]
-/// bytes long.
+/// The request head at the start of `bytes`, or `None` while it is
+/// incomplete and at most [`MAX_HEAD`] bytes long.
 ///
-/// `GET` and `HEAD` on `path` (query ignored) ask `judge`: 200 when alive,
-/// 503 when dead. Any other path is 404, any other method 405, a head that
-/// does not parse 400, and one over [`MAX_HEAD`] bytes or [`MAX_HEADERS`]
-/// fields 431. Bytes after the head (a body, a pipelined request) are
-/// ignored: the connection closes after one response.
-pub(crate) fn respond(bytes: &[u8], path: &str, judge: &dyn Judge) -> Outcome {
+/// A head that does not parse is [`Parsed::Malformed`]; one over
+/// [`MAX_HEAD`] bytes or [`MAX_HEADERS`] fields [`Parsed::TooLarge`].
+/// Bytes after the head (a body, a pipelined request) are not parsed: the
+/// connection closes after one response.
+pub(crate) fn parse(bytes: &[u8]) -> Option<Parsed<'_>> {
     let within = &bytes[..bytes.len().min(MAX_HEAD)];
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut request = httparse::Request::new(&mut headers);
     let head_len = match request.parse(within) {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) if bytes.len() > MAX_HEAD => {
-            return Outcome::error(Code::TooLarge);
+            return Some(Parsed::TooLarge);
         }
-        Ok(httparse::Status::Partial) => return Outcome::NeedMore,
-        Err(httparse::Error::TooManyHeaders) => return Outcome::error(Code::TooLarge),
-        Err(_) => return Outcome::error(Code::BadRequest),
+        Ok(httparse::Status::Partial) => return None,
+        Err(httparse::Error::TooManyHeaders) => return Some(Parsed::TooLarge),
+        Err(_) => return Some(Parsed::Malformed),
     };
-    Outcome::Respond {
-        response: answer(&request, path, judge),
-        linger: bytes.len() > head_len || announces_body(request.headers),
-    }
-}
-
-/// The response to a complete request head.
-fn answer(request: &httparse::Request<'_, '_>, path: &str, judge: &dyn Judge) -> Vec<u8> {
     // A complete parse sets the method and the target.
-    let method = request.method.unwrap_or_default();
-    let head_only = method == "HEAD";
-    let check = match route(request.path.unwrap_or_default()).strip_prefix(path) {
-        Some("") => Check::Liveness,
-        Some("/startup") => Check::Startup,
-        _ => return Response::text(Code::NotFound, NOT_FOUND).build(head_only),
+    let method = match request.method.unwrap_or_default() {
+        "GET" => Method::Get,
+        "HEAD" => Method::Head,
+        _ => Method::Other,
     };
-    if method != "GET" && !head_only {
-        let mut response = Response::text(Code::MethodNotAllowed, METHOD_NOT_ALLOWED);
-        response.allow = true;
-        return response.build(false);
-    }
-    let json = accepts_json(request.headers);
-    let (alive, body) = judge.report(check, json);
-    Response {
-        code: if alive { Code::Ok } else { Code::Unavailable },
-        content_type: if json { JSON } else { TEXT },
-        allow: false,
-        body: body.as_bytes(),
-    }
-    .build(head_only)
+    Some(Parsed::Request(Request {
+        method,
+        path: route(request.path.unwrap_or_default()),
+        json: accepts_json(request.headers),
+        linger: bytes.len() > head_len || announces_body(request.headers),
+    }))
 }
 
 /// Whether the headers announce a body: `Transfer-Encoding`, or a

@@ -1,47 +1,13 @@
 use proptest::prelude::*;
 
 use super::*;
-
-/// A judge with a fixed verdict.
-struct Fixed(bool);
-
-impl Judge for Fixed {
-    fn report(&self, _: Check, json: bool) -> (bool, String) {
-        let verdict = if self.0 { "alive" } else { "dead" };
-        let body = if json {
-            format!("{{\"alive\":{}}}\n", self.0)
-        } else {
-            format!("worker: {verdict}: fixed (/fixed)\n")
-        };
-        (self.0, body)
-    }
-}
-
-/// The response to `bytes` from a judge that says `alive`.
-fn response(bytes: &[u8], alive: bool) -> Vec<u8> {
-    match respond(bytes, "/livez", &Fixed(alive)) {
-        Outcome::Respond { response, .. } => response,
-        Outcome::NeedMore => panic!("needs more: {:?}", String::from_utf8_lossy(bytes)),
-    }
-}
-
-fn ask(request: &str) -> (u16, String) {
-    let response = response(request.as_bytes(), true);
-    let (code, body) = check_response(&response);
-    (code, String::from_utf8(body.to_vec()).unwrap())
-}
-
-#[test]
-fn get_on_the_path_gives_the_judges_lines() {
-    let (code, body) = ask("GET /livez HTTP/1.1\r\nHost: x\r\n\r\n");
-    assert_eq!(
-        (code, body.as_str()),
-        (200, "worker: alive: fixed (/fixed)\n")
-    );
-    let dead = response(b"GET /livez HTTP/1.0\n\n", false);
-    assert!(dead.starts_with(b"HTTP/1.1 503 Service Unavailable\r\n"));
-    assert!(dead.ends_with(b"\r\n\r\nworker: dead: fixed (/fixed)\n"));
-}
+use crate::http::{
+    Check, Judge,
+    server::response::{
+        JSON, TEXT, answer, check_response,
+        tests::{Fixed, ask, respond, response},
+    },
+};
 
 #[test]
 fn query_and_absolute_form_reach_the_path() {
@@ -73,36 +39,36 @@ fn accept_chooses_json_only_when_listed() {
 }
 
 #[test]
-fn head_gets_the_headers_of_get_and_no_body() {
-    let get = response(b"GET /livez HTTP/1.1\r\n\r\n", true);
-    let head = response(b"HEAD /livez HTTP/1.1\r\n\r\n", true);
-    assert!(get.starts_with(&head));
-    assert!(head.ends_with(b"\r\n\r\n"));
-    assert_eq!(ask("HEAD /nope HTTP/1.1\r\n\r\n"), (404, String::new()));
-}
-
-#[test]
-fn other_methods_paths_and_garbage() {
+fn a_head_parses_to_what_it_asks_without_a_judge() {
+    let parsed =
+        parse(b"HEAD http://pod/livez/startup?x HTTP/1.1\r\nAccept: application/json\r\n\r\n");
+    let expected = Request {
+        method: Method::Head,
+        path: "/livez/startup",
+        json: true,
+        linger: false,
+    };
+    assert_eq!(parsed, Some(Parsed::Request(expected)));
+    let post = parse(b"POST /x HTTP/1.0\r\nContent-Length: 2\r\n\r\n").unwrap();
+    assert!(matches!(
+        post,
+        Parsed::Request(Request {
+            method: Method::Other,
+            path: "/x",
+            json: false,
+            linger: true
+        })
+    ));
     assert_eq!(
-        ask("POST /livez HTTP/1.1\r\nContent-Length: 0\r\n\r\n"),
-        (405, METHOD_NOT_ALLOWED.to_owned())
+        parse(b"GET /livez HTTP/2.0\r\n\r\n"),
+        Some(Parsed::Malformed)
     );
-    assert_eq!(ask("DELETE /nope HTTP/1.1\r\n\r\n").0, 404);
-    assert_eq!(ask("GET /livez HTTP/2.0\r\n\r\n").0, 400);
-    assert_eq!(ask("GET /livez\r\n\r\n").0, 400);
-    assert_eq!(ask("GET /livez HTTP/1.1\r\nBad Header: x\r\n\r\n").0, 400);
-    let tls = response(b"\x16\x03\x01\x02\x00\x01\xfc\x03\x03\n", true);
-    assert_eq!(check_response(&tls).0, 400);
-    let many: String = (0..=MAX_HEADERS).map(|i| format!("X-{i}: y\r\n")).collect();
-    assert_eq!(ask(&format!("GET /livez HTTP/1.1\r\n{many}\r\n")).0, 431);
+    assert_eq!(parse(&[b'a'; MAX_HEAD + 1]), Some(Parsed::TooLarge));
 }
 
 #[test]
 fn lingers_only_when_the_client_may_still_be_sending() {
-    let linger = |bytes: &[u8]| match respond(bytes, "/livez", &Fixed(true)) {
-        Outcome::Respond { linger, .. } => linger,
-        Outcome::NeedMore => panic!("needs more"),
-    };
+    let linger = |bytes: &[u8]| parse(bytes).expect("needs more").linger();
     assert!(!linger(b"GET /livez HTTP/1.1\r\nHost: x\r\n\r\n"));
     assert!(!linger(
         b"POST /livez HTTP/1.1\r\nContent-Length: 0\r\n\r\n"
@@ -126,8 +92,7 @@ fn incomplete_heads_need_more() {
         "GET /livez HTTP/1.1",
         "GET /livez HTTP/1.1\r\nHost: x\r\n",
     ] {
-        let outcome = respond(partial.as_bytes(), "/livez", &Fixed(true));
-        assert_eq!(outcome, Outcome::NeedMore, "{partial:?}");
+        assert_eq!(parse(partial.as_bytes()), None, "{partial:?}");
     }
 }
 
@@ -135,11 +100,9 @@ fn incomplete_heads_need_more() {
 fn a_head_parses_once_a_line_ends() {
     let mut head = Head::default();
     for byte in b"GET /livez HTTP/1.1\r\nHost: x\r\n\r" {
-        let outcome = head.push(&[*byte], "/livez", &Fixed(true));
-        assert_eq!(outcome, Outcome::NeedMore);
+        assert_eq!(head.push(&[*byte]), None);
     }
-    let outcome = head.push(b"\n", "/livez", &Fixed(true));
-    assert!(outcome.response().is_some());
+    assert!(head.push(b"\n").is_some());
 }
 
 /// A well-formed request head: method, target, version, then headers.
@@ -174,9 +137,9 @@ proptest! {
         bytes in prop::collection::vec(any::<u8>(), 0..10_000),
         alive in any::<bool>(),
     ) {
-        match respond(&bytes, "/livez", &Fixed(alive)).response() {
+        match respond(&bytes, alive) {
             None => prop_assert!(bytes.len() <= MAX_HEAD),
-            Some(response) => { check_response(response); }
+            Some(response) => { check_response(&response); }
         }
     }
 
@@ -191,20 +154,22 @@ proptest! {
         let bytes = text.as_bytes();
         let mut head = Head::default();
         let (mut at, mut cuts) = (0, cuts.into_iter());
-        let mut outcome = Outcome::NeedMore;
-        while at < bytes.len() && outcome == Outcome::NeedMore {
+        let mut chunked = None;
+        while at < bytes.len() && chunked.is_none() {
             let end = at.saturating_add(cuts.next().unwrap_or(usize::MAX)).min(bytes.len());
-            outcome = head.push(&bytes[at..end], "/livez", &Fixed(true));
+            chunked = head
+                .push(&bytes[at..end])
+                .map(|parsed| answer(&parsed, "/livez", &Fixed(true)));
             at = end;
         }
-        let whole = respond(bytes, "/livez", &Fixed(true));
-        if let Some(response) = outcome.response() {
-            check_response(response);
-            prop_assert_eq!(Some(response), whole.response());
-        } else if let Some(response) = whole.response() {
+        let whole = respond(bytes, true);
+        if let Some(response) = chunked {
+            check_response(&response);
+            prop_assert_eq!(Some(response), whole);
+        } else if let Some(response) = whole {
             // Parsed only when a line ends: an error after the last
             // newline is answered at the next one, or never (closed).
-            prop_assert_eq!(check_response(response).0, 400);
+            prop_assert_eq!(check_response(&response).0, 400);
         }
     }
 
@@ -222,14 +187,14 @@ proptest! {
         let whole = response(&bytes, true);
         prop_assert_eq!(check_response(&whole).0, 431);
         let mut head = Head::default();
-        let mut outcome = Outcome::NeedMore;
+        let mut parsed = None;
         for piece in bytes.chunks(chunk) {
-            outcome = head.push(piece, "/livez", &Fixed(true));
-            if outcome != Outcome::NeedMore {
+            parsed = head.push(piece).map(|parsed| (parsed == Parsed::TooLarge, parsed.linger()));
+            if parsed.is_some() {
                 break;
             }
         }
-        prop_assert_eq!(outcome, Outcome::Respond { response: whole, linger: true });
+        prop_assert_eq!(parsed, Some((true, true)));
         prop_assert!(head.bytes.capacity() <= MAX_HEAD + 1);
     }
 

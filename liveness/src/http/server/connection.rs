@@ -9,11 +9,8 @@ use std::{
 
 use rustix::event::PollFlags;
 
-use super::{DISCARD_LIMIT, Limits, READ_CHUNK};
-use crate::http::{
-    Judge,
-    request::{Head, Outcome},
-};
+use super::{DISCARD_LIMIT, Limits, READ_CHUNK, response::answer};
+use crate::http::{Judge, request::Head};
 
 pub(super) struct Connection {
     pub stream: TcpStream,
@@ -72,13 +69,11 @@ impl Connection {
                         Ok(n) => n,
                         Err(e) => return retry_or(e),
                     };
-                    if let Outcome::Respond { response, linger } =
-                        head.push(&chunk[..n], path, judge)
-                    {
+                    if let Some(parsed) = head.push(&chunk[..n]) {
                         self.state = State::Writing {
-                            response,
+                            response: answer(&parsed, path, judge),
                             sent: 0,
-                            linger,
+                            linger: parsed.linger(),
                         };
                         self.deadline = now + limits.close_time;
                     }

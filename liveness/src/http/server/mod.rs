@@ -1,11 +1,13 @@
 //! The server's thread: one `poll` loop over a non-blocking listener, its
 //! connections, and the socket that says stop.
 //!
-//! A connection reads its head ([`State::Reading`]), writes its response
-//! ([`State::Writing`]), then shuts its side and reads until the client
-//! closes ([`State::Closing`]). Each state has a deadline; past it the
-//! connection is closed. The loop sleeps in `poll` until a socket is ready
-//! or the nearest deadline.
+//! A connection (`connection.rs`) reads its head ([`State::Reading`]) until
+//! the parser (`request/`) says what it asks, writes the response the
+//! server decides on (`response/`, which asks the judge) ([`State::Writing`]),
+//! then shuts its side and reads until the client closes
+//! ([`State::Closing`]). Each state has a deadline; past it the connection
+//! is closed. The loop sleeps in `poll` until a socket is ready or the
+//! nearest deadline.
 
 use std::{
     net::{TcpListener, TcpStream},
@@ -19,6 +21,7 @@ use rustix::{
 };
 
 mod connection;
+pub(crate) mod response;
 
 use connection::{Connection, Next, State};
 
@@ -57,6 +60,14 @@ const ACCEPT_PAUSE: Duration = Duration::from_millis(10);
 
 /// Bytes read per `read` call.
 const READ_CHUNK: usize = 4096;
+
+/// The slots of the poll set: the socket that says stop, the listener,
+/// then one per connection, in the order of [`Server::connections`].
+const STOPPED: usize = 0;
+/// The listener's slot in the poll set.
+const LISTENER: usize = 1;
+/// The first connection's slot in the poll set.
+const FIRST_CONNECTION: usize = 2;
 
 pub(crate) struct Server {
     listener: TcpListener,
@@ -98,49 +109,22 @@ impl Server {
             if self.accept_paused_until.is_some_and(|t| t <= now) {
                 self.accept_paused_until = None;
             }
-            let wake_at = self
-                .connections
-                .iter()
-                .map(|c| c.deadline)
-                .chain(self.accept_paused_until)
-                .min();
-            let timeout = wake_at.and_then(|t| Timespec::try_from(t - now).ok());
-
-            let listen = if self.accept_paused_until.is_none() {
-                PollFlags::IN
-            } else {
-                PollFlags::empty()
-            };
-            let mut fds = Vec::with_capacity(2 + self.connections.len());
-            fds.push(PollFd::new(&self.stopped, PollFlags::IN));
-            fds.push(PollFd::new(&self.listener, listen));
-            fds.extend(
-                self.connections
-                    .iter()
-                    .map(|c| PollFd::new(&c.stream, c.state.interest())),
-            );
-            match poll(&mut fds, timeout.as_ref()) {
-                Ok(_) => {}
-                Err(Errno::INTR) => continue,
-                Err(error) => {
+            if let Err(error) = self.wait(now, &mut ready) {
+                if error != Errno::INTR {
                     // ENOMEM: wait, then try again rather than end the
                     // endpoint, which would get the service restarted.
                     log::warn!("liveness http: poll: {error}");
                     std::thread::sleep(ACCEPT_PAUSE);
-                    continue;
                 }
+                continue;
             }
-            ready.clear();
-            ready.extend(fds.iter().map(PollFd::revents));
-            drop(fds);
-
-            if !ready[0].is_empty() {
+            if !ready[STOPPED].is_empty() {
                 return; // the handle is gone
             }
             let now = Instant::now();
             // Backwards, so that `swap_remove` moves an element already seen.
             for i in (0..self.connections.len()).rev() {
-                if ready[2 + i].is_empty() {
+                if ready[FIRST_CONNECTION + i].is_empty() {
                     continue;
                 }
                 if self.connections[i].advance(self.path, &*self.judge, self.limits, now)
@@ -149,10 +133,39 @@ impl Server {
                     self.connections.swap_remove(i);
                 }
             }
-            if !ready[1].is_empty() {
+            if !ready[LISTENER].is_empty() {
                 self.accept(now);
             }
         }
+    }
+
+    /// Sleeps in `poll` until a socket is ready or the nearest deadline,
+    /// and puts in `ready` what each slot of the poll set reported.
+    fn wait(&self, now: Instant, ready: &mut Vec<PollFlags>) -> rustix::io::Result<()> {
+        let wake_at = self
+            .connections
+            .iter()
+            .map(|c| c.deadline)
+            .chain(self.accept_paused_until)
+            .min();
+        let timeout = wake_at.and_then(|t| Timespec::try_from(t - now).ok());
+        let listen = if self.accept_paused_until.is_none() {
+            PollFlags::IN
+        } else {
+            PollFlags::empty()
+        };
+        let mut fds = Vec::with_capacity(FIRST_CONNECTION + self.connections.len());
+        fds.push(PollFd::new(&self.stopped, PollFlags::IN)); // STOPPED
+        fds.push(PollFd::new(&self.listener, listen)); // LISTENER
+        fds.extend(
+            self.connections
+                .iter()
+                .map(|c| PollFd::new(&c.stream, c.state.interest())),
+        );
+        poll(&mut fds, timeout.as_ref())?;
+        ready.clear();
+        ready.extend(fds.iter().map(PollFd::revents));
+        Ok(())
     }
 
     /// Accepts what is waiting (up to a batch), answering at once what has

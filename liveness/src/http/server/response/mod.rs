@@ -1,20 +1,72 @@
-//! Responses: status codes, headers, bodies, and the check that a response
-//! is well formed.
+//! The server's answers: what a parsed request gets, as bytes, and the
+//! check that a response is well formed.
 
 use std::io::Write;
 
-pub(super) const TEXT: &str = "text/plain; charset=utf-8";
-pub(super) const JSON: &str = "application/json";
+use crate::http::{
+    Check, Judge,
+    request::{MAX_HEAD, MAX_HEADERS, Method, Parsed, Request},
+};
 
-pub(super) const BAD_REQUEST: &str = "bad request: not an HTTP/1.x request head\n";
-pub(super) const NOT_FOUND: &str = "not found\n";
-pub(super) const METHOD_NOT_ALLOWED: &str = "method not allowed: use GET or HEAD\n";
-pub(super) const TOO_LARGE: &str =
-    "request head too large: at most 8192 bytes and 64 header fields\n";
+pub(crate) const TEXT: &str = "text/plain; charset=utf-8";
+pub(crate) const JSON: &str = "application/json";
+
+pub(crate) const BAD_REQUEST: &str = "bad request: not an HTTP/1.x request head\n";
+pub(crate) const NOT_FOUND: &str = "not found\n";
+pub(crate) const METHOD_NOT_ALLOWED: &str = "method not allowed: use GET or HEAD\n";
+
+/// The body of a 431, with the bounds the parser applies.
+pub(crate) fn too_large() -> String {
+    format!("request head too large: at most {MAX_HEAD} bytes and {MAX_HEADERS} header fields\n")
+}
+
+/// The response to `parsed`, for a server on `path`.
+///
+/// `GET` and `HEAD` on `path` (query ignored), or on `path` followed by
+/// `/startup`, ask `judge`: 200 when alive, 503 when dead. Any other path
+/// is 404, any other method 405, a head that does not parse 400, and one
+/// too large 431.
+pub(crate) fn answer(parsed: &Parsed<'_>, path: &str, judge: &dyn Judge) -> Vec<u8> {
+    match parsed {
+        Parsed::Request(request) => answer_request(request, path, judge),
+        Parsed::Malformed => Response::text(Code::BadRequest, BAD_REQUEST).build(false),
+        Parsed::TooLarge => {
+            let body = too_large();
+            Response {
+                body: body.as_bytes(),
+                ..Response::text(Code::TooLarge, "")
+            }
+            .build(false)
+        }
+    }
+}
+
+/// The response to a valid request head.
+fn answer_request(request: &Request<'_>, path: &str, judge: &dyn Judge) -> Vec<u8> {
+    let head_only = request.method == Method::Head;
+    let check = match request.path.strip_prefix(path) {
+        Some("") => Check::Liveness,
+        Some("/startup") => Check::Startup,
+        _ => return Response::text(Code::NotFound, NOT_FOUND).build(head_only),
+    };
+    if request.method == Method::Other {
+        let mut response = Response::text(Code::MethodNotAllowed, METHOD_NOT_ALLOWED);
+        response.allow = true;
+        return response.build(false);
+    }
+    let (alive, body) = judge.report(check, request.json);
+    Response {
+        code: if alive { Code::Ok } else { Code::Unavailable },
+        content_type: if request.json { JSON } else { TEXT },
+        allow: false,
+        body: body.as_bytes(),
+    }
+    .build(head_only)
+}
 
 /// The statuses the server answers with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Code {
+enum Code {
     Ok,
     BadRequest,
     NotFound,
@@ -37,7 +89,7 @@ impl Code {
     }
 }
 
-pub(super) struct Response<'a> {
+struct Response<'a> {
     pub code: Code,
     pub content_type: &'static str,
     /// Send `Allow: GET, HEAD` (with a 405).
@@ -85,7 +137,7 @@ impl Response<'_> {
 }
 
 /// Checks that `response` is one well-formed HTTP/1.1 response as
-/// [`respond`] makes them, and returns its status code and body; panics
+/// [`answer`] makes them, and returns its status code and body; panics
 /// otherwise. For the property tests and the fuzz target.
 #[cfg(any(test, fuzzing))]
 pub(crate) fn check_response(response: &[u8]) -> (u16, &[u8]) {
@@ -131,3 +183,6 @@ pub(crate) fn check_response(response: &[u8]) -> (u16, &[u8]) {
     );
     (code, body)
 }
+
+#[cfg(test)]
+pub(crate) mod tests;
