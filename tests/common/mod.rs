@@ -13,8 +13,12 @@ pub use tempfile::TempDir;
 
 pub mod http;
 pub mod kubelet;
+pub mod own;
 pub mod record;
 pub mod runc;
+
+#[allow(unused_imports)] // each test file uses its own subset
+pub use own::{consumer, lines, own_dir};
 
 /// Clock ticks per second for `/proc/*/stat` (`getconf CLK_TCK`; 100 on Linux).
 const TICKS: f64 = 100.0;
