@@ -18,7 +18,7 @@ const DIR_VAR: &str = "LIVENESS_TEST_OWN_DIR";
 ///
 /// A variable can only be set before a process starts, so the test runs
 /// again in a process of its own, the variables set to
-/// `<fresh directory>/<variable>`. In the calling process this waits for
+/// `<fresh directory>/<file>`, `WORKER_PATH` naming `worker`. In the calling process this waits for
 /// that run, fails with its output if it failed, and returns `None`: return
 /// at once. In the test's own process it returns the directory.
 pub fn own_dir(test: &str, vars: &[Option<&str>]) -> Option<PathBuf> {
@@ -31,7 +31,7 @@ pub fn own_dir(test: &str, vars: &[Option<&str>]) -> Option<PathBuf> {
         .env(DIR_VAR, dir.path());
     for var in vars {
         let var = var.expect("a component without `env`: a test cannot move its file");
-        cmd.env(var, dir.path().join(var));
+        cmd.env(var, dir.path().join(file_name(var)));
     }
     let out = cmd.output().unwrap();
     let said = String::from_utf8_lossy(&out.stdout);
@@ -56,4 +56,12 @@ pub fn consumer(dir: &std::path::Path) -> Probe {
         dir.join("consumer"),
         std::time::Duration::from_secs(60),
     )])
+}
+
+/// The file a component's variable points at: `SAME_NAME_PATH` names
+/// `same-name`.
+fn file_name(var: &str) -> String {
+    var.trim_end_matches("_PATH")
+        .to_lowercase()
+        .replace('_', "-")
 }
