@@ -11,7 +11,6 @@ mod common;
 use std::{
     io::{Read, Write},
     net::{SocketAddr, TcpStream},
-    path::Path,
     time::Duration,
 };
 
@@ -19,19 +18,19 @@ use common::record::{body, record_now, seal, set};
 use liveness::{Component, Liveness, Probe};
 
 #[derive(Liveness)]
-#[liveness(max_age = "60s", path = "/tmp/liveness-tests-agree/conflicted")]
+#[liveness(max_age = "60s", env = "CONFLICTED_PATH")]
 struct Conflicted;
 
 #[derive(Liveness)]
-#[liveness(max_age = "60s", path = "/tmp/liveness-tests-agree/borrowed")]
+#[liveness(max_age = "60s", env = "BORROWED_PATH")]
 struct Borrowed;
 
 #[derive(Liveness)]
-#[liveness(max_age = "60s", path = "/tmp/liveness-tests-agree/replaced")]
+#[liveness(max_age = "60s", env = "REPLACED_PATH")]
 struct Replaced;
 
 #[derive(Liveness)]
-#[liveness(max_age = "60s", path = "/tmp/liveness-tests-agree/steady")]
+#[liveness(max_age = "60s", env = "STEADY_PATH")]
 struct Steady;
 
 fn get(addr: SocketAddr) -> (u16, String) {
@@ -69,14 +68,16 @@ fn other_container(name: &str) -> Vec<u8> {
     seal(&set(&body, "pid", "4000000"))
 }
 
-fn fresh(path: &Path) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let _ = std::fs::remove_file(path);
-}
-
 #[test]
 fn another_live_container_writing_the_file_is_a_conflict_on_both() {
-    fresh(&Conflicted::path());
+    if common::own_dir(
+        "another_live_container_writing_the_file_is_a_conflict_on_both",
+        &[Conflicted::PATH_ENV],
+    )
+    .is_none()
+    {
+        return;
+    }
     Conflicted::beat_now().unwrap();
     std::fs::write(Conflicted::path(), other_container("conflicted")).unwrap();
     let (files, code, http) = both(Component::of::<Conflicted>());
@@ -89,7 +90,14 @@ fn another_live_container_writing_the_file_is_a_conflict_on_both() {
 
 #[test]
 fn another_component_s_record_in_the_file_is_dead_on_both() {
-    fresh(&Borrowed::path());
+    if common::own_dir(
+        "another_component_s_record_in_the_file_is_dead_on_both",
+        &[Borrowed::PATH_ENV],
+    )
+    .is_none()
+    {
+        return;
+    }
     Borrowed::beat_now().unwrap();
     let body = set(&body(&record_now(0.0, 0.0)), "name", "\"other\"");
     std::fs::write(Borrowed::path(), seal(&body)).unwrap();
@@ -103,7 +111,14 @@ fn another_component_s_record_in_the_file_is_dead_on_both() {
 
 #[test]
 fn a_file_replaced_under_the_writer_is_judged_as_it_is() {
-    fresh(&Replaced::path());
+    if common::own_dir(
+        "a_file_replaced_under_the_writer_is_judged_as_it_is",
+        &[Replaced::PATH_ENV],
+    )
+    .is_none()
+    {
+        return;
+    }
     Replaced::beat_now().unwrap();
     std::fs::remove_file(Replaced::path()).unwrap();
     std::fs::create_dir(Replaced::path()).unwrap();
@@ -118,7 +133,14 @@ fn a_file_replaced_under_the_writer_is_judged_as_it_is() {
 
 #[test]
 fn a_file_that_holds_the_writer_s_record_is_judged_from_memory() {
-    fresh(&Steady::path());
+    if common::own_dir(
+        "a_file_that_holds_the_writer_s_record_is_judged_from_memory",
+        &[Steady::PATH_ENV],
+    )
+    .is_none()
+    {
+        return;
+    }
     Steady::beat_now().unwrap();
     let probe = Probe::new([Component::of::<Steady>()]);
     let server = probe.serve_http("127.0.0.1:0").unwrap();

@@ -247,27 +247,3 @@ pub fn shown(path: &Path) -> String {
     }
     out
 }
-
-/// Deletes `path` and every file beside it whose name starts with its name
-/// and a dot (`<path>.<i>`, `<path>.pool`): what a previous run of a test
-/// with a fixed path left, a failure included.
-pub fn remove_files_starting_with(path: &Path) {
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
-        return;
-    };
-    let mut prefix = name.to_owned();
-    prefix.push(".");
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let file = entry.file_name();
-        if file == name
-            || file
-                .as_encoded_bytes()
-                .starts_with(prefix.as_encoded_bytes())
-        {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
-}
