@@ -31,13 +31,9 @@ const MAX_AGE: Duration = Duration::from_secs(3);
 /// no other test of this file competes with it for the cores.
 static TIMING: RwLock<()> = RwLock::new(());
 
-fn lines(body: &str) -> Vec<&str> {
-    body.lines().collect()
-}
-
 /// The body of an alive answer: one alive line per component.
 fn assert_alive_lines(files: &Files, body: &str) {
-    let lines = lines(body);
+    let lines = common::text_lines(body);
     assert_eq!(lines.len(), 2, "{body}");
     assert!(
         lines[0].starts_with("worker: alive: last heartbeat "),
@@ -79,11 +75,12 @@ fn curl_and_python_get_200_while_beating_and_503_once_wedged() {
         started.elapsed()
     );
     assert!(
-        lines(&body)[0].starts_with("worker: dead: last heartbeat "),
+        common::text_lines(&body)[0].starts_with("worker: dead: last heartbeat "),
         "{body}"
     );
     assert!(
-        lines(&body)[0].ends_with(&format!(", max 3s ({})", common::shown(&files.worker))),
+        common::text_lines(&body)[0]
+            .ends_with(&format!(", max 3s ({})", common::shown(&files.worker))),
         "{body}"
     );
     let (code, body) = python(worker.addr, "GET", "/livez", &[]);

@@ -18,7 +18,7 @@ pub mod record;
 pub mod runc;
 
 #[allow(unused_imports)] // each test file uses its own subset
-pub use own::{consumer, lines, own_dir};
+pub use own::{consumer, lines, own_dir, text_lines};
 
 /// Clock ticks per second for `/proc/*/stat` (`getconf CLK_TCK`; 100 on Linux).
 const TICKS: f64 = 100.0;

@@ -48,6 +48,11 @@ pub fn lines(probe: &Probe) -> Vec<String> {
     probe.statuses().iter().map(ToString::to_string).collect()
 }
 
+/// The lines of a probe's output or an HTTP body.
+pub fn text_lines(text: &str) -> Vec<&str> {
+    text.lines().collect()
+}
+
 /// A probe judging one component, `consumer` (max age 60 s), whose heartbeat
 /// is `<dir>/consumer`.
 pub fn consumer(dir: &std::path::Path) -> Probe {
