@@ -174,14 +174,10 @@ fn a_service_without_permission_reports_the_error_and_keeps_running() {
 #[test]
 #[ignore = "needs root: mounts a tmpfs"]
 fn a_failure_whose_write_failed_is_dead_at_once_and_lands_once_it_can() {
-    if common::own_dir(
-        "a_failure_whose_write_failed_is_dead_at_once_and_lands_once_it_can",
-        &[Failing::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(
+        a_failure_whose_write_failed_is_dead_at_once_and_lands_once_it_can,
+        Failing
+    );
     let path = Failing::path();
     let mnt = path.parent().unwrap();
     let ok = Command::new("mount")

@@ -49,14 +49,10 @@ struct Unset;
 
 #[test]
 fn the_record_is_one_readable_line_saying_when_and_by_whom() {
-    if common::own_dir(
-        "the_record_is_one_readable_line_saying_when_and_by_whom",
-        &[Named::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(
+        the_record_is_one_readable_line_saying_when_and_by_whom,
+        Named
+    );
     let dir = common::scratch();
     let path = dir.path().join("worker");
     Timestamp::create(&path, MAX_AGE).unwrap();
@@ -223,14 +219,7 @@ fn beat_writes_at_most_once_per_interval() {
     // max_age 100 s: the interval is min(100 s / 10, 1 s) = 1 s, of which
     // the last tenth is the coarse clock's margin: writes are 900 ms apart
     // at least, on the boot clock the records carry, however slow the loop.
-    if common::own_dir(
-        "beat_writes_at_most_once_per_interval",
-        &[Throttled::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(beat_writes_at_most_once_per_interval, Throttled);
     let path = &Throttled::path();
     Throttled::beat().unwrap();
     let mut written = vec![fs::read(path).unwrap()];
@@ -270,14 +259,7 @@ fn up(record: &[u8]) -> Duration {
 
 #[test]
 fn concurrent_beats_from_many_threads_all_succeed() {
-    if common::own_dir(
-        "concurrent_beats_from_many_threads_all_succeed",
-        &[Concurrent::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(concurrent_beats_from_many_threads_all_succeed, Concurrent);
     let threads = 8;
     let barrier = Barrier::new(threads);
     std::thread::scope(|s| {
@@ -306,14 +288,10 @@ fn concurrent_beats_from_many_threads_all_succeed() {
 fn a_heartbeat_deleted_under_the_service_is_recreated() {
     // The writer checks its path at most once a second, so each change below
     // is followed by a write a second later.
-    if common::own_dir(
-        "a_heartbeat_deleted_under_the_service_is_recreated",
-        &[Recreated::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(
+        a_heartbeat_deleted_under_the_service_is_recreated,
+        Recreated
+    );
     let path = &Recreated::path();
     let a_second_later = || {
         std::thread::sleep(Duration::from_millis(1100));
@@ -376,14 +354,10 @@ fn a_loop_beating_every_max_age_minus_a_second_is_never_dead() {
     // tenth (20 ms, the margin for its coarse clock's lag) lets a beat write.
     // The worst case for the promise: a beat that writes, one skipped just
     // before the margin, then the loop's longest gap, max_age - 1 s.
-    if common::own_dir(
-        "a_loop_beating_every_max_age_minus_a_second_is_never_dead",
-        &[Cadence::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(
+        a_loop_beating_every_max_age_minus_a_second_is_never_dead,
+        Cadence
+    );
     let stop = std::sync::atomic::AtomicBool::new(false);
     let probe = liveness::Probe::new([liveness::Component::of::<Cadence>()]);
     Cadence::beat().unwrap();

@@ -70,14 +70,10 @@ fn other_container(name: &str) -> Vec<u8> {
 
 #[test]
 fn another_live_container_writing_the_file_is_a_conflict_on_both() {
-    if common::own_dir(
-        "another_live_container_writing_the_file_is_a_conflict_on_both",
-        &[Conflicted::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(
+        another_live_container_writing_the_file_is_a_conflict_on_both,
+        Conflicted
+    );
     Conflicted::beat_now().unwrap();
     std::fs::write(Conflicted::path(), other_container("conflicted")).unwrap();
     let (files, code, http) = both(Component::of::<Conflicted>());
@@ -90,14 +86,10 @@ fn another_live_container_writing_the_file_is_a_conflict_on_both() {
 
 #[test]
 fn another_component_s_record_in_the_file_is_dead_on_both() {
-    if common::own_dir(
-        "another_component_s_record_in_the_file_is_dead_on_both",
-        &[Borrowed::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(
+        another_component_s_record_in_the_file_is_dead_on_both,
+        Borrowed
+    );
     Borrowed::beat_now().unwrap();
     let body = set(&body(&record_now(0.0, 0.0)), "name", "\"other\"");
     std::fs::write(Borrowed::path(), seal(&body)).unwrap();
@@ -111,14 +103,10 @@ fn another_component_s_record_in_the_file_is_dead_on_both() {
 
 #[test]
 fn a_file_replaced_under_the_writer_is_judged_as_it_is() {
-    if common::own_dir(
-        "a_file_replaced_under_the_writer_is_judged_as_it_is",
-        &[Replaced::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(
+        a_file_replaced_under_the_writer_is_judged_as_it_is,
+        Replaced
+    );
     Replaced::beat_now().unwrap();
     std::fs::remove_file(Replaced::path()).unwrap();
     std::fs::create_dir(Replaced::path()).unwrap();
@@ -133,14 +121,10 @@ fn a_file_replaced_under_the_writer_is_judged_as_it_is() {
 
 #[test]
 fn a_file_that_holds_the_writer_s_record_is_judged_from_memory() {
-    if common::own_dir(
-        "a_file_that_holds_the_writer_s_record_is_judged_from_memory",
-        &[Steady::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(
+        a_file_that_holds_the_writer_s_record_is_judged_from_memory,
+        Steady
+    );
     Steady::beat_now().unwrap();
     let probe = Probe::new([Component::of::<Steady>()]);
     let server = probe.serve_http("127.0.0.1:0").unwrap();

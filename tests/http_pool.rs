@@ -47,14 +47,7 @@ fn get(addr: SocketAddr, accept: &str) -> std::io::Result<(u16, String)> {
 
 #[test]
 fn a_full_pool_is_summarised_naming_its_dead_instances() {
-    if common::own_dir(
-        "a_full_pool_is_summarised_naming_its_dead_instances",
-        &[Listed::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(a_full_pool_is_summarised_naming_its_dead_instances, Listed);
     Listed::pool_size(MAX_POOL_SIZE).unwrap();
     for i in 0..MAX_POOL_SIZE {
         Listed::instance(i).beat_now().unwrap();
@@ -121,14 +114,7 @@ fn greedy(addr: SocketAddr, stop: &AtomicBool) {
 
 #[test]
 fn clients_that_never_read_never_delay_the_kubelet() {
-    if common::own_dir(
-        "clients_that_never_read_never_delay_the_kubelet",
-        &[Greedy::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(clients_that_never_read_never_delay_the_kubelet, Greedy);
     Greedy::pool_size(MAX_POOL_SIZE).unwrap();
     for i in 0..MAX_POOL_SIZE {
         Greedy::instance(i).beat_now().unwrap();

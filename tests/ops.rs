@@ -100,14 +100,7 @@ struct Extending;
 #[test]
 fn json_says_why_each_verdict_is_what_it_is() {
     use liveness::Component;
-    if common::own_dir(
-        "json_says_why_each_verdict_is_what_it_is",
-        &[Failing::PATH_ENV, Extending::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(json_says_why_each_verdict_is_what_it_is, Failing, Extending);
     let dir = common::scratch();
     let at = |name: &str| dir.path().join(name);
     Timestamp::create(at("fresh"), secs(30)).unwrap();

@@ -90,14 +90,12 @@ fn write_at(path: &Path) -> Result<(), Error> {
 
 #[test]
 fn only_a_heartbeat_is_overwritten_at_any_heartbeat_path() {
-    if common::own_dir(
-        "only_a_heartbeat_is_overwritten_at_any_heartbeat_path",
-        &[Plain::PATH_ENV, Member::PATH_ENV, Pooled::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(
+        only_a_heartbeat_is_overwritten_at_any_heartbeat_path,
+        Plain,
+        Member,
+        Pooled
+    );
     Member::pool_size(1).unwrap();
     let mut wrong = Vec::new();
     for path in paths() {

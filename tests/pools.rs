@@ -36,14 +36,7 @@ fn outside(result: Result<(), Error>, index: u32, size: u32) {
 
 #[test]
 fn an_empty_pool_is_refused_and_records_nothing() {
-    if common::own_dir(
-        "an_empty_pool_is_refused_and_records_nothing",
-        &[Empty::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(an_empty_pool_is_refused_and_records_nothing, Empty);
     let error = Empty::pool_size(0).unwrap_err();
     assert!(matches!(error, Error::EmptyPool { .. }), "{error:?}");
     assert_eq!(
@@ -55,14 +48,10 @@ fn an_empty_pool_is_refused_and_records_nothing() {
 
 #[test]
 fn an_instance_outside_this_process_s_pool_writes_nothing_until_the_pool_grows() {
-    if common::own_dir(
-        "an_instance_outside_this_process_s_pool_writes_nothing_until_the_pool_grows",
-        &[Own::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(
+        an_instance_outside_this_process_s_pool_writes_nothing_until_the_pool_grows,
+        Own
+    );
     Own::pool_size(4).unwrap();
     let me = Own::instance(9);
     let error = me.beat().unwrap_err();
@@ -95,14 +84,10 @@ fn pool_record(path: &Path, name: &str, size: u32) {
 
 #[test]
 fn an_instance_outside_the_container_s_pool_record_writes_nothing_until_it_grows() {
-    if common::own_dir(
-        "an_instance_outside_the_container_s_pool_record_writes_nothing_until_it_grows",
-        &[Shared::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(
+        an_instance_outside_the_container_s_pool_record_writes_nothing_until_it_grows,
+        Shared
+    );
     let pool = &Shared::path().with_extension("pool");
     pool_record(pool, "shared", 2);
     Shared::instance(1).beat_now().unwrap();
@@ -116,14 +101,7 @@ fn an_instance_outside_the_container_s_pool_record_writes_nothing_until_it_grows
 
 #[test]
 fn without_a_pool_an_instance_is_refused() {
-    if common::own_dir(
-        "without_a_pool_an_instance_is_refused",
-        &[Undeclared::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(without_a_pool_an_instance_is_refused, Undeclared);
     let me = Undeclared::instance(0);
     outside(me.beat_now(), 0, 0);
     assert!(!me.path().exists());

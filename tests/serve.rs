@@ -33,14 +33,10 @@ fn livez(addr: SocketAddr) -> u16 {
 
 #[test]
 fn livez_is_dead_the_moment_fail_returns_however_often_it_was_asked() {
-    if common::own_dir(
-        "livez_is_dead_the_moment_fail_returns_however_often_it_was_asked",
-        &[Failing::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(
+        livez_is_dead_the_moment_fail_returns_however_often_it_was_asked,
+        Failing
+    );
     Failing::beat_now().unwrap();
     let server = Probe::new([Component::of::<Failing>()])
         .serve_http("127.0.0.1:0")

@@ -30,14 +30,10 @@ struct Failing;
 
 #[test]
 fn an_extension_keeps_a_component_alive_past_max_age_until_it_runs_out() {
-    if common::own_dir(
-        "an_extension_keeps_a_component_alive_past_max_age_until_it_runs_out",
-        &[Extended::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(
+        an_extension_keeps_a_component_alive_past_max_age_until_it_runs_out,
+        Extended
+    );
     Extended::extend(Duration::from_millis(2500), "reindexing").unwrap();
     std::thread::sleep(Duration::from_millis(1500)); // past max_age (1 s)
     let status = Extended::check();
@@ -77,14 +73,11 @@ fn an_extension_keeps_a_component_alive_past_max_age_until_it_runs_out() {
 
 #[test]
 fn an_extension_past_max_extend_or_undeclared_is_refused_and_records_nothing() {
-    if common::own_dir(
-        "an_extension_past_max_extend_or_undeclared_is_refused_and_records_nothing",
-        &[ExtendedTooLong::PATH_ENV, NoExtend::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(
+        an_extension_past_max_extend_or_undeclared_is_refused_and_records_nothing,
+        ExtendedTooLong,
+        NoExtend
+    );
     ExtendedTooLong::beat_now().unwrap();
     let before = std::fs::read(ExtendedTooLong::path()).unwrap();
     let error = ExtendedTooLong::extend(Duration::from_secs(11), "too long").unwrap_err();
@@ -108,14 +101,10 @@ fn an_extension_past_max_extend_or_undeclared_is_refused_and_records_nothing() {
 
 #[test]
 fn a_failure_is_dead_at_once_and_stays_dead_through_beats() {
-    if common::own_dir(
-        "a_failure_is_dead_at_once_and_stays_dead_through_beats",
-        &[Failing::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(
+        a_failure_is_dead_at_once_and_stays_dead_through_beats,
+        Failing
+    );
     Failing::beat_now().unwrap();
     Failing::fail("lost the \x1b[31mdatabase\nschema").unwrap();
     for _ in 0..3 {
@@ -188,14 +177,7 @@ fn a_failure_stands_for_the_container_and_a_restart_clears_it() {
 
 #[test]
 fn a_pool_judges_every_instance_beaten_from_threads() {
-    if common::own_dir(
-        "a_pool_judges_every_instance_beaten_from_threads",
-        &[Pool::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(a_pool_judges_every_instance_beaten_from_threads, Pool);
     let path = Pool::path();
     let probe = Probe::new([Component::of::<Pool>()]);
     // Without a pool record, the type is one heartbeat.
@@ -307,14 +289,10 @@ fn configured() -> Component {
 
 #[test]
 fn a_component_built_at_run_time_is_judged_as_the_derived_one() {
-    if common::own_dir(
-        "a_component_built_at_run_time_is_judged_as_the_derived_one",
-        &[Configured::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(
+        a_component_built_at_run_time_is_judged_as_the_derived_one,
+        Configured
+    );
     let path = Configured::path();
     let derived = Probe::new([Component::of::<Configured>()]);
     let built = Probe::new([configured()]);

@@ -29,14 +29,10 @@ fn failed(error: Result<(), Error>, reason: &str) {
 
 #[test]
 fn after_fail_beat_is_quiet_and_every_other_write_is_an_error() {
-    if common::own_dir(
-        "after_fail_beat_is_quiet_and_every_other_write_is_an_error",
-        &[AfterFail::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(
+        after_fail_beat_is_quiet_and_every_other_write_is_an_error,
+        AfterFail
+    );
     AfterFail::beat_now().unwrap();
     AfterFail::fail("lost the schema").unwrap();
     let on_disk = std::fs::read(AfterFail::path()).unwrap();
@@ -60,14 +56,7 @@ fn after_fail_beat_is_quiet_and_every_other_write_is_an_error() {
 
 #[test]
 fn timestamp_create_does_not_write_over_a_failure() {
-    if common::own_dir(
-        "timestamp_create_does_not_write_over_a_failure",
-        &[Bypass::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(timestamp_create_does_not_write_over_a_failure, Bypass);
     Bypass::fail("broken").unwrap();
     let on_disk = std::fs::read(Bypass::path()).unwrap();
     let error = Timestamp::create(Bypass::path(), Duration::from_secs(90)).unwrap_err();

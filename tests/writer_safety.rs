@@ -241,14 +241,10 @@ mod second {
 #[test]
 fn two_components_of_one_process_never_share_a_file() {
     // Both read the one variable: one file.
-    if common::own_dir(
-        "two_components_of_one_process_never_share_a_file",
-        &[first::Worker::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(
+        two_components_of_one_process_never_share_a_file,
+        first::Worker
+    );
     first::Worker::beat_now().unwrap();
     let error = second::Worker::beat_now().unwrap_err();
     assert!(matches!(error, Error::PathTaken { .. }), "{error:?}");
@@ -284,14 +280,11 @@ impl<const N: usize> Liveness for Generic<N> {
 
 #[test]
 fn a_writer_shared_by_two_declarations_refuses_rather_than_write_the_wrong_file() {
-    if common::own_dir(
-        "a_writer_shared_by_two_declarations_refuses_rather_than_write_the_wrong_file",
-        &[Generic::<1>::PATH_ENV, Generic::<2>::PATH_ENV],
-    )
-    .is_none()
-    {
-        return;
-    }
+    common::in_own_dir!(
+        a_writer_shared_by_two_declarations_refuses_rather_than_write_the_wrong_file,
+        Generic<1>,
+        Generic<2>
+    );
     Generic::<1>::beat_now().unwrap();
     let error = Generic::<2>::beat_now().unwrap_err();
     assert!(matches!(error, Error::SharedWriter { .. }), "{error:?}");

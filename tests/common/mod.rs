@@ -17,6 +17,8 @@ pub mod own;
 pub mod record;
 pub mod runc;
 
+#[allow(unused_imports)]
+pub(crate) use own::in_own_dir;
 #[allow(unused_imports)] // each test file uses its own subset
 pub use own::{consumer, lines, own_dir, text_lines};
 

@@ -43,6 +43,24 @@ pub fn own_dir(test: &str, vars: &[Option<&str>]) -> Option<PathBuf> {
     None
 }
 
+/// `in_own_dir!(test_name, Component, ...)`: the rest of the test runs in a
+/// process of its own, the components' heartbeats in a fresh directory (see
+/// [`own_dir`]); here, the test returns once that run passed.
+#[allow(unused_macros)] // each test file uses its own subset
+macro_rules! in_own_dir {
+    ($test:ident $(, $component:ty)* $(,)?) => {
+        if crate::common::own_dir(
+            stringify!($test),
+            &[$(<$component as liveness::Liveness>::PATH_ENV),*],
+        )
+        .is_none()
+        {
+            return;
+        }
+    };
+}
+pub(crate) use in_own_dir;
+
 /// What `probe` says of each component now, one line each.
 pub fn lines(probe: &Probe) -> Vec<String> {
     probe.statuses().iter().map(ToString::to_string).collect()
