@@ -16,9 +16,10 @@ const DIR_VAR: &str = "LIVENESS_TEST_OWN_DIR";
 /// at once never collide and a failure (sticky per container) never
 /// outlives its run.
 ///
-/// A variable can only be set before a process starts, so the test runs
-/// again in a process of its own, the variables set to
-/// `<fresh directory>/<file>`, `WORKER_PATH` naming `worker`. In the calling process this waits for
+/// A variable can only be set before a process starts (this workspace
+/// forbids `unsafe`, which `set_var` needs), so the test runs again in a
+/// process of its own, the variables set to `<fresh directory>/<file>`
+/// (`WORKER_PATH` names `worker`). In the calling process this waits for
 /// that run, fails with its output if it failed, and returns `None`: return
 /// at once. In the test's own process it returns the directory.
 pub fn own_dir(test: &str, vars: &[Option<&str>]) -> Option<PathBuf> {
