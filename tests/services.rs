@@ -16,6 +16,12 @@ struct Extended;
 #[liveness(max_age = "1s", max_extend = "10s", env = "EXTENDED_TOO_LONG_PATH")]
 struct ExtendedTooLong;
 
+/// Beats at most once a second (`max_age` 90 s): a beat right after
+/// another is skipped, unless an extension came between them.
+#[derive(Liveness)]
+#[liveness(max_age = "90s", max_extend = "1h", env = "LOOPING_PATH")]
+struct Looping;
+
 #[derive(Liveness)]
 #[liveness(max_age = "90s", env = "NO_EXTEND_PATH")]
 struct NoExtend;
@@ -69,6 +75,24 @@ fn an_extension_keeps_a_component_alive_past_max_age_until_it_runs_out() {
         "{}",
         Extended::check()
     );
+}
+
+#[test]
+fn a_beat_right_after_an_extension_ends_it_though_the_throttle_would_skip_it() {
+    common::in_own_dir!(
+        a_beat_right_after_an_extension_ends_it_though_the_throttle_would_skip_it,
+        Looping
+    );
+    // A loop: it beats (a write, the next one due in a second), asks for an
+    // hour, and beats again at once, done. A hang now must show within
+    // max_age, not the hour.
+    Looping::beat().unwrap();
+    Looping::extend(Duration::from_secs(3600), "compacting").unwrap();
+    Looping::beat().unwrap();
+    let status = Looping::check();
+    assert_eq!(status.state(), Some(State::Beating), "{status}");
+    let record = std::fs::read_to_string(Looping::path()).unwrap();
+    assert!(record.contains(" state=beating "), "{record}");
 }
 
 #[test]
