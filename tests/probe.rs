@@ -302,6 +302,31 @@ fn two_components_resolving_to_one_file_are_each_dead_saying_so() {
 }
 
 #[test]
+fn two_components_whose_paths_are_hard_links_to_one_file_are_each_dead() {
+    // One record, two names for it: neither component can vouch for itself.
+    let files = Files::new();
+    Timestamp::create(&files.worker, MAX_AGE).unwrap();
+    std::fs::remove_file(&files.indexer).unwrap();
+    std::fs::hard_link(&files.worker, &files.indexer).unwrap();
+    let out = run(&mut files.probe());
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let lines = common::text_lines(&out.stdout);
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "worker: dead: shares its heartbeat file with indexer: give each component its own path ({})",
+                common::shown(&files.worker)
+            ),
+            format!(
+                "indexer: dead: shares its heartbeat file with worker: give each component its own path ({})",
+                common::shown(&files.indexer)
+            ),
+        ]
+    );
+}
+
+#[test]
 fn a_record_of_another_component_never_vouches() {
     let files = Files::new();
     let mut worker = files.start_worker(None, &[]);
