@@ -1,5 +1,5 @@
-//! `Probe::serve_http` as a service calls it: its errors, and a failure
-//! answered at once.
+//! `Probe::serve_http` as a service calls it: its errors, a failure
+//! answered at once, and the startup grace of a component not beaten yet.
 
 #![cfg(unix)]
 
@@ -16,6 +16,11 @@ use liveness::{Component, Liveness, Probe};
 #[derive(Liveness)]
 #[liveness(max_age = "60s", env = "FAILING_PATH")]
 struct Failing;
+
+/// Never beats: its startup grace (30 s) is all that keeps it alive.
+#[derive(Liveness)]
+#[liveness(max_age = "10s", startup_grace = "30s", env = "UNBEATEN_PATH")]
+struct Unbeaten;
 
 /// The status code of `GET /livez`.
 fn livez(addr: SocketAddr) -> u16 {
@@ -47,6 +52,33 @@ fn livez_is_dead_the_moment_fail_returns_however_often_it_was_asked() {
     }
     Failing::fail("lost the schema").unwrap();
     assert_eq!(livez(server.local_addr()), 503);
+}
+
+#[test]
+fn a_component_not_beaten_yet_is_starting_for_its_grace_after_this_process_started() {
+    // This test's own process started a moment ago; the machine (the
+    // container, outside one) long before the grace.
+    common::in_own_dir!(
+        a_component_not_beaten_yet_is_starting_for_its_grace_after_this_process_started,
+        Unbeaten
+    );
+    assert!(
+        common::uptime() > Duration::from_secs(60),
+        "the machine booted under a minute ago: its start and this process's cannot be told apart"
+    );
+    let server = Probe::new([Component::of::<Unbeaten>()])
+        .serve_http("127.0.0.1:0")
+        .unwrap();
+    let answer = common::http::raw(
+        server.local_addr(),
+        b"GET /livez HTTP/1.1\r\nHost: pod\r\nConnection: close\r\n\r\n",
+    );
+    let body = String::from_utf8_lossy(&answer.body).into_owned();
+    assert_eq!(answer.code, 200, "{body}");
+    assert!(
+        body.starts_with("unbeaten: alive: starting: no heartbeat yet"),
+        "{body}"
+    );
 }
 
 #[test]
