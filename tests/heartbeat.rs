@@ -81,7 +81,7 @@ fn the_record_is_one_readable_line_saying_when_and_by_whom() {
         assert!(text.contains(field), "{field} in {text}");
     }
     // A component's record names it.
-    let path = &Named::path();
+    let path = Named::path();
     Named::beat_now().unwrap();
     let text = fs::read_to_string(&path).unwrap();
     assert!(
@@ -292,7 +292,7 @@ fn a_heartbeat_deleted_under_the_service_is_recreated() {
         a_heartbeat_deleted_under_the_service_is_recreated,
         Recreated
     );
-    let path = &Recreated::path();
+    let path = Recreated::path();
     let a_second_later = || {
         std::thread::sleep(Duration::from_millis(1100));
         Recreated::beat_now().unwrap();
