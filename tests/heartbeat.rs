@@ -234,7 +234,7 @@ fn beat_writes_at_most_once_per_interval() {
     for pair in ups.windows(2) {
         assert!(
             pair[1] - pair[0] >= Duration::from_millis(900),
-            "two writes {:?} apart in {} beats",
+            "two writes {:?} apart, of {} seen",
             pair[1] - pair[0],
             written.len()
         );
