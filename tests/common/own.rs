@@ -28,7 +28,7 @@ pub fn own_dir(test: &str, vars: &[Option<&str>]) -> Option<PathBuf> {
     }
     let dir = scratch();
     let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args([test, "--exact", "--include-ignored", "--test-threads=1"])
+    cmd.args([test, "--exact", "--include-ignored", "--nocapture"])
         .env(DIR_VAR, dir.path());
     for var in vars {
         let var = var.expect("a component without `env`: a test cannot move its file");
@@ -36,10 +36,12 @@ pub fn own_dir(test: &str, vars: &[Option<&str>]) -> Option<PathBuf> {
     }
     let out = cmd.output().unwrap();
     let said = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // What the test printed, shown as its own would be (`--nocapture`).
+    eprint!("{stderr}");
     assert!(
         out.status.success() && said.contains("test result: ok. 1 passed"),
-        "{test}, in a process of its own:\n{said}{}",
-        String::from_utf8_lossy(&out.stderr)
+        "{test}, in a process of its own (its stderr above):\n{said}"
     );
     None
 }
