@@ -90,13 +90,10 @@ fn exec_probe(dir: &Path) -> (String, Duration) {
 fn http_check(dir: &Path) -> (String, Duration) {
     let server = common::consumer(dir).serve_http("127.0.0.1:0").unwrap();
     let started = Instant::now();
-    let raw = common::http::raw(
-        server.local_addr(),
-        b"GET /livez HTTP/1.1\r\nHost: pod\r\nConnection: close\r\n\r\n",
-    );
+    let (code, body) = common::http::livez(server.local_addr());
     let elapsed = started.elapsed();
-    assert_eq!(raw.code, 503);
-    (String::from_utf8(raw.body).unwrap(), elapsed)
+    assert_eq!(code, 503);
+    (body, elapsed)
 }
 
 #[test]

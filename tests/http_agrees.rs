@@ -8,11 +8,7 @@
 
 mod common;
 
-use std::{
-    io::{Read, Write},
-    net::{SocketAddr, TcpStream},
-    time::Duration,
-};
+use std::time::Duration;
 
 use common::record::{body, record_now, seal, set};
 use liveness::{Component, Liveness, Probe};
@@ -33,28 +29,13 @@ struct Replaced;
 #[liveness(max_age = "60s", env = "STEADY_PATH")]
 struct Steady;
 
-fn get(addr: SocketAddr) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    stream
-        .write_all(b"GET /livez HTTP/1.1\r\nHost: pod\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let code = response[9..12].parse().unwrap();
-    let body = response.split_once("\r\n\r\n").unwrap().1.to_owned();
-    (code, body)
-}
-
 /// The verdict line from the files and from the server, past the server's
 /// 20 ms reuse of an answer.
 fn both(component: Component) -> (String, u16, String) {
     let probe = Probe::new([component]);
     let from_files = probe.statuses()[0].to_string();
     let server = probe.serve_http("127.0.0.1:0").unwrap();
-    let (code, body) = get(server.local_addr());
+    let (code, body) = common::http::livez(server.local_addr());
     (from_files, code, body.trim_end().to_owned())
 }
 
@@ -129,7 +110,7 @@ fn a_file_that_holds_the_writer_s_record_is_judged_from_memory() {
     let probe = Probe::new([Component::of::<Steady>()]);
     let server = probe.serve_http("127.0.0.1:0").unwrap();
     for _ in 0..3 {
-        let (code, body) = get(server.local_addr());
+        let (code, body) = common::http::livez(server.local_addr());
         assert_eq!(code, 200, "{body}");
         assert!(body.starts_with("steady: alive: last heartbeat "), "{body}");
         std::thread::sleep(Duration::from_millis(25));

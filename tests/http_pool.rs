@@ -7,7 +7,7 @@
 mod common;
 
 use std::{
-    io::{ErrorKind, Read, Write},
+    io::{ErrorKind, Write},
     net::{SocketAddr, TcpStream},
     sync::atomic::{AtomicBool, Ordering},
     thread,
@@ -24,27 +24,6 @@ struct Listed;
 #[liveness(max_age = "60s", env = "GREEDY_PATH")]
 struct Greedy;
 
-fn get(addr: SocketAddr, accept: &str) -> std::io::Result<(u16, String)> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1))?;
-    stream.set_read_timeout(Some(Duration::from_secs(1)))?;
-    write!(
-        stream,
-        "GET /livez HTTP/1.1\r\nHost: pod\r\nUser-Agent: kube-probe/1.33\r\n\
-         Accept: {accept}\r\nConnection: close\r\n\r\n"
-    )?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response)?;
-    let code = response
-        .get(9..12)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map_or("", |(_, b)| b)
-        .to_owned();
-    Ok((code, body))
-}
-
 #[test]
 fn a_full_pool_is_summarised_naming_its_dead_instances() {
     common::in_own_dir!(a_full_pool_is_summarised_naming_its_dead_instances, Listed);
@@ -56,7 +35,7 @@ fn a_full_pool_is_summarised_naming_its_dead_instances() {
     let server = Probe::new([Component::of::<Listed>()])
         .serve_http("127.0.0.1:0")
         .unwrap();
-    let (code, body) = get(server.local_addr(), "*/*").unwrap();
+    let (code, body) = common::http::kubelet_get(server.local_addr(), "*/*").unwrap();
     assert_eq!(code, 503, "{body}");
     let lines: Vec<&str> = body.lines().collect();
     assert!(lines.len() <= 40, "{} lines", lines.len());
@@ -72,7 +51,7 @@ fn a_full_pool_is_summarised_naming_its_dead_instances() {
         ),
         "{body}"
     );
-    let (code, json) = get(server.local_addr(), "application/json").unwrap();
+    let (code, json) = common::http::kubelet_get(server.local_addr(), "application/json").unwrap();
     assert_eq!(code, 503);
     assert!(json.len() < 16 * 1024, "{} bytes", json.len());
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -131,7 +110,7 @@ fn clients_that_never_read_never_delay_the_kubelet() {
         let answered: Vec<_> = (0..10)
             .map(|_| {
                 thread::sleep(Duration::from_millis(100));
-                get(addr, "*/*").map(|(code, _)| code)
+                common::http::kubelet_get(addr, "*/*").map(|(code, _)| code)
             })
             .collect();
         stop.store(true, Ordering::Relaxed);

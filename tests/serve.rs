@@ -5,11 +5,7 @@
 
 mod common;
 
-use std::{
-    io::{Read, Write},
-    net::{SocketAddr, TcpListener, TcpStream},
-    time::Duration,
-};
+use std::{net::TcpListener, time::Duration};
 
 use liveness::{Component, Liveness, Probe};
 
@@ -21,20 +17,6 @@ struct Failing;
 #[derive(Liveness)]
 #[liveness(max_age = "10s", startup_grace = "30s", env = "UNBEATEN_PATH")]
 struct Unbeaten;
-
-/// The status code of `GET /livez`.
-fn livez(addr: SocketAddr) -> u16 {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(2)))
-        .unwrap();
-    stream
-        .write_all(b"GET /livez HTTP/1.1\r\nHost: pod\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response[9..12].parse().unwrap()
-}
 
 #[test]
 fn livez_is_dead_the_moment_fail_returns_however_often_it_was_asked() {
@@ -48,10 +30,10 @@ fn livez_is_dead_the_moment_fail_returns_however_often_it_was_asked() {
         .unwrap();
     // Asked again and again, as a flood would: the answers may be reused.
     for _ in 0..5 {
-        assert_eq!(livez(server.local_addr()), 200);
+        assert_eq!(common::http::livez(server.local_addr()).0, 200);
     }
     Failing::fail("lost the schema").unwrap();
-    assert_eq!(livez(server.local_addr()), 503);
+    assert_eq!(common::http::livez(server.local_addr()).0, 503);
 }
 
 #[test]
@@ -69,12 +51,8 @@ fn a_component_not_beaten_yet_is_starting_for_its_grace_after_this_process_start
     let server = Probe::new([Component::of::<Unbeaten>()])
         .serve_http("127.0.0.1:0")
         .unwrap();
-    let answer = common::http::raw(
-        server.local_addr(),
-        b"GET /livez HTTP/1.1\r\nHost: pod\r\nConnection: close\r\n\r\n",
-    );
-    let body = String::from_utf8_lossy(&answer.body).into_owned();
-    assert_eq!(answer.code, 200, "{body}");
+    let (code, body) = common::http::livez(server.local_addr());
+    assert_eq!(code, 200, "{body}");
     assert!(
         body.starts_with("unbeaten: alive: starting: no heartbeat yet"),
         "{body}"
