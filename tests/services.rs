@@ -185,18 +185,7 @@ fn a_failure_stands_for_the_container_and_a_restart_clears_it() {
         out.stdout
     );
     // A restarted container beats afresh.
-    std::thread::sleep(Duration::from_millis(1100));
-    let restarted = FakeProc::container_started(Duration::from_millis(1050));
-    let mut worker = files.start_worker(Some(&restarted), &[]);
-    let out =
-        common::until_alive(|| run(files.probe().env("LIVENESS_PROC_ROOT", restarted.path())));
-    worker.kill().unwrap();
-    worker.wait().unwrap();
-    assert!(
-        out.stdout.starts_with("worker: alive: last heartbeat "),
-        "{}",
-        out.stdout
-    );
+    common::assert_alive_after_a_restart(&files);
 }
 
 #[test]

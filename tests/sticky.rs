@@ -148,18 +148,7 @@ fn a_failure_of_a_previous_container_is_beaten_over() {
     );
     worker.kill().unwrap();
     worker.wait().unwrap();
-    std::thread::sleep(Duration::from_millis(1100));
-    let restarted = FakeProc::container_started(Duration::from_millis(1050));
-    let mut worker = files.start_worker(Some(&restarted), &[]);
-    let out =
-        common::until_alive(|| run(files.probe().env("LIVENESS_PROC_ROOT", restarted.path())));
-    worker.kill().unwrap();
-    worker.wait().unwrap();
-    assert!(
-        out.stdout.starts_with("worker: alive: last heartbeat "),
-        "{}",
-        out.stdout
-    );
+    common::assert_alive_after_a_restart(&files);
 }
 
 macro_rules! raced {

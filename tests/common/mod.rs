@@ -175,6 +175,23 @@ impl Files {
     }
 }
 
+/// Restarts the container of `files`' worker (a new stand-in procfs, over
+/// a second after the last one started) and asserts that the worker there
+/// is alive again, whatever the previous container recorded.
+pub fn assert_alive_after_a_restart(files: &Files) {
+    std::thread::sleep(Duration::from_millis(1100));
+    let restarted = FakeProc::container_started(Duration::from_millis(1050));
+    let mut worker = files.start_worker(Some(&restarted), &[]);
+    let out = until_alive(|| run(files.probe().env("LIVENESS_PROC_ROOT", restarted.path())));
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    assert!(
+        out.stdout.starts_with("worker: alive: last heartbeat "),
+        "{}",
+        out.stdout
+    );
+}
+
 /// Runs `probe` until it says alive (a new worker's first beat), for 5 s at
 /// most; returns the last run.
 pub fn until_alive(probe: impl FnMut() -> Run) -> Run {
