@@ -1,5 +1,8 @@
 //! Helpers shared by the integration tests: scratch directories, a stand-in
-//! procfs for container incarnations, and the probe binary as a process.
+//! procfs for container incarnations, the probe binary as a process, and a
+//! process and directory of its own for a test that writes a derived
+//! component's heartbeat (`own.rs`: declare `env`, never a fixed `path`,
+//! and start the test with `common::in_own_dir!`).
 
 #![allow(dead_code)] // each test file uses its own subset
 
