@@ -13,9 +13,9 @@ use liveness::{Component, Liveness, Probe};
 #[liveness(max_age = "60s", env = "FAILING_PATH")]
 struct Failing;
 
-/// Never beats: its startup grace (30 s) is all that keeps it alive.
+/// Never beats: its startup grace (5 s) is all that keeps it alive.
 #[derive(Liveness)]
-#[liveness(max_age = "10s", startup_grace = "30s", env = "UNBEATEN_PATH")]
+#[liveness(max_age = "2s", startup_grace = "5s", env = "UNBEATEN_PATH")]
 struct Unbeaten;
 
 #[test]
@@ -55,6 +55,14 @@ fn a_component_not_beaten_yet_is_starting_for_its_grace_after_this_process_start
     assert_eq!(code, 200, "{body}");
     assert!(
         body.starts_with("unbeaten: alive: starting: no heartbeat yet"),
+        "{body}"
+    );
+    // Once the process is older than the grace, it is over.
+    std::thread::sleep(Unbeaten::STARTUP_GRACE + Duration::from_millis(100));
+    let (code, body) = common::http::livez(server.local_addr());
+    assert_eq!(code, 503, "{body}");
+    assert!(
+        body.starts_with("unbeaten: dead: no heartbeat since "),
         "{body}"
     );
 }
