@@ -63,9 +63,10 @@ impl Drop for Tmpfs {
     }
 }
 
-/// A component whose heartbeat a test moves onto its tmpfs.
+/// A component whose heartbeat a test moves onto its tmpfs: its own
+/// directory, where the test mounts one.
 #[derive(Liveness)]
-#[liveness(max_age = "1s", path = "/tmp/liveness-tests/faults/mnt/failing")]
+#[liveness(max_age = "1s", env = "FAILING_PATH")]
 struct Failing;
 
 fn os_error(error: &Error) -> Option<i32> {
@@ -173,10 +174,12 @@ fn a_service_without_permission_reports_the_error_and_keeps_running() {
 #[test]
 #[ignore = "needs root: mounts a tmpfs"]
 fn a_failure_whose_write_failed_is_dead_at_once_and_lands_once_it_can() {
+    common::in_own_dir!(
+        a_failure_whose_write_failed_is_dead_at_once_and_lands_once_it_can,
+        Failing
+    );
     let path = Failing::path();
     let mnt = path.parent().unwrap();
-    fs::create_dir_all(mnt).unwrap();
-    let _ = Command::new("umount").arg(mnt).status();
     let ok = Command::new("mount")
         .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
         .arg(mnt)

@@ -8,30 +8,27 @@ use std::{
     os::unix::fs::MetadataExt,
     path::Path,
     sync::Barrier,
-    time::{Duration, Instant, SystemTime},
+    time::{Duration, SystemTime},
 };
 
 use liveness::{Error, Liveness, Timestamp, Verdict};
 
 const MAX_AGE: Duration = Duration::from_secs(90);
 
-/// Each test's component gets a file of its own under this directory.
-const DIR: &str = "/tmp/liveness-tests";
-
 #[derive(Liveness)]
-#[liveness(max_age = "100s", path = "/tmp/liveness-tests/throttled")]
+#[liveness(max_age = "100s", env = "THROTTLED_PATH")]
 struct Throttled;
 
 #[derive(Liveness)]
-#[liveness(max_age = "100s", path = "/tmp/liveness-tests/concurrent")]
+#[liveness(max_age = "100s", env = "CONCURRENT_PATH")]
 struct Concurrent;
 
 #[derive(Liveness)]
-#[liveness(max_age = "100s", path = "/tmp/liveness-tests/recreated")]
+#[liveness(max_age = "100s", env = "RECREATED_PATH")]
 struct Recreated;
 
 #[derive(Liveness)]
-#[liveness(max_age = "2s", path = "/tmp/liveness-tests/cadence")]
+#[liveness(max_age = "2s", env = "CADENCE_PATH")]
 struct Cadence;
 
 #[derive(Liveness)]
@@ -39,7 +36,7 @@ struct Cadence;
 struct QueueWorker;
 
 #[derive(Liveness)]
-#[liveness(max_age = "100s", path = "/tmp/liveness-tests/named")]
+#[liveness(max_age = "100s", env = "NAMED_PATH")]
 struct Named;
 
 #[derive(Liveness)]
@@ -50,13 +47,12 @@ struct Named;
 )]
 struct Unset;
 
-fn fresh(path: &Path) {
-    let _ = fs::remove_file(path);
-    fs::create_dir_all(DIR).unwrap();
-}
-
 #[test]
 fn the_record_is_one_readable_line_saying_when_and_by_whom() {
+    common::in_own_dir!(
+        the_record_is_one_readable_line_saying_when_and_by_whom,
+        Named
+    );
     let dir = common::scratch();
     let path = dir.path().join("worker");
     Timestamp::create(&path, MAX_AGE).unwrap();
@@ -86,7 +82,6 @@ fn the_record_is_one_readable_line_saying_when_and_by_whom() {
     }
     // A component's record names it.
     let path = Named::path();
-    fresh(&path);
     Named::beat_now().unwrap();
     let text = fs::read_to_string(&path).unwrap();
     assert!(
@@ -221,37 +216,50 @@ fn a_directory_at_the_path_is_an_error_not_a_panic() {
 
 #[test]
 fn beat_writes_at_most_once_per_interval() {
-    // max_age 100 s: the interval is min(100 s / 10, 1 s) = 1 s.
-    let path = Throttled::path();
-    fresh(&path);
+    // max_age 100 s: the interval is min(100 s / 10, 1 s) = 1 s, of which
+    // the last tenth is the coarse clock's margin: writes are 900 ms apart
+    // at least, on the boot clock the records carry, however slow the loop.
+    common::in_own_dir!(beat_writes_at_most_once_per_interval, Throttled);
+    let path = &Throttled::path();
     Throttled::beat().unwrap();
-    let first = fs::read(&path).unwrap();
-    let started = Instant::now();
+    let mut written = vec![fs::read(path).unwrap()];
     for _ in 0..100_000 {
         Throttled::beat().unwrap();
+        let now = fs::read(path).unwrap();
+        if now != *written.last().unwrap() {
+            written.push(now);
+        }
     }
-    let elapsed = started.elapsed();
-    if elapsed < Duration::from_millis(900) {
-        assert_eq!(
-            fs::read(&path).unwrap(),
-            first,
-            "100,000 beats within the interval wrote"
+    let ups: Vec<Duration> = written.iter().map(|record| up(record)).collect();
+    for pair in ups.windows(2) {
+        assert!(
+            pair[1] - pair[0] >= Duration::from_millis(900),
+            "two writes {:?} apart, of {} seen",
+            pair[1] - pair[0],
+            written.len()
         );
     }
+    let last = written.last().unwrap().clone();
     // beat_now ignores the throttle.
     Throttled::beat_now().unwrap();
-    let second = fs::read(&path).unwrap();
-    assert_ne!(second, first);
+    let second = fs::read(path).unwrap();
+    assert_ne!(second, last);
     // Once the interval is over, the next beat writes.
     std::thread::sleep(Duration::from_millis(1100));
     Throttled::beat().unwrap();
-    assert_ne!(fs::read(&path).unwrap(), second);
+    assert_ne!(fs::read(path).unwrap(), second);
+}
+
+/// The boot-clock reading (`up=`) a record was written at.
+fn up(record: &[u8]) -> Duration {
+    let body = common::record::body(record);
+    let (secs, nanos) = common::record::get(&body, "up").split_once('.').unwrap();
+    Duration::new(secs.parse().unwrap(), nanos.parse().unwrap())
 }
 
 #[test]
 fn concurrent_beats_from_many_threads_all_succeed() {
-    let path = Concurrent::path();
-    fresh(&path);
+    common::in_own_dir!(concurrent_beats_from_many_threads_all_succeed, Concurrent);
     let threads = 8;
     let barrier = Barrier::new(threads);
     std::thread::scope(|s| {
@@ -280,8 +288,11 @@ fn concurrent_beats_from_many_threads_all_succeed() {
 fn a_heartbeat_deleted_under_the_service_is_recreated() {
     // The writer checks its path at most once a second, so each change below
     // is followed by a write a second later.
+    common::in_own_dir!(
+        a_heartbeat_deleted_under_the_service_is_recreated,
+        Recreated
+    );
     let path = Recreated::path();
-    fresh(&path);
     let a_second_later = || {
         std::thread::sleep(Duration::from_millis(1100));
         Recreated::beat_now().unwrap();
@@ -343,8 +354,10 @@ fn a_loop_beating_every_max_age_minus_a_second_is_never_dead() {
     // tenth (20 ms, the margin for its coarse clock's lag) lets a beat write.
     // The worst case for the promise: a beat that writes, one skipped just
     // before the margin, then the loop's longest gap, max_age - 1 s.
-    let path = Cadence::path();
-    fresh(&path);
+    common::in_own_dir!(
+        a_loop_beating_every_max_age_minus_a_second_is_never_dead,
+        Cadence
+    );
     let stop = std::sync::atomic::AtomicBool::new(false);
     let probe = liveness::Probe::new([liveness::Component::of::<Cadence>()]);
     Cadence::beat().unwrap();

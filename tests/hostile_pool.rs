@@ -15,7 +15,6 @@ use std::{
 };
 
 use common::record::{body, record_now, seal, set};
-use liveness::{Component, Probe};
 
 /// Far above the 100 ms budget, far below what per-file re-reads cost.
 const BOUND: Duration = Duration::from_secs(2);
@@ -89,20 +88,12 @@ fn exec_probe(dir: &Path) -> (String, Duration) {
 }
 
 fn http_check(dir: &Path) -> (String, Duration) {
-    let probe = Probe::new([Component::new(
-        "consumer",
-        dir.join("consumer"),
-        Duration::from_secs(60),
-    )]);
-    let server = probe.serve_http("127.0.0.1:0").unwrap();
+    let server = common::consumer(dir).serve_http("127.0.0.1:0").unwrap();
     let started = Instant::now();
-    let raw = common::http::raw(
-        server.local_addr(),
-        b"GET /livez HTTP/1.1\r\nHost: pod\r\nConnection: close\r\n\r\n",
-    );
+    let (code, body) = common::http::livez(server.local_addr());
     let elapsed = started.elapsed();
-    assert_eq!(raw.code, 503);
-    (String::from_utf8(raw.body).unwrap(), elapsed)
+    assert_eq!(code, 503);
+    (body, elapsed)
 }
 
 #[test]

@@ -31,13 +31,9 @@ const MAX_AGE: Duration = Duration::from_secs(3);
 /// no other test of this file competes with it for the cores.
 static TIMING: RwLock<()> = RwLock::new(());
 
-fn lines(body: &str) -> Vec<&str> {
-    body.lines().collect()
-}
-
 /// The body of an alive answer: one alive line per component.
 fn assert_alive_lines(files: &Files, body: &str) {
-    let lines = lines(body);
+    let lines = common::text_lines(body);
     assert_eq!(lines.len(), 2, "{body}");
     assert!(
         lines[0].starts_with("worker: alive: last heartbeat "),
@@ -79,11 +75,12 @@ fn curl_and_python_get_200_while_beating_and_503_once_wedged() {
         started.elapsed()
     );
     assert!(
-        lines(&body)[0].starts_with("worker: dead: last heartbeat "),
+        common::text_lines(&body)[0].starts_with("worker: dead: last heartbeat "),
         "{body}"
     );
     assert!(
-        lines(&body)[0].ends_with(&format!(", max 3s ({})", common::shown(&files.worker))),
+        common::text_lines(&body)[0]
+            .ends_with(&format!(", max 3s ({})", common::shown(&files.worker))),
         "{body}"
     );
     let (code, body) = python(worker.addr, "GET", "/livez", &[]);
@@ -185,30 +182,6 @@ fn head_404_405_431_and_400() {
     assert_eq!(raw(worker.addr, b"GET /livez HTTP/3\r\n\r\n").code, 400);
 }
 
-/// The kubelet's check: a fresh connection, one request, the whole answer.
-fn kubelet_check(addr: SocketAddr) -> std::io::Result<(u16, String)> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1))?;
-    stream.set_read_timeout(Some(Duration::from_secs(1)))?;
-    stream.write_all(
-        format!(
-            "GET /livez HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: kube-probe/1.33\r\n\
-             Accept: */*\r\nConnection: close\r\n\r\n"
-        )
-        .as_bytes(),
-    )?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response)?;
-    let code = response
-        .get(9..12)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map_or("", |(_, body)| body)
-        .to_owned();
-    Ok((code, body))
-}
-
 /// Whether the server has closed `stream` (non-blocking).
 fn closed(stream: &mut TcpStream) -> bool {
     let mut buf = [0; 512];
@@ -278,7 +251,7 @@ fn hostile_clients_never_delay_the_kubelet() {
         let mut next = start;
         while start.elapsed() < Duration::from_secs(10) {
             let asked = Instant::now();
-            let answer = kubelet_check(addr);
+            let answer = common::http::kubelet_get(addr, "*/*");
             checks.push((asked - start, asked.elapsed(), answer));
             next += Duration::from_millis(100);
             thread::sleep(next.saturating_duration_since(Instant::now()));

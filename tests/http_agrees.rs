@@ -8,46 +8,26 @@
 
 mod common;
 
-use std::{
-    io::{Read, Write},
-    net::{SocketAddr, TcpStream},
-    path::Path,
-    time::Duration,
-};
+use std::time::Duration;
 
 use common::record::{body, record_now, seal, set};
 use liveness::{Component, Liveness, Probe};
 
 #[derive(Liveness)]
-#[liveness(max_age = "60s", path = "/tmp/liveness-tests-agree/conflicted")]
+#[liveness(max_age = "60s", env = "CONFLICTED_PATH")]
 struct Conflicted;
 
 #[derive(Liveness)]
-#[liveness(max_age = "60s", path = "/tmp/liveness-tests-agree/borrowed")]
+#[liveness(max_age = "60s", env = "BORROWED_PATH")]
 struct Borrowed;
 
 #[derive(Liveness)]
-#[liveness(max_age = "60s", path = "/tmp/liveness-tests-agree/replaced")]
+#[liveness(max_age = "60s", env = "REPLACED_PATH")]
 struct Replaced;
 
 #[derive(Liveness)]
-#[liveness(max_age = "60s", path = "/tmp/liveness-tests-agree/steady")]
+#[liveness(max_age = "60s", env = "STEADY_PATH")]
 struct Steady;
-
-fn get(addr: SocketAddr) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    stream
-        .write_all(b"GET /livez HTTP/1.1\r\nHost: pod\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let code = response[9..12].parse().unwrap();
-    let body = response.split_once("\r\n\r\n").unwrap().1.to_owned();
-    (code, body)
-}
 
 /// The verdict line from the files and from the server, past the server's
 /// 20 ms reuse of an answer.
@@ -55,7 +35,7 @@ fn both(component: Component) -> (String, u16, String) {
     let probe = Probe::new([component]);
     let from_files = probe.statuses()[0].to_string();
     let server = probe.serve_http("127.0.0.1:0").unwrap();
-    let (code, body) = get(server.local_addr());
+    let (code, body) = common::http::livez(server.local_addr());
     (from_files, code, body.trim_end().to_owned())
 }
 
@@ -69,14 +49,12 @@ fn other_container(name: &str) -> Vec<u8> {
     seal(&set(&body, "pid", "4000000"))
 }
 
-fn fresh(path: &Path) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let _ = std::fs::remove_file(path);
-}
-
 #[test]
 fn another_live_container_writing_the_file_is_a_conflict_on_both() {
-    fresh(&Conflicted::path());
+    common::in_own_dir!(
+        another_live_container_writing_the_file_is_a_conflict_on_both,
+        Conflicted
+    );
     Conflicted::beat_now().unwrap();
     std::fs::write(Conflicted::path(), other_container("conflicted")).unwrap();
     let (files, code, http) = both(Component::of::<Conflicted>());
@@ -89,7 +67,10 @@ fn another_live_container_writing_the_file_is_a_conflict_on_both() {
 
 #[test]
 fn another_component_s_record_in_the_file_is_dead_on_both() {
-    fresh(&Borrowed::path());
+    common::in_own_dir!(
+        another_component_s_record_in_the_file_is_dead_on_both,
+        Borrowed
+    );
     Borrowed::beat_now().unwrap();
     let body = set(&body(&record_now(0.0, 0.0)), "name", "\"other\"");
     std::fs::write(Borrowed::path(), seal(&body)).unwrap();
@@ -103,7 +84,10 @@ fn another_component_s_record_in_the_file_is_dead_on_both() {
 
 #[test]
 fn a_file_replaced_under_the_writer_is_judged_as_it_is() {
-    fresh(&Replaced::path());
+    common::in_own_dir!(
+        a_file_replaced_under_the_writer_is_judged_as_it_is,
+        Replaced
+    );
     Replaced::beat_now().unwrap();
     std::fs::remove_file(Replaced::path()).unwrap();
     std::fs::create_dir(Replaced::path()).unwrap();
@@ -118,12 +102,15 @@ fn a_file_replaced_under_the_writer_is_judged_as_it_is() {
 
 #[test]
 fn a_file_that_holds_the_writer_s_record_is_judged_from_memory() {
-    fresh(&Steady::path());
+    common::in_own_dir!(
+        a_file_that_holds_the_writer_s_record_is_judged_from_memory,
+        Steady
+    );
     Steady::beat_now().unwrap();
     let probe = Probe::new([Component::of::<Steady>()]);
     let server = probe.serve_http("127.0.0.1:0").unwrap();
     for _ in 0..3 {
-        let (code, body) = get(server.local_addr());
+        let (code, body) = common::http::livez(server.local_addr());
         assert_eq!(code, 200, "{body}");
         assert!(body.starts_with("steady: alive: last heartbeat "), "{body}");
         std::thread::sleep(Duration::from_millis(25));

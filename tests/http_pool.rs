@@ -7,7 +7,7 @@
 mod common;
 
 use std::{
-    io::{ErrorKind, Read, Write},
+    io::{ErrorKind, Write},
     net::{SocketAddr, TcpStream},
     sync::atomic::{AtomicBool, Ordering},
     thread,
@@ -17,39 +17,16 @@ use std::{
 use liveness::{Component, Liveness, MAX_POOL_SIZE, Probe};
 
 #[derive(Liveness)]
-#[liveness(max_age = "60s", path = "/tmp/liveness-tests-http-pool/listed")]
+#[liveness(max_age = "60s", env = "LISTED_PATH")]
 struct Listed;
 
 #[derive(Liveness)]
-#[liveness(max_age = "60s", path = "/tmp/liveness-tests-http-pool/greedy")]
+#[liveness(max_age = "60s", env = "GREEDY_PATH")]
 struct Greedy;
-
-fn get(addr: SocketAddr, accept: &str) -> std::io::Result<(u16, String)> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1))?;
-    stream.set_read_timeout(Some(Duration::from_secs(1)))?;
-    write!(
-        stream,
-        "GET /livez HTTP/1.1\r\nHost: pod\r\nUser-Agent: kube-probe/1.33\r\n\
-         Accept: {accept}\r\nConnection: close\r\n\r\n"
-    )?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response)?;
-    let code = response
-        .get(9..12)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map_or("", |(_, b)| b)
-        .to_owned();
-    Ok((code, body))
-}
 
 #[test]
 fn a_full_pool_is_summarised_naming_its_dead_instances() {
-    // A failure is sticky where no container restarts: clear a previous
-    // run's, as a developer clears one (stop, delete the files, start).
-    common::remove_files_starting_with(&Listed::path());
+    common::in_own_dir!(a_full_pool_is_summarised_naming_its_dead_instances, Listed);
     Listed::pool_size(MAX_POOL_SIZE).unwrap();
     for i in 0..MAX_POOL_SIZE {
         Listed::instance(i).beat_now().unwrap();
@@ -58,24 +35,23 @@ fn a_full_pool_is_summarised_naming_its_dead_instances() {
     let server = Probe::new([Component::of::<Listed>()])
         .serve_http("127.0.0.1:0")
         .unwrap();
-    let (code, body) = get(server.local_addr(), "*/*").unwrap();
+    let (code, body) = common::http::kubelet_get(server.local_addr(), "*/*").unwrap();
     assert_eq!(code, 503, "{body}");
     let lines: Vec<&str> = body.lines().collect();
     assert!(lines.len() <= 40, "{} lines", lines.len());
+    let path = common::shown(&Listed::path());
     assert!(
-        lines.contains(
-            &"listed[7]: dead: failed: queue gone (/tmp/liveness-tests-http-pool/listed.7)"
-        ),
+        lines.contains(&format!("listed[7]: dead: failed: queue gone ({path}.7)").as_str()),
         "{body}"
     );
     assert!(
         lines.contains(
-            &"listed: 1023 of 1024 instances alive, not listed one by one \
-              (/tmp/liveness-tests-http-pool/listed.*)"
+            &format!("listed: 1023 of 1024 instances alive, not listed one by one ({path}.*)")
+                .as_str()
         ),
         "{body}"
     );
-    let (code, json) = get(server.local_addr(), "application/json").unwrap();
+    let (code, json) = common::http::kubelet_get(server.local_addr(), "application/json").unwrap();
     assert_eq!(code, 503);
     assert!(json.len() < 16 * 1024, "{} bytes", json.len());
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -117,6 +93,7 @@ fn greedy(addr: SocketAddr, stop: &AtomicBool) {
 
 #[test]
 fn clients_that_never_read_never_delay_the_kubelet() {
+    common::in_own_dir!(clients_that_never_read_never_delay_the_kubelet, Greedy);
     Greedy::pool_size(MAX_POOL_SIZE).unwrap();
     for i in 0..MAX_POOL_SIZE {
         Greedy::instance(i).beat_now().unwrap();
@@ -133,7 +110,7 @@ fn clients_that_never_read_never_delay_the_kubelet() {
         let answered: Vec<_> = (0..10)
             .map(|_| {
                 thread::sleep(Duration::from_millis(100));
-                get(addr, "*/*").map(|(code, _)| code)
+                common::http::kubelet_get(addr, "*/*").map(|(code, _)| code)
             })
             .collect();
         stop.store(true, Ordering::Relaxed);

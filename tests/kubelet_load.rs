@@ -1,6 +1,7 @@
 //! A healthy service whose machine is busy on every core is never restarted:
 //! 30 s under a played kubelet (`max_age` 3 s, probe every 0.5 s, 3 failures
-//! to restart) with two spinning threads.
+//! to restart) with one spinning thread per core (two where the count is
+//! unknown).
 
 mod common;
 

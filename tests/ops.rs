@@ -89,28 +89,25 @@ fn a_probe_of_no_component_is_a_usage_error() {
 
 /// Fails when asked: a failure record at a path of its own.
 #[derive(Liveness)]
-#[liveness(max_age = "30s", path = "/tmp/liveness/ops-why-failed")]
+#[liveness(max_age = "30s", env = "FAILING_PATH")]
 struct Failing;
 
 /// Extends when asked.
 #[derive(Liveness)]
-#[liveness(
-    max_age = "30s",
-    max_extend = "1h",
-    path = "/tmp/liveness/ops-why-extended"
-)]
+#[liveness(max_age = "30s", max_extend = "1h", env = "EXTENDING_PATH")]
 struct Extending;
 
 #[test]
 fn json_says_why_each_verdict_is_what_it_is() {
     use liveness::Component;
+    common::in_own_dir!(json_says_why_each_verdict_is_what_it_is, Failing, Extending);
     let dir = common::scratch();
     let at = |name: &str| dir.path().join(name);
     Timestamp::create(at("fresh"), secs(30)).unwrap();
     Timestamp::create_at(at("stale"), secs(30), SystemTime::now() - secs(300)).unwrap();
     std::fs::write(at("invalid"), "garbage").unwrap();
     std::fs::write(at("empty"), "").unwrap();
-    let _ = Failing::fail("the disk is gone");
+    Failing::fail("the disk is gone").unwrap();
     Extending::extend(secs(600), "compacting").unwrap();
     let component =
         |name: &str| Component::new(name.to_owned(), at(name), secs(30)).startup_grace(secs(0));

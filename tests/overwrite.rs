@@ -16,15 +16,15 @@ use std::{
 use liveness::{Error, Liveness, Timestamp};
 
 #[derive(Liveness)]
-#[liveness(max_age = "90s", path = "/tmp/liveness-tests/overwrite/plain")]
+#[liveness(max_age = "90s", env = "PLAIN_PATH")]
 struct Plain;
 
 #[derive(Liveness)]
-#[liveness(max_age = "90s", path = "/tmp/liveness-tests/overwrite/member")]
+#[liveness(max_age = "90s", env = "MEMBER_PATH")]
 struct Member;
 
 #[derive(Liveness)]
-#[liveness(max_age = "90s", path = "/tmp/liveness-tests/overwrite/pooled")]
+#[liveness(max_age = "90s", env = "POOLED_PATH")]
 struct Pooled;
 
 fn epoch(offset_secs: i64) -> String {
@@ -73,7 +73,7 @@ fn paths() -> [PathBuf; 3] {
     [
         Plain::path(),
         Member::instance(0).path(),
-        PathBuf::from("/tmp/liveness-tests/overwrite/pooled.pool"),
+        Pooled::path().with_extension("pool"),
     ]
 }
 
@@ -90,8 +90,12 @@ fn write_at(path: &Path) -> Result<(), Error> {
 
 #[test]
 fn only_a_heartbeat_is_overwritten_at_any_heartbeat_path() {
-    fs::create_dir_all("/tmp/liveness-tests/overwrite").unwrap();
-    let _ = fs::remove_file("/tmp/liveness-tests/overwrite/member.pool");
+    common::in_own_dir!(
+        only_a_heartbeat_is_overwritten_at_any_heartbeat_path,
+        Plain,
+        Member,
+        Pooled
+    );
     Member::pool_size(1).unwrap();
     let mut wrong = Vec::new();
     for path in paths() {

@@ -3,10 +3,13 @@
 
 mod common;
 
-use std::{path::Path, process::ExitCode, time::Duration};
+use std::process::ExitCode;
 
-use common::record::{body, record_now, seal, set};
-use liveness::{Component, Probe, Verdict};
+use common::{
+    consumer, lines,
+    record::{body, record_now, seal, set},
+};
+use liveness::{Probe, Verdict};
 
 /// A record of `consumer` (instance `inst`, `-` for the type) in `state`
 /// (`beating`, `pool size=N`, `failed why="..."`), written now by this
@@ -17,18 +20,6 @@ fn record(inst: &str, state: &str) -> Vec<u8> {
     let body = set(&body, "inst", inst);
     let body = body.replace(" state=beating", &format!(" state={state}"));
     seal(&body)
-}
-
-fn consumer(dir: &Path) -> Probe {
-    Probe::new([Component::new(
-        "consumer",
-        dir.join("consumer"),
-        Duration::from_secs(60),
-    )])
-}
-
-fn lines(probe: &Probe) -> Vec<String> {
-    probe.statuses().iter().map(ToString::to_string).collect()
 }
 
 #[test]

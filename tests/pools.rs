@@ -10,39 +10,20 @@ use common::record;
 use liveness::{Error, Liveness};
 
 #[derive(Liveness)]
-#[liveness(max_age = "90s", path = "/tmp/liveness-tests/pools/empty")]
+#[liveness(max_age = "90s", env = "EMPTY_PATH")]
 struct Empty;
 
 #[derive(Liveness)]
-#[liveness(
-    max_age = "90s",
-    max_extend = "1h",
-    path = "/tmp/liveness-tests/pools/own"
-)]
+#[liveness(max_age = "90s", max_extend = "1h", env = "OWN_PATH")]
 struct Own;
 
 #[derive(Liveness)]
-#[liveness(
-    max_age = "90s",
-    name = "shared",
-    path = "/tmp/liveness-tests/pools/shared"
-)]
+#[liveness(max_age = "90s", name = "shared", env = "SHARED_PATH")]
 struct Shared;
 
 #[derive(Liveness)]
-#[liveness(max_age = "90s", path = "/tmp/liveness-tests/pools/undeclared")]
+#[liveness(max_age = "90s", env = "UNDECLARED_PATH")]
 struct Undeclared;
-
-fn fresh(path: &Path) {
-    let dir = path.parent().unwrap();
-    std::fs::create_dir_all(dir).unwrap();
-    let name = path.file_name().unwrap().to_string_lossy().into_owned();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        if entry.file_name().to_string_lossy().starts_with(&name) {
-            std::fs::remove_file(entry.path()).unwrap();
-        }
-    }
-}
 
 fn outside(result: Result<(), Error>, index: u32, size: u32) {
     match result {
@@ -55,19 +36,22 @@ fn outside(result: Result<(), Error>, index: u32, size: u32) {
 
 #[test]
 fn an_empty_pool_is_refused_and_records_nothing() {
-    fresh(&Empty::path());
+    common::in_own_dir!(an_empty_pool_is_refused_and_records_nothing, Empty);
     let error = Empty::pool_size(0).unwrap_err();
     assert!(matches!(error, Error::EmptyPool { .. }), "{error:?}");
     assert_eq!(
         error.to_string(),
         "empty cannot have a pool of 0: call pool_size with 1 or more"
     );
-    assert!(!Path::new("/tmp/liveness-tests/pools/empty.pool").exists());
+    assert!(!Empty::path().with_extension("pool").exists());
 }
 
 #[test]
 fn an_instance_outside_this_process_s_pool_writes_nothing_until_the_pool_grows() {
-    fresh(&Own::path());
+    common::in_own_dir!(
+        an_instance_outside_this_process_s_pool_writes_nothing_until_the_pool_grows,
+        Own
+    );
     Own::pool_size(4).unwrap();
     let me = Own::instance(9);
     let error = me.beat().unwrap_err();
@@ -100,8 +84,11 @@ fn pool_record(path: &Path, name: &str, size: u32) {
 
 #[test]
 fn an_instance_outside_the_container_s_pool_record_writes_nothing_until_it_grows() {
-    fresh(&Shared::path());
-    let pool = Path::new("/tmp/liveness-tests/pools/shared.pool");
+    common::in_own_dir!(
+        an_instance_outside_the_container_s_pool_record_writes_nothing_until_it_grows,
+        Shared
+    );
+    let pool = &Shared::path().with_extension("pool");
     pool_record(pool, "shared", 2);
     Shared::instance(1).beat_now().unwrap();
     let me = Shared::instance(2);
@@ -114,7 +101,7 @@ fn an_instance_outside_the_container_s_pool_record_writes_nothing_until_it_grows
 
 #[test]
 fn without_a_pool_an_instance_is_refused() {
-    fresh(&Undeclared::path());
+    common::in_own_dir!(without_a_pool_an_instance_is_refused, Undeclared);
     let me = Undeclared::instance(0);
     outside(me.beat_now(), 0, 0);
     assert!(!me.path().exists());

@@ -10,17 +10,13 @@ use liveness::Timestamp;
 
 const MAX_AGE: Duration = Duration::from_secs(3);
 
-fn lines(text: &str) -> Vec<&str> {
-    text.lines().collect()
-}
-
 #[test]
 fn fresh_heartbeats_exit_0_with_one_alive_line_each() {
     let files = Files::new();
     Timestamp::create(&files.worker, MAX_AGE).unwrap();
     let out = run(&mut files.probe());
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    let lines = lines(&out.stdout);
+    let lines = common::text_lines(&out.stdout);
     assert_eq!(lines.len(), 2, "{}", out.stdout);
     assert!(
         lines[0].starts_with("worker: alive: last heartbeat "),
@@ -43,7 +39,7 @@ fn a_stale_heartbeat_exits_1_naming_age_max_and_path() {
     Timestamp::create_at(&files.worker, MAX_AGE, ten_seconds_ago).unwrap();
     let out = run(&mut files.probe());
     assert_eq!(out.code, 1);
-    let line = lines(&out.stdout)[0];
+    let line = common::text_lines(&out.stdout)[0];
     assert!(
         line.starts_with("worker: dead: last heartbeat 10s"),
         "{line}"
@@ -54,7 +50,7 @@ fn a_stale_heartbeat_exits_1_naming_age_max_and_path() {
     );
     // The other component is still reported, and alive.
     assert!(
-        lines(&out.stdout)[1].starts_with("indexer: alive"),
+        common::text_lines(&out.stdout)[1].starts_with("indexer: alive"),
         "{}",
         out.stdout
     );
@@ -67,9 +63,9 @@ fn any_dead_component_makes_the_probe_dead() {
     std::fs::remove_file(&files.indexer).unwrap(); // the indexer is past its grace
     let out = run(&mut files.probe());
     assert_eq!(out.code, 1, "{}", out.stdout);
-    assert!(lines(&out.stdout)[0].starts_with("worker: alive"));
+    assert!(common::text_lines(&out.stdout)[0].starts_with("worker: alive"));
     assert!(
-        lines(&out.stdout)[1].starts_with("indexer: dead: no heartbeat"),
+        common::text_lines(&out.stdout)[1].starts_with("indexer: dead: no heartbeat"),
         "{}",
         out.stdout
     );
@@ -81,7 +77,7 @@ fn a_missing_heartbeat_is_dead_once_the_container_is_past_its_grace() {
     let old = FakeProc::container_started(Duration::from_secs(60).min(common::uptime()));
     let out = run(files.probe().env("LIVENESS_PROC_ROOT", old.path()));
     assert_eq!(out.code, 1, "{}", out.stdout);
-    let line = lines(&out.stdout)[0];
+    let line = common::text_lines(&out.stdout)[0];
     assert!(
         line.starts_with("worker: dead: no heartbeat since the container started"),
         "{line}"
@@ -104,11 +100,11 @@ fn a_missing_heartbeat_in_a_young_container_is_starting() {
     let out = run(files.probe().env("LIVENESS_PROC_ROOT", young.path()));
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert!(
-        lines(&out.stdout)[1].starts_with("indexer: alive: starting: "),
+        common::text_lines(&out.stdout)[1].starts_with("indexer: alive: starting: "),
         "{}",
         out.stdout
     );
-    let line = lines(&out.stdout)[0];
+    let line = common::text_lines(&out.stdout)[0];
     assert!(
         line.starts_with("worker: alive: starting: no heartbeat yet, container up "),
         "{line}"
@@ -134,7 +130,7 @@ fn corrupt_files_exit_1_with_the_reason() {
         std::fs::write(&files.worker, content).unwrap();
         let out = run(&mut files.probe());
         assert_eq!(out.code, 1, "{content:?}: {}", out.stdout);
-        let line = lines(&out.stdout)[0];
+        let line = common::text_lines(&out.stdout)[0];
         assert!(
             line.starts_with(&format!("worker: dead: {reason}")),
             "{content:?}: {line}"
@@ -157,7 +153,7 @@ fn a_record_failing_its_integrity_check_is_dead() {
     let out = run(&mut files.probe());
     assert_eq!(out.code, 1);
     assert!(
-        lines(&out.stdout)[0]
+        common::text_lines(&out.stdout)[0]
             .starts_with("worker: dead: invalid heartbeat: integrity check failed"),
         "{}",
         out.stdout
@@ -174,13 +170,14 @@ fn the_prior_arts_epoch_float_is_read_on_the_wall_clock() {
     std::fs::write(&files.worker, format!("{now}")).unwrap();
     let out = run(&mut files.probe());
     assert_eq!(out.code, 0, "{}", out.stdout);
-    assert!(lines(&out.stdout)[0].starts_with("worker: alive: last heartbeat"));
+    assert!(common::text_lines(&out.stdout)[0].starts_with("worker: alive: last heartbeat"));
 
     std::fs::write(&files.worker, format!("{}\n", now - 125.0)).unwrap();
     let out = run(&mut files.probe());
     assert_eq!(out.code, 1);
     assert!(
-        lines(&out.stdout)[0].starts_with("worker: dead: last heartbeat 2m 5s ago, max 3s"),
+        common::text_lines(&out.stdout)[0]
+            .starts_with("worker: dead: last heartbeat 2m 5s ago, max 3s"),
         "{}",
         out.stdout
     );
@@ -282,7 +279,7 @@ fn two_components_resolving_to_one_file_are_each_dead_saying_so() {
     let service = worker.wait_with_output().unwrap();
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert_eq!(
-        lines(&out.stdout),
+        common::text_lines(&out.stdout),
         [
             format!(
                 "worker: dead: shares its heartbeat file with indexer: give each component its own path ({})",
@@ -305,6 +302,31 @@ fn two_components_resolving_to_one_file_are_each_dead_saying_so() {
 }
 
 #[test]
+fn two_components_whose_paths_are_hard_links_to_one_file_are_each_dead() {
+    // One record, two names for it: neither component can vouch for itself.
+    let files = Files::new();
+    Timestamp::create(&files.worker, MAX_AGE).unwrap();
+    std::fs::remove_file(&files.indexer).unwrap();
+    std::fs::hard_link(&files.worker, &files.indexer).unwrap();
+    let out = run(&mut files.probe());
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let lines = common::text_lines(&out.stdout);
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "worker: dead: shares its heartbeat file with indexer: give each component its own path ({})",
+                common::shown(&files.worker)
+            ),
+            format!(
+                "indexer: dead: shares its heartbeat file with worker: give each component its own path ({})",
+                common::shown(&files.indexer)
+            ),
+        ]
+    );
+}
+
+#[test]
 fn a_record_of_another_component_never_vouches() {
     let files = Files::new();
     let mut worker = files.start_worker(None, &[]);
@@ -317,7 +339,7 @@ fn a_record_of_another_component_never_vouches() {
     let out = run(&mut files.probe());
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert_eq!(
-        lines(&out.stdout)[1],
+        common::text_lines(&out.stdout)[1],
         format!(
             "indexer: dead: the file holds the heartbeat of worker: give each component its own path ({})",
             common::shown(&files.indexer)

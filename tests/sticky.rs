@@ -4,30 +4,18 @@
 
 mod common;
 
-use std::{
-    path::Path,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use common::{FakeProc, Files, record, run};
 use liveness::{Error, Liveness, Timestamp, Verdict};
 
 #[derive(Liveness)]
-#[liveness(
-    max_age = "90s",
-    max_extend = "1h",
-    path = "/tmp/liveness-tests/sticky/after-fail"
-)]
+#[liveness(max_age = "90s", max_extend = "1h", env = "AFTER_FAIL_PATH")]
 struct AfterFail;
 
 #[derive(Liveness)]
-#[liveness(max_age = "90s", path = "/tmp/liveness-tests/sticky/bypass")]
+#[liveness(max_age = "90s", env = "BYPASS_PATH")]
 struct Bypass;
-
-fn fresh(path: &Path) {
-    let _ = std::fs::remove_file(path);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-}
 
 fn failed(error: Result<(), Error>, reason: &str) {
     match error {
@@ -41,7 +29,10 @@ fn failed(error: Result<(), Error>, reason: &str) {
 
 #[test]
 fn after_fail_beat_is_quiet_and_every_other_write_is_an_error() {
-    fresh(&AfterFail::path());
+    common::in_own_dir!(
+        after_fail_beat_is_quiet_and_every_other_write_is_an_error,
+        AfterFail
+    );
     AfterFail::beat_now().unwrap();
     AfterFail::fail("lost the schema").unwrap();
     let on_disk = std::fs::read(AfterFail::path()).unwrap();
@@ -65,7 +56,7 @@ fn after_fail_beat_is_quiet_and_every_other_write_is_an_error() {
 
 #[test]
 fn timestamp_create_does_not_write_over_a_failure() {
-    fresh(&Bypass::path());
+    common::in_own_dir!(timestamp_create_does_not_write_over_a_failure, Bypass);
     Bypass::fail("broken").unwrap();
     let on_disk = std::fs::read(Bypass::path()).unwrap();
     let error = Timestamp::create(Bypass::path(), Duration::from_secs(90)).unwrap_err();
@@ -157,27 +148,18 @@ fn a_failure_of_a_previous_container_is_beaten_over() {
     );
     worker.kill().unwrap();
     worker.wait().unwrap();
-    std::thread::sleep(Duration::from_millis(1100));
-    let restarted = FakeProc::container_started(Duration::from_millis(1050));
-    let mut worker = files.start_worker(Some(&restarted), &[]);
-    let out =
-        common::until_alive(|| run(files.probe().env("LIVENESS_PROC_ROOT", restarted.path())));
-    worker.kill().unwrap();
-    worker.wait().unwrap();
-    assert!(
-        out.stdout.starts_with("worker: alive: last heartbeat "),
-        "{}",
-        out.stdout
-    );
+    common::assert_alive_after_a_restart(&files);
 }
 
 macro_rules! raced {
-    ($($name:ident = $path:literal),*) => {
+    ($($name:ident = $env:literal),*) => {
         $(
             #[derive(Liveness)]
-            #[liveness(max_age = "90s", path = $path)]
+            #[liveness(max_age = "90s", env = $env)]
             struct $name;
         )*
+        /// The raced components' variables.
+        const RACED: &[Option<&str>] = &[$($name::PATH_ENV),*];
         /// Each raced component fails once while two threads write over its
         /// file with `Timestamp::create` as fast as they can.
         fn race_all() -> Vec<String> {
@@ -189,23 +171,22 @@ macro_rules! raced {
 }
 
 raced!(
-    R0 = "/tmp/liveness-tests/sticky/race-0",
-    R1 = "/tmp/liveness-tests/sticky/race-1",
-    R2 = "/tmp/liveness-tests/sticky/race-2",
-    R3 = "/tmp/liveness-tests/sticky/race-3",
-    R4 = "/tmp/liveness-tests/sticky/race-4",
-    R5 = "/tmp/liveness-tests/sticky/race-5",
-    R6 = "/tmp/liveness-tests/sticky/race-6",
-    R7 = "/tmp/liveness-tests/sticky/race-7",
-    R8 = "/tmp/liveness-tests/sticky/race-8",
-    R9 = "/tmp/liveness-tests/sticky/race-9"
+    R0 = "RACE_0_PATH",
+    R1 = "RACE_1_PATH",
+    R2 = "RACE_2_PATH",
+    R3 = "RACE_3_PATH",
+    R4 = "RACE_4_PATH",
+    R5 = "RACE_5_PATH",
+    R6 = "RACE_6_PATH",
+    R7 = "RACE_7_PATH",
+    R8 = "RACE_8_PATH",
+    R9 = "RACE_9_PATH"
 );
 
 /// `T` fails while two threads write over its file; the failure that
 /// `fail` reported as written must be what the file holds afterwards.
 fn race<T: Liveness>() -> Option<String> {
     use std::sync::atomic::{AtomicBool, Ordering};
-    fresh(&T::path());
     T::beat_now().unwrap();
     let stop = AtomicBool::new(false);
     std::thread::scope(|s| {
@@ -227,6 +208,9 @@ fn race<T: Liveness>() -> Option<String> {
 
 #[test]
 fn writers_racing_a_fail_never_cover_it() {
+    if common::own_dir("writers_racing_a_fail_never_cover_it", RACED).is_none() {
+        return;
+    }
     let covered = race_all();
     assert!(covered.is_empty(), "the failure was covered: {covered:#?}");
 }

@@ -228,25 +228,32 @@ fn a_time_outside_rfc3339_is_an_error() {
 
 mod first {
     #[derive(liveness::Liveness)]
-    #[liveness(max_age = "90s", path = "/tmp/liveness-tests/same-name")]
+    #[liveness(max_age = "90s", env = "SAME_NAME_PATH")]
     pub struct Worker;
 }
 
 mod second {
     #[derive(liveness::Liveness)]
-    #[liveness(max_age = "90s", path = "/tmp/liveness-tests/same-name")]
+    #[liveness(max_age = "90s", env = "SAME_NAME_PATH")]
     pub struct Worker;
 }
 
 #[test]
 fn two_components_of_one_process_never_share_a_file() {
-    let _ = fs::remove_file(first::Worker::path());
+    // Both read the one variable: one file.
+    common::in_own_dir!(
+        two_components_of_one_process_never_share_a_file,
+        first::Worker
+    );
     first::Worker::beat_now().unwrap();
     let error = second::Worker::beat_now().unwrap_err();
     assert!(matches!(error, Error::PathTaken { .. }), "{error:?}");
     assert_eq!(
         error.to_string(),
-        "heartbeat /tmp/liveness-tests/same-name is already written by component worker of this process: give each component its own path"
+        format!(
+            "heartbeat {} is already written by component worker of this process: give each component its own path",
+            common::shown(&first::Worker::path())
+        )
     );
     first::Worker::beat_now().unwrap();
 }
@@ -258,11 +265,12 @@ struct Generic<const N: usize>;
 impl<const N: usize> Liveness for Generic<N> {
     const NAME: &'static str = "generic";
     const MAX_AGE: Duration = Duration::from_secs(90);
-    const PATH: &'static str = if N == 1 {
-        "/tmp/liveness-tests/generic-1"
+    const PATH: &'static str = "/tmp/liveness/generic";
+    const PATH_ENV: Option<&'static str> = Some(if N == 1 {
+        "GENERIC_1_PATH"
     } else {
-        "/tmp/liveness-tests/generic-2"
-    };
+        "GENERIC_2_PATH"
+    });
 
     fn heartbeat() -> &'static Heartbeat {
         static HEARTBEAT: Heartbeat = Heartbeat::new();
@@ -272,7 +280,11 @@ impl<const N: usize> Liveness for Generic<N> {
 
 #[test]
 fn a_writer_shared_by_two_declarations_refuses_rather_than_write_the_wrong_file() {
-    let _ = fs::remove_file(Generic::<2>::path());
+    common::in_own_dir!(
+        a_writer_shared_by_two_declarations_refuses_rather_than_write_the_wrong_file,
+        Generic<1>,
+        Generic<2>
+    );
     Generic::<1>::beat_now().unwrap();
     let error = Generic::<2>::beat_now().unwrap_err();
     assert!(matches!(error, Error::SharedWriter { .. }), "{error:?}");

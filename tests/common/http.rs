@@ -171,3 +171,36 @@ pub fn raw(addr: SocketAddr, request: &[u8]) -> Raw {
         body: response[end + 4..].to_vec(),
     }
 }
+
+/// `GET /livez` on a fresh connection: the status code and the body.
+pub fn livez(addr: SocketAddr) -> (u16, String) {
+    let answer = raw(
+        addr,
+        b"GET /livez HTTP/1.1\r\nHost: pod\r\nConnection: close\r\n\r\n",
+    );
+    (answer.code, String::from_utf8(answer.body).unwrap())
+}
+
+/// The kubelet's check, accepting `accept`: a fresh connection, one
+/// request, the whole answer, 1 s to connect and 1 s per read; an answer
+/// without a status code is code 0.
+pub fn kubelet_get(addr: SocketAddr, accept: &str) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1))?;
+    stream.set_read_timeout(Some(Duration::from_secs(1)))?;
+    write!(
+        stream,
+        "GET /livez HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: kube-probe/1.33\r\n\
+         Accept: {accept}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let code = response
+        .get(9..12)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, body)| body)
+        .to_owned();
+    Ok((code, body))
+}

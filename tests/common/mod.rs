@@ -1,5 +1,8 @@
 //! Helpers shared by the integration tests: scratch directories, a stand-in
-//! procfs for container incarnations, and the probe binary as a process.
+//! procfs for container incarnations, the probe binary as a process, and a
+//! process and directory of its own for a test that writes a derived
+//! component's heartbeat (`own.rs`: declare `env`, never a fixed `path`,
+//! and start the test with `common::in_own_dir!`).
 
 #![allow(dead_code)] // each test file uses its own subset
 
@@ -13,8 +16,14 @@ pub use tempfile::TempDir;
 
 pub mod http;
 pub mod kubelet;
+pub mod own;
 pub mod record;
 pub mod runc;
+
+#[allow(unused_imports)]
+pub(crate) use own::in_own_dir;
+#[allow(unused_imports)] // each test file uses its own subset
+pub use own::{consumer, lines, own_dir, text_lines};
 
 /// Clock ticks per second for `/proc/*/stat` (`getconf CLK_TCK`; 100 on Linux).
 const TICKS: f64 = 100.0;
@@ -169,6 +178,23 @@ impl Files {
     }
 }
 
+/// Restarts the container of `files`' worker (a new stand-in procfs, over
+/// a second after the last one started) and asserts that the worker there
+/// is alive again, whatever the previous container recorded.
+pub fn assert_alive_after_a_restart(files: &Files) {
+    std::thread::sleep(Duration::from_millis(1100));
+    let restarted = FakeProc::container_started(Duration::from_millis(1050));
+    let mut worker = files.start_worker(Some(&restarted), &[]);
+    let out = until_alive(|| run(files.probe().env("LIVENESS_PROC_ROOT", restarted.path())));
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    assert!(
+        out.stdout.starts_with("worker: alive: last heartbeat "),
+        "{}",
+        out.stdout
+    );
+}
+
 /// Runs `probe` until it says alive (a new worker's first beat), for 5 s at
 /// most; returns the last run.
 pub fn until_alive(probe: impl FnMut() -> Run) -> Run {
@@ -242,28 +268,4 @@ pub fn shown(path: &Path) -> String {
         }
     }
     out
-}
-
-/// Deletes `path` and every file beside it whose name starts with its name
-/// and a dot (`<path>.<i>`, `<path>.pool`): what a previous run of a test
-/// with a fixed path left, a failure included.
-pub fn remove_files_starting_with(path: &Path) {
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
-        return;
-    };
-    let mut prefix = name.to_owned();
-    prefix.push(".");
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let file = entry.file_name();
-        if file == name
-            || file
-                .as_encoded_bytes()
-                .starts_with(prefix.as_encoded_bytes())
-        {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
 }
