@@ -41,10 +41,8 @@ runs=${RUNS:-200}
 rounds=${ROUNDS:-10}
 pods=10000 period=10 # the fleet: pods, probed every period seconds
 
-[[ $(id -u) == 0 ]] || { echo "containerd needs root: sudo $0" >&2; exit 2; }
-for tool in containerd ctr containerd-shim-runc-v2 runc python3; do
-    command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install containerd runc python3" >&2; exit 2; }
-done
+source scripts/bench-lib.sh
+install="containerd runc python3" require_root_and containerd ctr containerd-shim-runc-v2 runc python3
 cpuacct=/sys/fs/cgroup/cpuacct
 [[ -f $cpuacct/cpuacct.usage ]] || { echo "needs cgroup v1 with cpuacct mounted at $cpuacct" >&2; exit 2; }
 
@@ -74,11 +72,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== building static-PIE binaries (the workspace's release profile, as the README builds them)" >&2
-RUSTFLAGS="-C target-feature=+crt-static -C link-arg=-Wl,-z,pack-relative-relocs" \
-    cargo build --release --quiet --bin worker --bin worker-liveness --example empty \
-    --target "$target" --target-dir target/static-pie
-bin=target/static-pie/$target/release
+build_static_pie --bin worker --bin worker-liveness --example empty
 
 rootfs=$work/rootfs heartbeats=$work/heartbeats
 mkdir -p "$rootfs"/{proc,dev,sys,tmp/liveness} "$heartbeats" "$work/root" "$work/state" "$work/runc"

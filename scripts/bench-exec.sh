@@ -32,10 +32,8 @@ runs=${RUNS:-500}
 rounds=${ROUNDS:-10}
 pods=10000 period=10 # the fleet: pods, probed every period seconds
 
-[[ $(id -u) == 0 ]] || { echo "runc needs root: sudo $0" >&2; exit 2; }
-for tool in runc python3; do
-    command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install runc python3" >&2; exit 2; }
-done
+source scripts/bench-lib.sh
+install="runc python3" require_root_and runc python3
 
 target=$(rustc -vV | sed -n 's/^host: //p')
 work=$(mktemp -d)
@@ -49,11 +47,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== building static-PIE binaries (the workspace's release profile, as the README builds them)" >&2
-RUSTFLAGS="-C target-feature=+crt-static -C link-arg=-Wl,-z,pack-relative-relocs" \
-    cargo build --release --quiet --bin worker --bin worker-liveness --example empty \
-    --target "$target" --target-dir target/static-pie
-bin=target/static-pie/$target/release
+build_static_pie --bin worker --bin worker-liveness --example empty
 
 echo "== starting container $id (read-only rootfs, uid 65532)" >&2
 rootfs=$work/rootfs heartbeats=$work/heartbeats bundle=$work/bundle
