@@ -96,6 +96,7 @@
 
 mod clock;
 mod component;
+mod declaration;
 mod error;
 mod escape;
 #[cfg(fuzzing)]

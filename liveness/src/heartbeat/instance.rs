@@ -2,8 +2,8 @@
 
 use std::{fmt, marker::PhantomData, path::PathBuf, sync::Arc, time::Duration};
 
-use super::slot::{Slot, path_of};
-use crate::{Error, Liveness, record::Event};
+use super::slot::{Slot, Target};
+use crate::{Error, Liveness, declaration::Declaration, liveness::Declared, record::Event};
 
 /// One instance of a pool of identical workers, with a heartbeat of its own:
 /// what [`Liveness::instance`] returns.
@@ -70,7 +70,7 @@ impl<T: Liveness + ?Sized> Instance<T> {
     /// The instance's heartbeat file: the type's path with `.<index>`
     /// appended (`/tmp/liveness/consumer.2`).
     pub fn path(&self) -> PathBuf {
-        path_of::<T>(Some(self.index))
+        <T as Declared>::DECLARATION.file(Some(self.index))
     }
 
     /// Records a heartbeat of this instance, as [`Liveness::beat`] does for
@@ -83,7 +83,11 @@ impl<T: Liveness + ?Sized> Instance<T> {
     /// [`Error::OutsidePool`], or when a due write fails (see [`Error`]).
     #[inline]
     pub fn beat(&self) -> Result<(), Error> {
-        self.slot.beat::<T>(Some(self.index))
+        self.slot.beat(Target {
+            declaration: &<T as Declared>::DECLARATION,
+            heartbeat: T::heartbeat(),
+            instance: Some(self.index),
+        })
     }
 
     /// Records a heartbeat of this instance now.
@@ -93,7 +97,8 @@ impl<T: Liveness + ?Sized> Instance<T> {
     /// [`Error::OutsidePool`]; [`Error::Failed`] once the instance failed in
     /// this container; or when the write fails (see [`Error`]).
     pub fn beat_now(&self) -> Result<(), Error> {
-        self.slot.record::<T>(Some(self.index), Event::Beat)
+        self.slot
+            .record(self.target(&<T as Declared>::DECLARATION), Event::Beat)
     }
 
     /// Keeps this instance alive without beats for `by` from now, saying
@@ -105,8 +110,9 @@ impl<T: Liveness + ?Sized> Instance<T> {
     /// [`Error::OutsidePool`] or [`Error::Failed`] (nothing is recorded), or
     /// a failed write.
     pub fn extend(&self, by: Duration, reason: &str) -> Result<(), Error> {
-        let event = super::extension::<T>(by, reason)?;
-        self.slot.record::<T>(Some(self.index), event)
+        let declaration = <T as Declared>::DECLARATION;
+        let event = super::extension(&declaration, by, reason)?;
+        self.slot.record(self.target(&declaration), event)
     }
 
     /// Declares this instance broken; see [`Liveness::fail`]: sticky in this
@@ -137,8 +143,21 @@ impl<T: Liveness + ?Sized> Instance<T> {
     /// [`Error::OutsidePool`] (nothing recorded), or when the write fails
     /// (see [`Error`]; the failure stands all the same, and is retried).
     pub fn fail(&self, reason: &str) -> Result<(), Error> {
-        self.slot
-            .record::<T>(Some(self.index), super::failure(reason))
+        self.slot.record(
+            self.target(&<T as Declared>::DECLARATION),
+            super::failure(reason),
+        )
+    }
+}
+
+impl<T: Liveness + ?Sized> Instance<T> {
+    /// What this instance's writes are for.
+    fn target<'a>(&self, declaration: &'a Declaration) -> Target<'a> {
+        Target {
+            declaration,
+            heartbeat: T::heartbeat(),
+            instance: Some(self.index),
+        }
     }
 }
 

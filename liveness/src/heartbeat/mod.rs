@@ -28,10 +28,11 @@ pub(crate) fn changes() -> u64 {
 pub(crate) fn changed() {
     CHANGES.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
 }
-pub(crate) use slot::{Slot, with_suffix};
+pub(crate) use slot::{Slot, Target};
 
 use crate::{
-    Error, Liveness,
+    Error,
+    declaration::Declaration,
     host::Identity,
     record::{Event, Owner, Parsed, REASON_LIMIT, bounded},
     registry,
@@ -154,27 +155,32 @@ impl Heartbeat {
             .size
     }
 
-    /// Records that instances `0..size` of `T` exist in this container.
-    pub(crate) fn set_pool_size<T: Liveness + ?Sized>(&self, size: u32) -> Result<(), Error> {
+    /// Records that instances `0..size` of `declaration` exist in this
+    /// container.
+    pub(crate) fn set_pool_size(&self, declaration: &Declaration, size: u32) -> Result<(), Error> {
+        let name = declaration.name();
         if size == 0 {
             return Err(Error::EmptyPool {
-                name: T::NAME.to_owned(),
+                name: name.to_owned(),
             });
         }
         if size > MAX_POOL_SIZE {
             return Err(Error::PoolTooLarge {
-                name: T::NAME.to_owned(),
+                name: name.to_owned(),
                 size,
             });
         }
         let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
-        if pool.file.is_none() {
-            let path = with_suffix(T::path(), "pool");
-            registry::claim(&path, &self.pool as *const _ as usize, T::NAME)?;
-            pool.file = Some(HeartbeatFile::new(path));
-        }
-        let file = pool.file.as_mut().expect("set above");
-        let record = Identity::get().record(Some(Owner::new(T::NAME, None)), Event::Pool { size });
+        let pool = &mut *pool;
+        let file = match &mut pool.file {
+            Some(file) => file,
+            None => {
+                let path = declaration.pool_file();
+                registry::claim(&path, &self.pool as *const _ as usize, name)?;
+                pool.file.insert(HeartbeatFile::new(path))
+            }
+        };
+        let record = Identity::get().record(Some(Owner::new(name, None)), Event::Pool { size });
         let bytes = record.encode().ok_or_else(|| Error::InvalidTime {
             path: file.path().to_owned(),
         })?;
@@ -185,7 +191,7 @@ impl Heartbeat {
         Ok(())
     }
 
-    /// Whether pool instance `index` of `T` may write: inside the pool this
+    /// Whether pool instance `index` of `declaration` may write: inside the pool this
     /// process declared, else inside the one its container's `.pool` record
     /// declares (read until it admits the instance, then `admitted`).
     ///
@@ -193,51 +199,55 @@ impl Heartbeat {
     ///
     /// [`Error::OutsidePool`]: the pool never grows implicitly, and an
     /// instance past it would never be judged.
-    pub(crate) fn admit<T: Liveness + ?Sized>(
+    pub(crate) fn admit(
         &self,
+        declaration: &Declaration,
         index: u32,
         admitted: &mut bool,
     ) -> Result<(), Error> {
         let size = match self.pool_size() {
             Some(size) => size,
             None if *admitted => return Ok(()),
-            None => container_pool_size::<T>().unwrap_or(0),
+            None => container_pool_size(declaration).unwrap_or(0),
         };
         if index < size {
             *admitted = true;
             return Ok(());
         }
         Err(Error::OutsidePool {
-            name: T::NAME.to_owned(),
+            name: declaration.name().to_owned(),
             index,
             size,
         })
     }
 }
 
-/// The pool size of `T` that a process of this container recorded in
-/// `<path>.pool`, if any.
-fn container_pool_size<T: Liveness + ?Sized>() -> Option<u32> {
-    let (Contents::Parsed(Parsed::Record(record)), _) =
-        store::read(&with_suffix(T::path(), "pool"))
+/// The pool size of `declaration` that a process of this container
+/// recorded in `<path>.pool`, if any.
+fn container_pool_size(declaration: &Declaration) -> Option<u32> {
+    let (Contents::Parsed(Parsed::Record(record)), _) = store::read(&declaration.pool_file())
     else {
         return None;
     };
     let Event::Pool { size } = record.event else {
         return None;
     };
-    let ours = record.owner == Some(Owner::new(T::NAME, None));
+    let ours = record.owner == Some(Owner::new(declaration.name(), None));
     (ours && Identity::get().of_this_container(&record)).then_some(size)
 }
 
-/// The extension `T` may record, or why not.
-pub(crate) fn extension<T: Liveness + ?Sized>(by: Duration, reason: &str) -> Result<Event, Error> {
-    match T::MAX_EXTEND {
+/// The extension `declaration` may record, or why not.
+pub(crate) fn extension(
+    declaration: &Declaration,
+    by: Duration,
+    reason: &str,
+) -> Result<Event, Error> {
+    match declaration.max_extend() {
         None => Err(Error::ExtendNotDeclared {
-            name: T::NAME.to_owned(),
+            name: declaration.name().to_owned(),
         }),
         Some(max) if by > max => Err(Error::ExtendTooLong {
-            name: T::NAME.to_owned(),
+            name: declaration.name().to_owned(),
             asked: by,
             max,
         }),

@@ -1,7 +1,6 @@
 //! One heartbeat file's writer: the throttle, the open file, the last record.
 
 use std::{
-    path::PathBuf,
     sync::{
         Mutex, MutexGuard, PoisonError, TryLockError,
         atomic::{AtomicU64, Ordering},
@@ -13,8 +12,10 @@ mod failure;
 
 use failure::{Call, Failure};
 
+use super::Heartbeat;
 use crate::{
-    Error, Liveness, clock,
+    Error, clock,
+    declaration::Declaration,
     host::Identity,
     record::{Event, Owner, Record},
     registry,
@@ -27,12 +28,22 @@ const MAX_INTERVAL: Duration = Duration::from_secs(1);
 /// `next_due` once a failure is in the file: `beat` never writes again.
 const NEVER: u64 = u64::MAX;
 
+/// What a write is for: the declaration, the writer of the type (which
+/// keeps the pool), and the instance, if the slot is a pool instance's.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Target<'a> {
+    pub declaration: &'a Declaration,
+    pub heartbeat: &'a Heartbeat,
+    pub instance: Option<u32>,
+}
+
 /// The writer of one heartbeat file: a type's own, or one pool instance's.
 #[derive(Debug)]
 pub(crate) struct Slot {
     /// The end of the throttle's interval on [`clock::coarse_ns`]; 0 at start.
     next_due: AtomicU64,
-    state: Mutex<State>,
+    /// Bound at the first write: unbound, there is no file either.
+    state: Mutex<Option<Bound>>,
     /// The last record that reached the file, or, once failed, the failure
     /// (even before its write lands), for verdicts from memory. Its own
     /// lock, held only to copy: a write stalled on a slow disk does not
@@ -40,11 +51,11 @@ pub(crate) struct Slot {
     last: Mutex<Option<Record>>,
 }
 
+/// A slot bound to its declaration at its first write.
 #[derive(Debug)]
-struct State {
-    file: Option<HeartbeatFile>,
-    /// The declaration the first write bound this writer to.
-    bound: Option<(&'static str, &'static str, Option<&'static str>)>,
+struct Bound {
+    declaration: Declaration,
+    file: HeartbeatFile,
     /// Failed in this container: by this process, or found in the file.
     failure: Option<Failure>,
     /// A pool instance admitted by its container's `.pool` record.
@@ -55,12 +66,7 @@ impl Slot {
     pub const fn new() -> Slot {
         Slot {
             next_due: AtomicU64::new(0),
-            state: Mutex::new(State {
-                file: None,
-                bound: None,
-                failure: None,
-                admitted: false,
-            }),
+            state: Mutex::new(None),
             last: Mutex::new(None),
         }
     }
@@ -73,28 +79,24 @@ impl Slot {
     /// others return at once, and so does the claimant when another write is
     /// in progress, so concurrent callers never wait for each other.
     #[inline]
-    pub fn beat<T: Liveness + ?Sized>(&self, instance: Option<u32>) -> Result<(), Error> {
+    pub fn beat(&self, target: Target<'_>) -> Result<(), Error> {
         let now = clock::coarse_ns();
         let due = self.next_due.load(Ordering::Relaxed);
-        if clock::throttled(due, now, interval::<T>()) {
+        if clock::throttled(due, now, interval(target.declaration.max_age())) {
             return Ok(());
         }
-        self.claim_and_write::<T>(due, instance)
+        self.claim_and_write(due, target)
     }
 
     #[cold]
     #[inline(never)]
-    fn claim_and_write<T: Liveness + ?Sized>(
-        &self,
-        due: u64,
-        instance: Option<u32>,
-    ) -> Result<(), Error> {
+    fn claim_and_write(&self, due: u64, target: Target<'_>) -> Result<(), Error> {
         if due == NEVER {
             return Ok(()); // failed, and the failure is in the file
         }
         let next = clock::next_due(
             clock::precise_ns(),
-            interval::<T>(),
+            interval(target.declaration.max_age()),
             clock::coarse_tick_ns(),
         );
         if self
@@ -113,22 +115,18 @@ impl Slot {
             Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
             Err(TryLockError::WouldBlock) => return Ok(()),
         };
-        self.write::<T>(state, instance, Event::Beat, Call::Beat)
+        self.write(state, target, Event::Beat, Call::Beat)
     }
 
     /// Records `event` now, after any write in progress.
-    pub fn record<T: Liveness + ?Sized>(
-        &self,
-        instance: Option<u32>,
-        event: Event,
-    ) -> Result<(), Error> {
+    pub fn record(&self, target: Target<'_>, event: Event) -> Result<(), Error> {
         let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let ends_throttle = matches!(event, Event::Extend { .. });
         let call = match event {
             Event::Fail { .. } => Call::Fail,
             _ => Call::Now,
         };
-        self.write::<T>(state, instance, event, call)?;
+        self.write(state, target, event, call)?;
         if ends_throttle {
             // The next beat ends the extension: it must write.
             self.next_due.store(0, Ordering::Relaxed);
@@ -145,19 +143,20 @@ impl Slot {
             .clone()
     }
 
-    fn write<T: Liveness + ?Sized>(
+    fn write(
         &self,
-        mut state: MutexGuard<'_, State>,
-        instance: Option<u32>,
+        mut state: MutexGuard<'_, Option<Bound>>,
+        target: Target<'_>,
         event: Event,
         call: Call,
     ) -> Result<(), Error> {
-        self.bind::<T>(&mut state, instance)?;
-        if state.failure.is_some() {
-            return self.after_failure::<T>(&mut state, instance, call);
+        let bound = bind(&mut state, self, target)?;
+        if bound.failure.is_some() {
+            return self.after_failure(bound, target.instance, call);
         }
-        let record = Identity::get().record(Some(Owner::new(T::NAME, instance)), event);
-        let file = state.file.as_mut().expect("bound above");
+        let owner = Owner::new(target.declaration.name(), target.instance);
+        let record = Identity::get().record(Some(owner), event);
+        let file = &mut bound.file;
         let bytes = record.encode().ok_or_else(|| Error::InvalidTime {
             path: file.path().to_owned(),
         })?;
@@ -168,54 +167,21 @@ impl Slot {
             Ok(false) => Ok(()), // another process is writing: skipped
             Ok(true) => {
                 if call == Call::Fail {
-                    self.failed(&mut state, record.clone(), false);
+                    self.failed(bound, record.clone(), false);
                 }
                 self.set_last(record);
                 Ok(())
             }
-            Err(Error::Failed { .. }) if self.adopt(&mut state) => {
-                self.after_failure::<T>(&mut state, instance, call)
+            Err(Error::Failed { .. }) if self.adopt(bound) => {
+                self.after_failure(bound, target.instance, call)
             }
             Err(error) => {
                 if call == Call::Fail {
                     // Dead from now on all the same; the write is retried.
-                    self.failed(&mut state, record, true);
+                    self.failed(bound, record, true);
                 }
                 Err(error)
             }
-        }
-    }
-
-    /// Binds this writer to `T`'s declaration at its first write (claiming
-    /// the path), and checks that a pool instance is inside the pool.
-    fn bind<T: Liveness + ?Sized>(
-        &self,
-        state: &mut State,
-        instance: Option<u32>,
-    ) -> Result<(), Error> {
-        let declaration = (T::NAME, T::PATH, T::PATH_ENV);
-        match state.bound {
-            Some(bound) if bound != declaration => {
-                return Err(Error::SharedWriter {
-                    name: T::NAME.to_owned(),
-                    path: state
-                        .file
-                        .as_ref()
-                        .map(|f| f.path().to_owned())
-                        .unwrap_or_default(),
-                });
-            }
-            Some(_) => {}
-            None => {
-                let path = path_of::<T>(instance);
-                registry::claim(&path, self as *const Slot as usize, T::NAME)?;
-                state.file = Some(HeartbeatFile::new(path));
-                state.bound = Some(declaration);
-            }
-        }
-        match instance {
-            Some(index) => T::heartbeat().admit::<T>(index, &mut state.admitted),
-            None => Ok(()),
         }
     }
 
@@ -228,25 +194,43 @@ impl Slot {
     }
 }
 
-/// The throttle's interval of `T`, in nanoseconds.
-#[inline]
-fn interval<T: Liveness + ?Sized>() -> u64 {
-    (T::MAX_AGE / 10).min(MAX_INTERVAL).as_nanos() as u64
-}
-
-/// The heartbeat path of `T`, or of its pool instance: `<path>.<instance>`.
-pub(crate) fn path_of<T: Liveness + ?Sized>(instance: Option<u32>) -> PathBuf {
-    let path = T::path();
-    match instance {
-        Some(index) => with_suffix(path, &index.to_string()),
-        None => path,
+/// Binds `slot` to `target`'s declaration at its first write (claiming the
+/// path), and checks that a pool instance is inside the pool.
+fn bind<'s>(
+    state: &'s mut Option<Bound>,
+    slot: &Slot,
+    target: Target<'_>,
+) -> Result<&'s mut Bound, Error> {
+    let declaration = target.declaration;
+    let bound = match state {
+        Some(bound) if !bound.declaration.same_writer(declaration) => {
+            return Err(Error::SharedWriter {
+                name: declaration.name().to_owned(),
+                path: bound.file.path().to_owned(),
+            });
+        }
+        Some(bound) => bound,
+        None => {
+            let path = declaration.file(target.instance);
+            registry::claim(&path, slot as *const Slot as usize, declaration.name())?;
+            state.insert(Bound {
+                declaration: declaration.clone(),
+                file: HeartbeatFile::new(path),
+                failure: None,
+                admitted: false,
+            })
+        }
+    };
+    if let Some(index) = target.instance {
+        target
+            .heartbeat
+            .admit(declaration, index, &mut bound.admitted)?;
     }
+    Ok(bound)
 }
 
-/// `path` with `.suffix` appended to its file name.
-pub(crate) fn with_suffix(path: PathBuf, suffix: &str) -> PathBuf {
-    let mut path = path.into_os_string();
-    path.push(".");
-    path.push(suffix);
-    path.into()
+/// The throttle's interval for `max_age`, in nanoseconds.
+#[inline]
+fn interval(max_age: Duration) -> u64 {
+    (max_age / 10).min(MAX_INTERVAL).as_nanos() as u64
 }

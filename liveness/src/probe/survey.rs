@@ -17,7 +17,7 @@ use crate::{
     Component, Status,
     host::Host,
     record::{Event, Parsed},
-    status::{Expect, Limits, Reason},
+    status::Reason,
     store::{self, Budget, Contents, FileId},
 };
 
@@ -47,10 +47,7 @@ pub(super) struct Unit<'a> {
 
 impl Unit<'_> {
     pub fn label(&self) -> String {
-        match self.instance {
-            Some(i) => format!("{}[{i}]", self.component.name),
-            None => self.component.name.to_string(),
-        }
+        self.component.declaration.label(self.instance)
     }
 }
 
@@ -83,16 +80,9 @@ pub(crate) fn survey(components: &[Component], source: Source) -> Vec<Status> {
 
 /// The status of a probe of no component: dead, saying so.
 fn nothing_to_judge(host: &Host) -> Status {
-    let expect = Expect {
-        name: Some("probe"),
-        instance: None,
-    };
-    let limits = Limits {
-        max_age: Duration::ZERO,
-        startup_grace: Duration::ZERO,
-        max_extend: None,
-    };
-    Status::new(&expect, Path::new(""), limits, &Contents::Missing, host)
+    Component::new("probe", "", Duration::ZERO)
+        .declaration
+        .judge(None, Path::new(""), Contents::Missing, host)
         .with_reason(Reason::NoComponent)
 }
 
@@ -109,23 +99,15 @@ fn differs(
 /// Judges `unit`, taking its record (kept in the status) rather than
 /// copying it.
 pub(super) fn judge(unit: &mut Unit<'_>, host: &Host) -> Status {
-    let component = unit.component;
-    let expect = Expect {
-        name: Some(&component.name),
-        instance: unit.instance,
-    };
-    let limits = Limits {
-        max_age: component.max_age,
-        startup_grace: component.startup_grace,
-        max_extend: component.max_extend,
-    };
     let contents = match &unit.contents {
         Contents::Parsed(Parsed::Record(_)) => {
             std::mem::replace(&mut unit.contents, Contents::Missing)
         }
         other => other.clone(),
     };
-    Status::owning(&expect, &unit.path, limits, contents, host)
+    unit.component
+        .declaration
+        .judge(unit.instance, &unit.path, contents, host)
 }
 
 /// Reads one heartbeat, from the writer's memory when `source` allows and

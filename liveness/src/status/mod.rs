@@ -68,7 +68,9 @@ pub struct Status {
 
 impl Status {
     /// Judges `contents`, read from `path`, for the component (or
-    /// instance) `expect`.
+    /// instance) `expect`. Outside tests, every verdict comes through
+    /// [`Declaration::judge`](crate::declaration::Declaration::judge).
+    #[cfg(test)]
     pub(crate) fn new(
         expect: &Expect<'_>,
         path: &Path,

@@ -1,11 +1,10 @@
 //! A slot after its component failed: the failure kept in memory, retried
 //! until it reaches the file, and what each call answers then.
 
-use super::{NEVER, Slot, State};
+use super::{Bound, NEVER, Slot};
 use crate::{
-    Error, Liveness,
+    Error,
     record::{Event, Record},
-    store::HeartbeatFile,
 };
 use std::sync::atomic::Ordering;
 
@@ -36,16 +35,18 @@ impl Slot {
     /// After a failure: retries a failure not yet in the file, then answers
     /// `call` (rule: `beat` and a second `fail` are `Ok`, anything else is
     /// [`Error::Failed`]).
-    pub(super) fn after_failure<T: Liveness + ?Sized>(
+    pub(super) fn after_failure(
         &self,
-        state: &mut State,
+        state: &mut Bound,
         instance: Option<u32>,
         call: Call,
     ) -> Result<(), Error> {
-        let failure = state.failure.as_ref().expect("failed");
+        let Some(failure) = &state.failure else {
+            return Ok(());
+        };
         if failure.pending {
             if let Some(bytes) = failure.record.encode() {
-                let file = state.file.as_mut().expect("bound");
+                let file = &mut state.file;
                 match file.open().and_then(|_| file.write(&bytes, true)) {
                     Ok(true) => {
                         let record = failure.record.clone();
@@ -58,25 +59,21 @@ impl Slot {
                 }
             }
         }
-        let failure = state.failure.as_ref().expect("failed");
-        match call {
-            Call::Beat | Call::Fail => Ok(()),
-            Call::Now => Err(Error::Failed {
-                name: match instance {
-                    Some(index) => format!("{}[{index}]", T::NAME),
-                    None => T::NAME.to_owned(),
-                },
+        match (call, &state.failure) {
+            (Call::Now, Some(failure)) => Err(Error::Failed {
+                name: state.declaration.label(instance),
                 reason: match &failure.record.event {
                     Event::Fail { reason } => reason.clone(),
                     _ => String::new(),
                 },
             }),
+            _ => Ok(()),
         }
     }
 
     /// Takes over the failure of this container the file held.
-    pub(super) fn adopt(&self, state: &mut State) -> bool {
-        let found = state.file.as_mut().and_then(HeartbeatFile::take_found);
+    pub(super) fn adopt(&self, state: &mut Bound) -> bool {
+        let found = state.file.take_found();
         let adopted = found.is_some();
         if let Some(found) = found {
             self.failed(state, found, false);
@@ -85,7 +82,7 @@ impl Slot {
     }
 
     /// Records in memory that this component failed with `record`.
-    pub(super) fn failed(&self, state: &mut State, record: Record, pending: bool) {
+    pub(super) fn failed(&self, state: &mut Bound, record: Record, pending: bool) {
         if !pending {
             // Landed: `beat` never writes again.
             self.next_due.store(NEVER, Ordering::Relaxed);
