@@ -57,9 +57,6 @@ use crate::{
     probe::{Source, survey},
 };
 
-/// The path [`Probe::serve_http`] serves unless [`Probe::http_path`] says.
-pub(crate) const DEFAULT_PATH: &str = "/livez";
-
 /// What a request asks: the liveness probe's question (`/livez`), or the
 /// startup probe's (`/livez/startup`, as `--startup` asks it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -62,6 +62,10 @@ pub struct Probe {
     pub(crate) http_path: &'static str,
 }
 
+/// The path [`Probe::serve_http`] serves unless [`Probe::http_path`] says.
+#[cfg(all(feature = "http", unix))]
+pub(crate) const DEFAULT_PATH: &str = "/livez";
+
 impl Probe {
     /// A probe over `components`; dead when any of them is.
     pub fn new(components: impl IntoIterator<Item = Component>) -> Probe {
@@ -70,7 +74,7 @@ impl Probe {
             subcommand: None,
             version: None,
             #[cfg(all(feature = "http", unix))]
-            http_path: crate::http::DEFAULT_PATH,
+            http_path: DEFAULT_PATH,
         }
     }
 

@@ -31,15 +31,18 @@
 //! without names or states) and the prior art's bare float of seconds since
 //! the Unix epoch, both as heartbeats of no particular component.
 
+mod ids;
+mod invalid;
 mod parse;
 mod text;
 mod v1;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-pub(crate) use parse::{Invalid, Parsed, parse};
+pub(crate) use invalid::{Invalid, Parsed, garbage};
+pub(crate) use parse::parse;
 
-use crate::host::{BootId, Incarnation};
+pub(crate) use ids::{BootId, Incarnation};
 
 /// CRC-32 (ISO HDLC, as zlib's), bytewise: a 1 KiB table suits one record.
 const CRC32: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);

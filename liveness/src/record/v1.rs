@@ -9,8 +9,8 @@
 
 use std::time::Duration;
 
-use super::{CRC32, Event, Invalid, Record, Writer, parse::garbage};
-use crate::host::{BootId, Incarnation};
+use super::{BootId, Incarnation};
+use super::{CRC32, Event, Invalid, Record, Writer, garbage};
 
 /// Bytes in one first-version record, newline included.
 const LEN: usize = 178;

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Reports cycles between the modules of `liveness/src`.
+
+Reads every `.rs` file, resolves each `crate::` and `super::` path it names
+(in `use` items and in code) to the module file it lands in, and prints the
+cycles of two graphs: the crate's top-level modules (`lib.rs` aside, which
+may depend on anything), and the files of each folder (a `mod.rs` and the
+files beside it). Exits 1 when there is a cycle.
+"""
+import os, re, sys
+
+ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "liveness", "src")
+ROOT = os.path.normpath(ROOT)
+
+def module_of(rel):
+    parts = rel[:-3].split(os.sep)
+    if parts[-1] in ("mod", "lib"):
+        parts = parts[:-1]
+    return tuple(parts)
+
+files = {}
+for dirpath, _, names in os.walk(ROOT):
+    for name in names:
+        if name.endswith(".rs"):
+            rel = os.path.relpath(os.path.join(dirpath, name), ROOT)
+            files[module_of(rel)] = open(os.path.join(dirpath, name)).read()
+
+def strip(text):
+    text = re.sub(r"//[^\n]*", "", text)
+    return re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+
+PATH = re.compile(r"\b((?:crate|super)(?:::(?:super|[A-Za-z_][A-Za-z0-9_]*|\{))+)")
+
+def targets(module, text):
+    """Module paths this file names: `use a::{b, c::d}` expanded by brace depth."""
+    found = set()
+    for m in PATH.finditer(text):
+        path = m.group(1).split("::")
+        if path[-1] == "{":
+            path = path[:-1]
+            # names inside the brace: first segments only
+            depth, i, inner = 1, m.end(), ""
+            while i < len(text) and depth:
+                depth += {"{": 1, "}": -1}.get(text[i], 0)
+                inner += text[i]
+                i += 1
+            for item in re.findall(r"(?:^|[{,])\s*([A-Za-z_][A-Za-z0-9_]*)", inner[:-1]):
+                found.add(resolve(module, path + [item]))
+        else:
+            found.add(resolve(module, path))
+    found.discard(None)
+    return found
+
+def resolve(module, path):
+    base = list(module)
+    # a file's `super` is its parent module
+    if path[0] == "crate":
+        base, path = [], path[1:]
+    while path and path[0] == "super":
+        base, path = base[:-1], path[1:]
+    target = tuple(base)
+    for seg in path:
+        if target + (seg,) in files:
+            target = target + (seg,)
+        else:
+            break
+    return target
+
+edges = {m: targets(m, strip(t)) for m, t in files.items()}
+
+def cycles(graph):
+    found, index, low, stack, on, n = [], {}, {}, [], set(), [0]
+    def visit(v):
+        index[v] = low[v] = n[0]; n[0] += 1; stack.append(v); on.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w); low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop(); on.discard(w); comp.append(w)
+                if w == v: break
+            if len(comp) > 1:
+                found.append(sorted(comp))
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+top = {}
+for m, ts in edges.items():
+    if not m:
+        continue  # lib.rs
+    for t in ts:
+        if t and t[0] != m[0]:
+            top.setdefault(m[0], set()).add(t[0])
+bad = 0
+print("top-level modules (lib.rs aside):")
+for c in cycles(top):
+    bad += 1
+    print("  cycle:", " <-> ".join(c))
+for a in sorted(top):
+    print(f"  {a} -> {', '.join(sorted(top[a]))}")
+folders = sorted({m[:-1] for m in files if m[:-1]} | {m for m in files if m and any(k[:-1] == m for k in files)})
+print("files within each folder (a folder's mod.rs and the files beside it):")
+for folder in folders:
+    graph = {}
+    for m, ts in edges.items():
+        if m != folder and m[:-1] != folder:
+            continue
+        for t in ts:
+            t = t[: len(folder) + 1] if t[: len(folder)] == folder else None
+            if t and t != m and (t == folder or t[:-1] == folder):
+                graph.setdefault(m, set()).add(t)
+    for c in cycles(graph):
+        bad += 1
+        print("  cycle:", " <-> ".join("/".join(x) or "lib" for x in c))
+print(f"{bad} cycle(s)")
+sys.exit(1 if bad else 0)
