@@ -237,7 +237,7 @@ pub trait Liveness {
     /// # Ok::<(), liveness::Error>(())
     /// ```
     fn instance(index: u32) -> Instance<Self> {
-        Instance::new(index)
+        Instance::new(Self::heartbeat(), <Self as Declared>::DECLARATION, index)
     }
 
     /// Records, for this container, that instances `0..size` of the pool

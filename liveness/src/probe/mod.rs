@@ -6,6 +6,7 @@ mod args;
 #[cfg(feature = "probe")]
 mod cli;
 mod explain;
+mod fnv;
 #[cfg(feature = "probe")]
 mod k8s;
 #[cfg(feature = "probe")]
@@ -16,9 +17,11 @@ mod pool;
 #[cfg(feature = "probe")]
 pub(crate) mod report;
 mod survey;
+mod unit;
 
 #[cfg(all(feature = "http", unix))]
-pub(crate) use survey::{Source, survey};
+pub(crate) use survey::survey;
+pub(crate) use unit::Source;
 
 use crate::{Component, Status};
 
@@ -123,6 +126,6 @@ impl Probe {
     /// assert!(statuses[0].to_string().starts_with("a: dead: shares its heartbeat file with b"));
     /// ```
     pub fn statuses(&self) -> Vec<Status> {
-        survey::survey(&self.components, survey::Source::Files)
+        survey::survey(&self.components, Source::Files)
     }
 }

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::survey::{Source, Unit, judge, read as read_unit};
+use super::unit::{Source, Unit, judge, read as read_unit};
 use crate::{
     Component, MAX_POOL_SIZE, Status,
     declaration::{instance_file, instance_index, pool_file},
