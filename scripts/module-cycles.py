@@ -51,8 +51,20 @@ def targets(module, text):
     found.discard(None)
     return found
 
+def reexports():
+    """Names `lib.rs` re-exports (`pub use module::{A, B}`): the module that defines them."""
+    names = {}
+    for m in re.finditer(r"pub use (?!crate::)([a-z_]+)::(\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*)", strip(files[()])):
+        if (m.group(1),) not in files:
+            continue  # another crate's
+        for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", m.group(2)):
+            names[name] = (m.group(1),)
+    return names
+
 def resolve(module, path):
     base = list(module)
+    if path[0] == "crate" and len(path) > 1 and path[1] in ROOT_NAMES:
+        return ROOT_NAMES[path[1]]
     # a file's `super` is its parent module
     if path[0] == "crate":
         base, path = [], path[1:]
@@ -66,6 +78,7 @@ def resolve(module, path):
             break
     return target
 
+ROOT_NAMES = reexports()
 edges = {m: targets(m, strip(t)) for m, t in files.items()}
 
 def cycles(graph):

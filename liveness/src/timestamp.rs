@@ -9,6 +9,7 @@ use std::{
 use crate::{
     Error, Status,
     declaration::Declaration,
+    heartbeat,
     host::{Host, Identity},
     record::{Event, Parsed, Record},
     store::{self, Contents},
@@ -100,7 +101,7 @@ impl Timestamp {
         let bytes = record.encode().ok_or_else(|| Error::InvalidTime {
             path: path.to_owned(),
         })?;
-        store::write_once(path, &bytes)?;
+        store::write_once(path, &bytes, heartbeat::failure_here)?;
         Ok(Self::new(
             path,
             max_age,

@@ -1,6 +1,7 @@
 //! The per-component writer behind [`Liveness::beat`](crate::Liveness::beat)
 //! and its pool instances.
 
+mod identity;
 mod instance;
 mod slot;
 
@@ -28,30 +29,17 @@ pub(crate) fn changes() -> u64 {
 pub(crate) fn changed() {
     CHANGES.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
 }
+pub(crate) use identity::failure_here;
 pub(crate) use slot::{Slot, Target};
 
 use crate::{
-    Error,
+    Error, MAX_POOL_SIZE,
     declaration::Declaration,
     host::Identity,
     record::{Event, Owner, Parsed, REASON_LIMIT, bounded},
     registry,
     store::{self, Contents, HeartbeatFile},
 };
-
-/// The most instances a pool may have: each is a file the probe reads and a
-/// line it prints.
-///
-/// ```
-/// use liveness::{Error, Liveness, MAX_POOL_SIZE};
-///
-/// #[derive(Liveness)]
-/// #[liveness(max_age = "30s", path = "/tmp/liveness-doc-max-pool/consumer")]
-/// struct Consumer;
-///
-/// assert!(matches!(Consumer::pool_size(MAX_POOL_SIZE + 1), Err(Error::PoolTooLarge { .. })));
-/// ```
-pub const MAX_POOL_SIZE: u32 = 1024;
 
 /// The process-wide heartbeat writer of one component.
 ///
@@ -177,7 +165,7 @@ impl Heartbeat {
             None => {
                 let path = declaration.pool_file();
                 registry::claim(&path, &self.pool as *const _ as usize, name)?;
-                pool.file.insert(HeartbeatFile::new(path))
+                pool.file.insert(HeartbeatFile::new(path, failure_here))
             }
         };
         let record = Identity::get().record(Some(Owner::new(name, None)), Event::Pool { size });
@@ -233,7 +221,7 @@ fn container_pool_size(declaration: &Declaration) -> Option<u32> {
         return None;
     };
     let ours = record.owner == Some(Owner::new(declaration.name(), None));
-    (ours && Identity::get().of_this_container(&record)).then_some(size)
+    (ours && identity::of_this_container(&record)).then_some(size)
 }
 
 /// The extension `declaration` may record, or why not.

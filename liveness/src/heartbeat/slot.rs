@@ -215,7 +215,7 @@ fn bind<'s>(
             registry::claim(&path, slot as *const Slot as usize, declaration.name())?;
             state.insert(Bound {
                 declaration: declaration.clone(),
-                file: HeartbeatFile::new(path),
+                file: HeartbeatFile::new(path, super::failure_here),
                 failure: None,
                 admitted: false,
             })

@@ -216,35 +216,4 @@ impl Identity {
             event,
         }
     }
-
-    /// Whether `record` declares a failure of this container: one no write
-    /// of this container may cover (see [`of_this_container`](Self::of_this_container)).
-    pub fn failure_here(&self, record: &Record) -> bool {
-        matches!(record.event, Event::Fail { .. }) && self.of_this_container(record)
-    }
-
-    /// Whether a writer counts `record` as written in its own container:
-    /// when the probe would ([`status::origin`](crate::status::origin):
-    /// the same incarnation, or a writer that still runs), or when it was
-    /// written in this boot after this container started (by a process of
-    /// a nested mount or PID namespace of this container that has exited).
-    /// Without procfs on either side nothing tells containers apart, and it
-    /// counts.
-    pub fn of_this_container(&self, record: &Record) -> bool {
-        let (Some(theirs), Some(ours)) = (record.incarnation, self.incarnation) else {
-            return true;
-        };
-        if record.boot.map(|(id, _)| id) != self.boot_id {
-            return false; // containers do not outlive a reboot
-        }
-        if theirs.same(&ours) {
-            return true;
-        }
-        if let Some((_, up)) = record.boot {
-            if up >= ticks_to_duration(ours.init_start) {
-                return true;
-            }
-        }
-        crate::status::origin(record, &Host::of_process()) == crate::status::Origin::ThisContainer
-    }
 }

@@ -44,6 +44,20 @@ pub(crate) use parse::parse;
 
 pub(crate) use ids::{BootId, Incarnation};
 
+/// The most instances a pool may have (and a pool record may declare):
+/// each is a file the probe reads and a line it prints.
+///
+/// ```
+/// use liveness::{Error, Liveness, MAX_POOL_SIZE};
+///
+/// #[derive(Liveness)]
+/// #[liveness(max_age = "30s", path = "/tmp/liveness-doc-max-pool/consumer")]
+/// struct Consumer;
+///
+/// assert!(matches!(Consumer::pool_size(MAX_POOL_SIZE + 1), Err(Error::PoolTooLarge { .. })));
+/// ```
+pub const MAX_POOL_SIZE: u32 = 1024;
+
 /// CRC-32 (ISO HDLC, as zlib's), bytewise: a 1 KiB table suits one record.
 const CRC32: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 

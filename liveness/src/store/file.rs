@@ -10,7 +10,6 @@ use std::{
 use super::{FileId, OpenError, READ_LIMIT, is_heartbeat, read_at_most, sys, sys::Dir, write_at};
 use crate::{
     Error, clock,
-    host::Identity,
     record::{self, Event, Parsed, RECORD_LEN, Record},
 };
 
@@ -32,7 +31,7 @@ const PATH_CHECK_NS: u64 = 1_000_000_000;
 /// (`pread`) and compared with what this writer last wrote; only when they
 /// differ is it parsed, and the write is refused when it is not a heartbeat
 /// any more or declares a failure of this container
-/// ([`Identity::failure_here`]). Every writer takes the lock around its
+/// (the `stops` its writer gave). Every writer takes the lock around its
 /// read and its write, so no write lands between another's check and its
 /// write: a `fail` recorded by another process is never overwritten. A
 /// throttled beat does not wait for the lock (it skips, as for a write in
@@ -47,6 +46,9 @@ pub(crate) struct HeartbeatFile {
     written: Option<[u8; RECORD_LEN]>,
     /// The failure of this container a write found in the file instead.
     found: Option<Record>,
+    /// Whether a record found in the file is a failure of this container,
+    /// which no write may cover.
+    stops: fn(&Record) -> bool,
 }
 
 /// Why a guarded write did not write.
@@ -57,8 +59,10 @@ enum Refusal {
 }
 
 impl HeartbeatFile {
-    pub fn new(path: PathBuf) -> HeartbeatFile {
+    /// The file at `path`, whose writes stop at a record that `stops`.
+    pub fn new(path: PathBuf, stops: fn(&Record) -> bool) -> HeartbeatFile {
         HeartbeatFile {
+            stops,
             path,
             open: None,
             checked_at: 0,
@@ -166,7 +170,7 @@ impl HeartbeatFile {
         };
         let outcome = match sys::lock(file, wait) {
             Ok(false) => return Ok(false),
-            Ok(true) => guarded_write(file, self.written.as_ref(), record),
+            Ok(true) => guarded_write(file, self.written.as_ref(), record, self.stops),
             Err(e) => Err(Refusal::Io(e)),
         };
         sys::unlock(file);
@@ -239,11 +243,12 @@ fn is_not_a_file(error: &io::Error) -> bool {
 
 /// The check and the write of [`HeartbeatFile::write_over`], under the
 /// lock: reads what `file` holds; parses it only when it is not what this
-/// writer last wrote (`written`).
+/// writer last wrote (`written`); refuses to cover a record that `stops`.
 fn guarded_write(
     file: &File,
     written: Option<&[u8; RECORD_LEN]>,
     record: &[u8; RECORD_LEN],
+    stops: fn(&Record) -> bool,
 ) -> Result<(), Refusal> {
     let mut buf = [0u8; RECORD_LEN + 1];
     let len = read_at_most(file, &mut buf).map_err(Refusal::Io)?;
@@ -261,7 +266,7 @@ fn guarded_write(
             return Err(Refusal::NotAHeartbeat);
         }
         if let Ok(Parsed::Record(found)) = record::parse(contents) {
-            if Identity::get().failure_here(&found) {
+            if stops(&found) {
                 return Err(Refusal::Failed(Box::new(found)));
             }
         }
@@ -287,8 +292,12 @@ fn failed(found: &Record, path: &Path) -> Error {
 
 /// Writes `record` at `path` once, without keeping the file open; guarded
 /// as every write is (see [`HeartbeatFile`]).
-pub(crate) fn write_once(path: &Path, record: &[u8; RECORD_LEN]) -> Result<(), Error> {
-    let mut file = HeartbeatFile::new(path.to_owned());
+pub(crate) fn write_once(
+    path: &Path,
+    record: &[u8; RECORD_LEN],
+    stops: fn(&Record) -> bool,
+) -> Result<(), Error> {
+    let mut file = HeartbeatFile::new(path.to_owned(), stops);
     file.open()?;
     file.write(record, true).map(drop)
 }
