@@ -129,6 +129,14 @@ impl Owner {
             instance,
         }
     }
+
+    /// How lines and errors name it: `name`, or `name[i]` for an instance.
+    pub fn label(&self) -> String {
+        match self.instance {
+            Some(index) => format!("{}[{index}]", self.name),
+            None => self.name.clone(),
+        }
+    }
 }
 
 /// What a record says happened.

@@ -10,7 +10,7 @@ use std::{
 use super::{FileId, OpenError, READ_LIMIT, is_heartbeat, read_at_most, sys, sys::Dir, write_at};
 use crate::{
     Error, clock,
-    record::{self, Event, Parsed, RECORD_LEN, Record},
+    record::{self, Event, Owner, Parsed, RECORD_LEN, Record},
 };
 
 /// How often a writer checks that its path still names its file.
@@ -46,10 +46,13 @@ pub(crate) struct HeartbeatFile {
     written: Option<[u8; RECORD_LEN]>,
     /// The failure of this container a write found in the file instead.
     found: Option<Record>,
-    /// Whether a record found in the file is a failure of this container,
-    /// which no write may cover.
-    stops: fn(&Record) -> bool,
+    /// Whether a record found in the file is one no write may cover.
+    stops: Stops,
 }
+
+/// Whether a record found in a file is one no write may cover: a failure
+/// of the writer's container.
+pub(crate) type Stops = fn(&Record) -> bool;
 
 /// Why a guarded write did not write.
 enum Refusal {
@@ -60,7 +63,7 @@ enum Refusal {
 
 impl HeartbeatFile {
     /// The file at `path`, whose writes stop at a record that `stops`.
-    pub fn new(path: PathBuf, stops: fn(&Record) -> bool) -> HeartbeatFile {
+    pub fn new(path: PathBuf, stops: Stops) -> HeartbeatFile {
         HeartbeatFile {
             stops,
             path,
@@ -248,7 +251,7 @@ fn guarded_write(
     file: &File,
     written: Option<&[u8; RECORD_LEN]>,
     record: &[u8; RECORD_LEN],
-    stops: fn(&Record) -> bool,
+    stops: Stops,
 ) -> Result<(), Refusal> {
     let mut buf = [0u8; RECORD_LEN + 1];
     let len = read_at_most(file, &mut buf).map_err(Refusal::Io)?;
@@ -280,24 +283,17 @@ fn failed(found: &Record, path: &Path) -> Error {
         Event::Fail { reason } => reason.clone(),
         _ => String::new(),
     };
-    let name = match &found.owner {
-        Some(owner) => match owner.instance {
-            Some(index) => format!("{}[{index}]", owner.name),
-            None => owner.name.clone(),
-        },
-        None => path.display().to_string(),
-    };
+    let name = found
+        .owner
+        .as_ref()
+        .map_or_else(|| path.display().to_string(), Owner::label);
     Error::Failed { name, reason }
 }
 
 /// Writes `record` at `path` once, without keeping the file open; guarded
 /// as every write is (see [`HeartbeatFile`]).
-pub(crate) fn write_once(
-    path: &Path,
-    record: &[u8; RECORD_LEN],
-    stops: fn(&Record) -> bool,
-) -> Result<(), Error> {
+pub(crate) fn write_once(path: &Path, bytes: &[u8; RECORD_LEN], stops: Stops) -> Result<(), Error> {
     let mut file = HeartbeatFile::new(path.to_owned(), stops);
     file.open()?;
-    file.write(record, true).map(drop)
+    file.write(bytes, true).map(drop)
 }
