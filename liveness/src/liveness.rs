@@ -106,9 +106,14 @@ pub trait Liveness {
     /// when the interval is over.
     #[inline]
     fn beat() -> Result<(), Error> {
-        Self::heartbeat()
-            .own()
-            .beat(<Self as Declared>::own(&<Self as Declared>::DECLARATION))
+        let slot = Self::heartbeat().own();
+        match slot.due(Self::MAX_AGE) {
+            None => Ok(()),
+            Some(due) => {
+                let declaration = <Self as Declared>::DECLARATION;
+                slot.claim_and_write(due, <Self as Declared>::own(&declaration))
+            }
+        }
     }
 
     /// Records a heartbeat now, whatever the throttle says. Like every

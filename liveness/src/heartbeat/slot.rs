@@ -78,19 +78,29 @@ impl Slot {
     /// due, one caller claims it with a compare-and-swap and writes; the
     /// others return at once, and so does the claimant when another write is
     /// in progress, so concurrent callers never wait for each other.
+    /// A type's `beat` calls [`Slot::due`] and [`Slot::claim_and_write`]
+    /// itself, so that its declaration is built only when a write is due.
     #[inline]
     pub fn beat(&self, target: Target<'_>) -> Result<(), Error> {
-        let now = clock::coarse_ns();
-        let due = self.next_due.load(Ordering::Relaxed);
-        if clock::throttled(due, now, interval(target.declaration.max_age())) {
-            return Ok(());
+        match self.due(target.declaration.max_age()) {
+            None => Ok(()),
+            Some(due) => self.claim_and_write(due, target),
         }
-        self.claim_and_write(due, target)
     }
 
+    /// The throttle: `None` while a write of `beat` is not due, else the
+    /// due time to claim.
+    #[inline]
+    pub fn due(&self, max_age: Duration) -> Option<u64> {
+        let now = clock::coarse_ns();
+        let due = self.next_due.load(Ordering::Relaxed);
+        (!clock::throttled(due, now, interval(max_age))).then_some(due)
+    }
+
+    /// Claims the write due at `due` and writes a beat (see [`Slot::beat`]).
     #[cold]
     #[inline(never)]
-    fn claim_and_write(&self, due: u64, target: Target<'_>) -> Result<(), Error> {
+    pub fn claim_and_write(&self, due: u64, target: Target<'_>) -> Result<(), Error> {
         if due == NEVER {
             return Ok(()); // failed, and the failure is in the file
         }
