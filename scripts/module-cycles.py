@@ -9,7 +9,8 @@ files beside it). Exits 1 when there is a cycle.
 """
 import os, re, sys
 
-ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "liveness", "src")
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
+ROOT = ARGS[0] if ARGS else os.path.join(os.path.dirname(__file__), "..", "liveness", "src")
 ROOT = os.path.normpath(ROOT)
 
 def module_of(rel):
@@ -29,7 +30,7 @@ def strip(text):
     text = re.sub(r"//[^\n]*", "", text)
     return re.sub(r"/\*.*?\*/", "", text, flags=re.S)
 
-PATH = re.compile(r"\b((?:crate|super)(?:::(?:super|[A-Za-z_][A-Za-z0-9_]*|\{))+)")
+PATH = re.compile(r"(?<![A-Za-z0-9_:])((?:crate|super|self|[a-z_][a-z0-9_]*)(?:::(?:super|[A-Za-z_][A-Za-z0-9_]*|\{))+)")
 
 def targets(module, text):
     """Module paths this file names: `use a::{b, c::d}` expanded by brace depth."""
@@ -44,41 +45,66 @@ def targets(module, text):
                 depth += {"{": 1, "}": -1}.get(text[i], 0)
                 inner += text[i]
                 i += 1
-            for item in re.findall(r"(?:^|[{,])\s*([A-Za-z_][A-Za-z0-9_]*)", inner[:-1]):
+            items, depth, item = [], 0, ""
+            for ch in inner[:-1]:
+                depth += {"{": 1, "}": -1}.get(ch, 0)
+                if ch == "," and depth == 0:
+                    items.append(item)
+                    item = ""
+                else:
+                    item += ch
+            items.append(item)
+            for item in (re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)", i) for i in items):
+                if not item:
+                    continue  # a trailing comma
+                if item.group(1) == "self":
+                    found.add(resolve(module, path))
+                    continue
+                item = item.group(1)
                 found.add(resolve(module, path + [item]))
         else:
             found.add(resolve(module, path))
     found.discard(None)
     return found
 
-def reexports():
-    """Names `lib.rs` re-exports (`pub use module::{A, B}`): the module that defines them."""
+def reexports(module):
+    """Names `module` re-exports from a child (`pub(crate) use child::{A, B}`):
+    the child that defines them, which is what a user of the name depends on."""
     names = {}
-    for m in re.finditer(r"pub use (?!crate::)([a-z_]+)::(\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*)", strip(files[()])):
-        if (m.group(1),) not in files:
+    pattern = r"pub(?:\([a-z]+\))? use (?!crate::|super::)([a-z_]+)::(\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*)"
+    for m in re.finditer(pattern, strip(files[module])):
+        if module + (m.group(1),) not in files:
             continue  # another crate's
         for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", m.group(2)):
-            names[name] = (m.group(1),)
+            if name not in ("self", "crate"):
+                names[name] = module + (m.group(1),)
     return names
 
 def resolve(module, path):
     base = list(module)
-    if path[0] == "crate" and len(path) > 1 and path[1] in ROOT_NAMES:
-        return ROOT_NAMES[path[1]]
+
     # a file's `super` is its parent module
     if path[0] == "crate":
         base, path = [], path[1:]
+    elif path[0] == "self":
+        path = path[1:]
+    elif path[0] != "super":
+        # a path relative to this module: only a child module of it counts
+        if tuple(base) + (path[0],) not in files:
+            return None
     while path and path[0] == "super":
         base, path = base[:-1], path[1:]
     target = tuple(base)
     for seg in path:
         if target + (seg,) in files:
             target = target + (seg,)
+        elif seg in REEXPORTS.get(target, {}):
+            return REEXPORTS[target][seg]
         else:
             break
     return target
 
-ROOT_NAMES = reexports()
+REEXPORTS = {m: reexports(m) for m in files}
 edges = {m: targets(m, strip(t)) for m, t in files.items()}
 
 def cycles(graph):
@@ -130,5 +156,8 @@ for folder in folders:
     for c in cycles(graph):
         bad += 1
         print("  cycle:", " <-> ".join("/".join(x) or "lib" for x in c))
+        if "--edges" in sys.argv:
+            for a in c:
+                print("     ", "/".join(a), "->", ", ".join(sorted("/".join(b) for b in graph.get(a, ()) if b in c)))
 print(f"{bad} cycle(s)")
 sys.exit(1 if bad else 0)
