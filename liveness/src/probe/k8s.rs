@@ -21,11 +21,7 @@
 //! paths in comments are escaped onto one line, and the command and the
 //! mount paths are JSON (YAML is a superset of JSON), which quotes any path.
 
-use std::{
-    ffi::OsString,
-    path::{Path, PathBuf},
-    time::Duration,
-};
+use std::{ffi::OsString, path::PathBuf, time::Duration};
 
 use super::Probe;
 use crate::{Component, escape};
