@@ -2,7 +2,7 @@
 
 use std::time::SystemTime;
 
-use super::Record;
+use super::fields::Record;
 
 /// What a heartbeat file held.
 #[derive(Clone, Debug, PartialEq, Eq)]

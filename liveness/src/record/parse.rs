@@ -3,8 +3,10 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::{
-    BootId, CRC32, Event, Incarnation, Invalid, MAGIC, MAX_UP, Owner, Parsed, RECORD_LEN, Record,
-    Writer, YEAR_10000, garbage, text, v1,
+    fields::{CRC32, Event, MAGIC, MAX_UP, Owner, RECORD_LEN, Record, Writer, YEAR_10000},
+    ids::{BootId, Incarnation},
+    invalid::{Invalid, Parsed, garbage},
+    text, v1,
 };
 
 /// Parses the contents of a heartbeat file.
