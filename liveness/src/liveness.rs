@@ -31,7 +31,7 @@ impl<T: Liveness + ?Sized> Declared for T {
     fn own<'a>(declaration: &'a Declaration) -> Target<'a> {
         Target {
             declaration,
-            heartbeat: T::heartbeat(),
+            pool: T::heartbeat().pool(),
             instance: None,
         }
     }

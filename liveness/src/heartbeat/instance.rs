@@ -2,8 +2,8 @@
 
 use std::{fmt, marker::PhantomData, path::PathBuf, sync::Arc, time::Duration};
 
-use super::Heartbeat;
 use super::slot::{Slot, Target};
+use super::{event, writer::Heartbeat};
 use crate::{Error, declaration::Declaration, record::Event};
 
 /// One instance of a pool of identical workers, with a heartbeat of its own:
@@ -117,7 +117,7 @@ impl<T: ?Sized> Instance<T> {
     /// [`Error::OutsidePool`] or [`Error::Failed`] (nothing is recorded), or
     /// a failed write.
     pub fn extend(&self, by: Duration, reason: &str) -> Result<(), Error> {
-        let event = super::extension(&self.declaration, by, reason)?;
+        let event = event::extension(&self.declaration, by, reason)?;
         self.slot.record(self.target(), event)
     }
 
@@ -149,7 +149,7 @@ impl<T: ?Sized> Instance<T> {
     /// [`Error::OutsidePool`] (nothing recorded), or when the write fails
     /// (see [`Error`]; the failure stands all the same, and is retried).
     pub fn fail(&self, reason: &str) -> Result<(), Error> {
-        self.slot.record(self.target(), super::failure(reason))
+        self.slot.record(self.target(), event::failure(reason))
     }
 }
 
@@ -159,7 +159,7 @@ impl<T: ?Sized> Instance<T> {
     fn target(&self) -> Target<'_> {
         Target {
             declaration: &self.declaration,
-            heartbeat: self.heartbeat,
+            pool: self.heartbeat.pool(),
             instance: Some(self.index),
         }
     }

@@ -12,7 +12,7 @@ mod failure;
 
 use failure::{Call, Failure};
 
-use super::Heartbeat;
+use super::{changes::changed, identity::failure_here, pool::Pool};
 use crate::{
     Error, clock,
     declaration::Declaration,
@@ -28,12 +28,12 @@ const MAX_INTERVAL: Duration = Duration::from_secs(1);
 /// `next_due` once a failure is in the file: `beat` never writes again.
 const NEVER: u64 = u64::MAX;
 
-/// What a write is for: the declaration, the writer of the type (which
-/// keeps the pool), and the instance, if the slot is a pool instance's.
+/// What a write is for: the declaration, the type's pool, and the
+/// instance, if the slot is a pool instance's.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Target<'a> {
     pub declaration: &'a Declaration,
-    pub heartbeat: &'a Heartbeat,
+    pub pool: &'a Pool,
     pub instance: Option<u32>,
 }
 
@@ -199,7 +199,7 @@ impl Slot {
         let change = !matches!(record.event, Event::Beat);
         *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Some(record);
         if change {
-            super::changed();
+            changed();
         }
     }
 }
@@ -225,16 +225,14 @@ fn bind<'s>(
             registry::claim(&path, slot as *const Slot as usize, declaration.name())?;
             state.insert(Bound {
                 declaration: declaration.clone(),
-                file: HeartbeatFile::new(path, super::failure_here),
+                file: HeartbeatFile::new(path, failure_here),
                 failure: None,
                 admitted: false,
             })
         }
     };
     if let Some(index) = target.instance {
-        target
-            .heartbeat
-            .admit(declaration, index, &mut bound.admitted)?;
+        target.pool.admit(declaration, index, &mut bound.admitted)?;
     }
     Ok(bound)
 }
