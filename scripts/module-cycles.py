@@ -39,7 +39,7 @@ def targets(module, text):
         path = m.group(1).split("::")
         if path[-1] == "{":
             path = path[:-1]
-            # names inside the brace: first segments only
+            # the paths inside the brace, at its first depth
             depth, i, inner = 1, m.end(), ""
             while i < len(text) and depth:
                 depth += {"{": 1, "}": -1}.get(text[i], 0)
@@ -54,14 +54,13 @@ def targets(module, text):
                 else:
                     item += ch
             items.append(item)
-            for item in (re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)", i) for i in items):
+            for item in (re.match(r"\s*([A-Za-z_]\w*(?:::[A-Za-z_]\w*)*)", i) for i in items):
                 if not item:
                     continue  # a trailing comma
                 if item.group(1) == "self":
                     found.add(resolve(module, path))
                     continue
-                item = item.group(1)
-                found.add(resolve(module, path + [item]))
+                found.add(resolve(module, path + item.group(1).split("::")))
         else:
             found.add(resolve(module, path))
     found.discard(None)
