@@ -239,3 +239,7 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     path.push(suffix);
     path.into()
 }
+
+#[cfg(test)]
+#[path = "declaration_tests.rs"]
+mod tests;
