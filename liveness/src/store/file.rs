@@ -3,11 +3,15 @@
 use std::{
     ffi::OsStr,
     fs::File,
-    io,
+    io::{self, ErrorKind::IsADirectory},
     path::{Path, PathBuf},
 };
 
-use super::{FileId, OpenError, READ_LIMIT, is_heartbeat, read_at_most, sys, sys::Dir, write_at};
+use super::{
+    io::{FileId, OpenError, READ_LIMIT},
+    overwrite::is_heartbeat,
+    sys::{self, Dir, read_at_most, write_all_at},
+};
 use crate::{
     Error, clock,
     record::{self, Event, Owner, Parsed, RECORD_LEN, Record},
@@ -50,8 +54,7 @@ pub(crate) struct HeartbeatFile {
     stops: Stops,
 }
 
-/// Whether a record found in a file is one no write may cover: a failure
-/// of the writer's container.
+/// Whether a found record is one no write may cover (its container's failure).
 pub(crate) type Stops = fn(&Record) -> bool;
 
 /// Why a guarded write did not write.
@@ -226,7 +229,9 @@ impl HeartbeatFile {
             OpenError::Dir(dir, source) => Error::CreateDir { path: dir, source },
             // Opening a directory for writing fails with EISDIR; a FIFO
             // without a reader with ENXIO (O_NONBLOCK keeps it from blocking).
-            OpenError::Io(e) if is_not_a_file(&e) => Error::NotRegularFile { path },
+            OpenError::Io(e) if e.kind() == IsADirectory || e.raw_os_error() == Some(6) => {
+                Error::NotRegularFile { path }
+            }
             OpenError::Io(source) => Error::Write { path, source },
             OpenError::Missing => Error::Write {
                 path,
@@ -238,10 +243,6 @@ impl HeartbeatFile {
             },
         }
     }
-}
-
-fn is_not_a_file(error: &io::Error) -> bool {
-    error.kind() == io::ErrorKind::IsADirectory || error.raw_os_error() == Some(6) // ENXIO
 }
 
 /// The check and the write of [`HeartbeatFile::write_over`], under the
@@ -274,7 +275,7 @@ fn guarded_write(
             }
         }
     }
-    write_at(file, record).map_err(Refusal::Io)
+    write_all_at(file, record, 0).map_err(Refusal::Io)
 }
 
 /// [`Error::Failed`] for the failure `found` in the file at `path`.

@@ -1,7 +1,7 @@
 //! The overwrite rule: which contents of a heartbeat path a writer may
 //! write over.
 
-use super::READ_LIMIT;
+use super::io::READ_LIMIT;
 use crate::record::{self, Parsed};
 
 /// Whether a writer may overwrite a file holding `contents` (at most
