@@ -23,7 +23,7 @@ use rustix::{
 
 mod temp;
 
-use temp::temp_prefix;
+use temp::{remove_stale_temps, temp_prefix};
 
 use super::io::{FileId, OpenError, READ_LIMIT};
 
@@ -132,7 +132,7 @@ impl Dir {
     /// files of `name` that a writer killed mid-creation left behind.
     pub fn create(&self, name: &OsStr, bytes: &[u8]) -> Result<(File, FileId), OpenError> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
-        self.remove_stale_temps(name);
+        remove_stale_temps(&self.0, name);
         let mut temp = temp_prefix(name);
         temp.extend_from_slice(
             format!(
