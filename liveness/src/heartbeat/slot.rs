@@ -1,18 +1,17 @@
 //! One heartbeat file's writer: the throttle, the open file, the last record.
 
 use std::{
-    sync::{
-        Mutex, MutexGuard, PoisonError, TryLockError,
-        atomic::{AtomicU64, Ordering},
-    },
+    sync::{Mutex, MutexGuard, PoisonError, TryLockError, atomic::Ordering},
     time::Duration,
 };
 
-mod failure;
+mod bound;
+mod memory;
 
-use failure::{Call, Failure};
+use bound::{Bound, Call};
+use memory::{Memory, NEVER};
 
-use super::{changes::changed, identity::failure_here, pool::Pool};
+use super::{identity::failure_here, pool::Pool};
 use crate::{
     Error, clock,
     declaration::Declaration,
@@ -24,9 +23,6 @@ use crate::{
 
 /// The longest interval between two writes of `beat`.
 const MAX_INTERVAL: Duration = Duration::from_secs(1);
-
-/// `next_due` once a failure is in the file: `beat` never writes again.
-const NEVER: u64 = u64::MAX;
 
 /// What a write is for: the declaration, the type's pool, and the
 /// instance, if the slot is a pool instance's.
@@ -40,34 +36,17 @@ pub(crate) struct Target<'a> {
 /// The writer of one heartbeat file: a type's own, or one pool instance's.
 #[derive(Debug)]
 pub(crate) struct Slot {
-    /// The end of the throttle's interval on [`clock::coarse_ns`]; 0 at start.
-    next_due: AtomicU64,
+    /// The throttle's next due time and the last record: outside the lock.
+    memory: Memory,
     /// Bound at the first write: unbound, there is no file either.
     state: Mutex<Option<Bound>>,
-    /// The last record that reached the file, or, once failed, the failure
-    /// (even before its write lands), for verdicts from memory. Its own
-    /// lock, held only to copy: a write stalled on a slow disk does not
-    /// hold it.
-    last: Mutex<Option<Record>>,
-}
-
-/// A slot bound to its declaration at its first write.
-#[derive(Debug)]
-struct Bound {
-    declaration: Declaration,
-    file: HeartbeatFile,
-    /// Failed in this container: by this process, or found in the file.
-    failure: Option<Failure>,
-    /// A pool instance admitted by its container's `.pool` record.
-    admitted: bool,
 }
 
 impl Slot {
     pub const fn new() -> Slot {
         Slot {
-            next_due: AtomicU64::new(0),
+            memory: Memory::new(),
             state: Mutex::new(None),
-            last: Mutex::new(None),
         }
     }
 
@@ -93,7 +72,7 @@ impl Slot {
     #[inline]
     pub fn due(&self, max_age: Duration) -> Option<u64> {
         let now = clock::coarse_ns();
-        let due = self.next_due.load(Ordering::Relaxed);
+        let due = self.memory.next_due.load(Ordering::Relaxed);
         (!clock::throttled(due, now, interval(max_age))).then_some(due)
     }
 
@@ -110,6 +89,7 @@ impl Slot {
             clock::coarse_tick_ns(),
         );
         if self
+            .memory
             .next_due
             .compare_exchange(due, next, Ordering::Relaxed, Ordering::Relaxed)
             .is_err()
@@ -139,7 +119,7 @@ impl Slot {
         self.write(state, target, event, call)?;
         if ends_throttle {
             // The next beat ends the extension: it must write.
-            self.next_due.store(0, Ordering::Relaxed);
+            self.memory.next_due.store(0, Ordering::Relaxed);
         }
         Ok(())
     }
@@ -147,10 +127,7 @@ impl Slot {
     /// The last record that reached the file; once failed, the failure,
     /// whether or not its write has landed yet.
     pub fn last(&self) -> Option<Record> {
-        self.last
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.memory.last()
     }
 
     fn write(
@@ -162,7 +139,7 @@ impl Slot {
     ) -> Result<(), Error> {
         let bound = bind(&mut state, self, target)?;
         if bound.failure.is_some() {
-            return self.after_failure(bound, target.instance, call);
+            return bound.after_failure(&self.memory, target.instance, call);
         }
         let owner = Owner::new(target.declaration.name(), target.instance);
         let record = Identity::get().record(Some(owner), event);
@@ -177,29 +154,21 @@ impl Slot {
             Ok(false) => Ok(()), // another process is writing: skipped
             Ok(true) => {
                 if call == Call::Fail {
-                    self.failed(bound, record.clone(), false);
+                    bound.failed(&self.memory, record.clone(), false);
                 }
-                self.set_last(record);
+                self.memory.set_last(record);
                 Ok(())
             }
-            Err(Error::Failed { .. }) if self.adopt(bound) => {
-                self.after_failure(bound, target.instance, call)
+            Err(Error::Failed { .. }) if bound.adopt(&self.memory) => {
+                bound.after_failure(&self.memory, target.instance, call)
             }
             Err(error) => {
                 if call == Call::Fail {
                     // Dead from now on all the same; the write is retried.
-                    self.failed(bound, record, true);
+                    bound.failed(&self.memory, record, true);
                 }
                 Err(error)
             }
-        }
-    }
-
-    pub(super) fn set_last(&self, record: Record) {
-        let change = !matches!(record.event, Event::Beat);
-        *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Some(record);
-        if change {
-            changed();
         }
     }
 }

@@ -1,12 +1,27 @@
-//! A slot after its component failed: the failure kept in memory, retried
-//! until it reaches the file, and what each call answers then.
+//! A slot bound to its declaration, and after its component failed: the
+//! failure kept in memory, retried until it reaches the file, and what each
+//! call answers then.
 
-use super::{Bound, NEVER, Slot};
+use std::sync::atomic::Ordering;
+
+use super::memory::{Memory, NEVER};
 use crate::{
     Error,
+    declaration::Declaration,
     record::{Event, Record},
+    store::HeartbeatFile,
 };
-use std::sync::atomic::Ordering;
+
+/// A slot bound to its declaration at its first write.
+#[derive(Debug)]
+pub(super) struct Bound {
+    pub(super) declaration: Declaration,
+    pub(super) file: HeartbeatFile,
+    /// Failed in this container: by this process, or found in the file.
+    pub(super) failure: Option<Failure>,
+    /// A pool instance admitted by its container's `.pool` record.
+    pub(super) admitted: bool,
+}
 
 /// The failure a slot knows of: declared by this process, or found in the
 /// file (another process of this container declared it).
@@ -31,16 +46,17 @@ pub(super) enum Call {
     Fail,
 }
 
-impl Slot {
+impl Bound {
     /// After a failure: retries a failure not yet in the file, then answers
     /// `call` (rule: `beat` and a second `fail` are `Ok`, anything else is
     /// [`Error::Failed`]).
     pub(super) fn after_failure(
-        &self,
-        state: &mut Bound,
+        &mut self,
+        memory: &Memory,
         instance: Option<u32>,
         call: Call,
     ) -> Result<(), Error> {
+        let state = self;
         let Some(failure) = &state.failure else {
             return Ok(());
         };
@@ -50,10 +66,10 @@ impl Slot {
                 match file.open().and_then(|_| file.write(&bytes, true)) {
                     Ok(true) => {
                         let record = failure.record.clone();
-                        self.failed(state, record, false);
+                        state.failed(memory, record, false);
                     }
                     Err(Error::Failed { .. }) => {
-                        self.adopt(state);
+                        state.adopt(memory);
                     }
                     Ok(false) | Err(_) => {}
                 }
@@ -72,22 +88,22 @@ impl Slot {
     }
 
     /// Takes over the failure of this container the file held.
-    pub(super) fn adopt(&self, state: &mut Bound) -> bool {
-        let found = state.file.take_found();
+    pub(super) fn adopt(&mut self, memory: &Memory) -> bool {
+        let found = self.file.take_found();
         let adopted = found.is_some();
         if let Some(found) = found {
-            self.failed(state, found, false);
+            self.failed(memory, found, false);
         }
         adopted
     }
 
     /// Records in memory that this component failed with `record`.
-    pub(super) fn failed(&self, state: &mut Bound, record: Record, pending: bool) {
+    pub(super) fn failed(&mut self, memory: &Memory, record: Record, pending: bool) {
         if !pending {
             // Landed: `beat` never writes again.
-            self.next_due.store(NEVER, Ordering::Relaxed);
+            memory.next_due.store(NEVER, Ordering::Relaxed);
         }
-        self.set_last(record.clone());
-        state.failure = Some(Failure { record, pending });
+        memory.set_last(record.clone());
+        self.failure = Some(Failure { record, pending });
     }
 }
