@@ -2,14 +2,7 @@
 
 use std::{borrow::Cow, path::PathBuf, time::Duration};
 
-use crate::{Heartbeat, Liveness};
-
-/// The `env` variable's value when set and non-empty, else `path`.
-pub(crate) fn resolve_path(path: &str, env: Option<&str>) -> PathBuf {
-    env.and_then(std::env::var_os)
-        .filter(|value| !value.is_empty())
-        .map_or_else(|| PathBuf::from(path), PathBuf::from)
-}
+use crate::{Heartbeat, Liveness, declaration::Declaration, liveness::Declared};
 
 /// A component as a value, for the [`Probe`](crate::Probe): from a type, or
 /// built at run time from configuration.
@@ -33,31 +26,17 @@ pub(crate) fn resolve_path(path: &str, env: Option<&str>) -> PathBuf {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Component {
-    pub(crate) name: Cow<'static, str>,
-    path: PathSource,
-    pub(crate) max_age: Duration,
-    pub(crate) startup_grace: Duration,
-    pub(crate) max_extend: Option<Duration>,
+    pub(crate) declaration: Declaration,
     /// The type's writer, when the component is a type: its last record
     /// lets a server in the same process judge it from memory.
     pub(crate) heartbeat: Option<&'static Heartbeat>,
-}
-
-#[derive(Clone, Debug)]
-enum PathSource {
-    Declared(&'static str, Option<&'static str>),
-    Fixed(PathBuf),
 }
 
 impl Component {
     /// The component `T`.
     pub fn of<T: Liveness>() -> Component {
         Component {
-            name: Cow::Borrowed(T::NAME),
-            path: PathSource::Declared(T::PATH, T::PATH_ENV),
-            max_age: T::MAX_AGE,
-            startup_grace: T::STARTUP_GRACE,
-            max_extend: Some(T::MAX_EXTEND.unwrap_or_default()),
+            declaration: <T as Declared>::DECLARATION,
             heartbeat: Some(T::heartbeat()),
         }
     }
@@ -71,11 +50,7 @@ impl Component {
         max_age: Duration,
     ) -> Component {
         Component {
-            name: name.into(),
-            path: PathSource::Fixed(path.into()),
-            max_age,
-            startup_grace: max_age,
-            max_extend: None,
+            declaration: Declaration::fixed(name.into(), path.into(), max_age),
             heartbeat: None,
         }
     }
@@ -84,7 +59,7 @@ impl Component {
     /// as starting (default: `max_age`; zero disables it).
     #[must_use]
     pub fn startup_grace(mut self, grace: Duration) -> Component {
-        self.startup_grace = grace;
+        self.declaration = self.declaration.with_startup_grace(grace);
         self
     }
 
@@ -102,30 +77,27 @@ impl Component {
     /// ```
     #[must_use]
     pub fn max_extend(mut self, max: Duration) -> Component {
-        self.max_extend = Some(max);
+        self.declaration = self.declaration.with_max_extend(max);
         self
     }
 
     /// The component's name.
     pub fn name(&self) -> &str {
-        &self.name
+        self.declaration.name()
     }
 
     /// The component's heartbeat path, resolved now.
     pub fn path(&self) -> PathBuf {
-        match &self.path {
-            PathSource::Declared(path, env) => resolve_path(path, *env),
-            PathSource::Fixed(path) => path.clone(),
-        }
+        self.declaration.path()
     }
 
     /// The component's maximum age.
     pub fn max_age(&self) -> Duration {
-        self.max_age
+        self.declaration.max_age()
     }
 
     /// How long after the container starts a missing heartbeat counts as starting.
     pub fn grace(&self) -> Duration {
-        self.startup_grace
+        self.declaration.startup_grace()
     }
 }

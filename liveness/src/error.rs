@@ -151,7 +151,7 @@ pub enum Error {
     #[error(
         "{} cannot have a pool of {size}: at most {} instances",
         text(name),
-        crate::MAX_POOL_SIZE
+        crate::record::MAX_POOL_SIZE
     )]
     PoolTooLarge {
         /// The component.

@@ -10,9 +10,9 @@ use std::{
 };
 
 use crate::{
+    declaration::Declaration,
     host::{Boot, BootId, Host, Incarnation, Processes},
     record,
-    status::{Expect, Limits, Status},
     store::{Contents, READ_LIMIT},
 };
 
@@ -98,17 +98,16 @@ pub fn judge(case: &Case<'_>) -> Judged {
         container_age: case.container_age,
         processes: Processes::Listed(case.running.to_vec()),
     };
-    let limits = Limits {
-        max_age: case.max_age,
-        startup_grace: case.startup_grace,
-        max_extend: case.max_extend,
+    let declaration = match case.name {
+        Some(name) => Declaration::fixed(name.to_owned().into(), PATH.into(), case.max_age),
+        None => Declaration::anonymous(ANY_NAME.to_owned(), PATH.into(), case.max_age),
+    }
+    .with_startup_grace(case.startup_grace);
+    let declaration = match case.max_extend {
+        Some(max) => declaration.with_max_extend(max),
+        None => declaration,
     };
-    let expect = Expect {
-        name: case.name,
-        instance: case.instance,
-    };
-    let status = Status::new(&expect, Path::new(PATH), limits, &contents, &host)
-        .named(case.name.unwrap_or(ANY_NAME));
+    let status = declaration.judge(case.instance, Path::new(PATH), contents, &host);
     Judged {
         alive: status.is_alive(),
         verdict: status.verdict().as_str(),

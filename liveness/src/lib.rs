@@ -96,6 +96,7 @@
 
 mod clock;
 mod component;
+mod declaration;
 mod error;
 mod escape;
 #[cfg(fuzzing)]
@@ -115,11 +116,12 @@ mod timestamp;
 
 pub use component::Component;
 pub use error::Error;
-pub use heartbeat::{Heartbeat, Instance, MAX_POOL_SIZE};
+pub use heartbeat::{Heartbeat, Instance};
 #[cfg(all(feature = "http", unix))]
 pub use http::HttpServer;
 pub use liveness::Liveness;
 pub use probe::Probe;
+pub use record::MAX_POOL_SIZE;
 pub use status::{State, Status, Verdict};
 pub use timestamp::Timestamp;
 

@@ -3,9 +3,39 @@
 use std::{path::PathBuf, time::Duration};
 
 use crate::{
-    Error, Heartbeat, Instance, Status, Timestamp, component::resolve_path, heartbeat,
+    Error, Heartbeat, Instance, Status, Timestamp,
+    declaration::Declaration,
+    heartbeat::{self, Target},
     record::Event,
 };
+
+/// The one declaration value of a type, built from its constants: what its
+/// writer, its [`Component`](crate::Component) and its verdicts read.
+pub(crate) trait Declared {
+    const DECLARATION: Declaration;
+
+    /// What a write of the type's own heartbeat is for.
+    fn own<'a>(declaration: &'a Declaration) -> Target<'a>;
+}
+
+impl<T: Liveness + ?Sized> Declared for T {
+    const DECLARATION: Declaration = Declaration::declared(
+        T::NAME,
+        (T::PATH, T::PATH_ENV),
+        T::MAX_AGE,
+        T::STARTUP_GRACE,
+        T::MAX_EXTEND,
+    );
+
+    #[inline]
+    fn own<'a>(declaration: &'a Declaration) -> Target<'a> {
+        Target {
+            declaration,
+            pool: T::heartbeat().pool(),
+            instance: None,
+        }
+    }
+}
 
 /// A component of a service that proves it is alive by beating.
 ///
@@ -56,7 +86,7 @@ pub trait Liveness {
     /// The heartbeat path: the `PATH_ENV` variable when set and non-empty,
     /// else `PATH`.
     fn path() -> PathBuf {
-        resolve_path(Self::PATH, Self::PATH_ENV)
+        <Self as Declared>::DECLARATION.path()
     }
 
     /// Records a heartbeat, touching the disk at most once per
@@ -76,7 +106,14 @@ pub trait Liveness {
     /// when the interval is over.
     #[inline]
     fn beat() -> Result<(), Error> {
-        Self::heartbeat().own().beat::<Self>(None)
+        let slot = Self::heartbeat().own();
+        match slot.due(Self::MAX_AGE) {
+            None => Ok(()),
+            Some(due) => {
+                let declaration = <Self as Declared>::DECLARATION;
+                slot.claim_and_write(due, <Self as Declared>::own(&declaration))
+            }
+        }
     }
 
     /// Records a heartbeat now, whatever the throttle says. Like every
@@ -89,7 +126,10 @@ pub trait Liveness {
     /// this process or another; nothing is written), or when the write
     /// fails (see [`Error`]).
     fn beat_now() -> Result<(), Error> {
-        Self::heartbeat().own().record::<Self>(None, Event::Beat)
+        let declaration = <Self as Declared>::DECLARATION;
+        Self::heartbeat()
+            .own()
+            .record(<Self as Declared>::own(&declaration), Event::Beat)
     }
 
     /// Declares a long operation: the component stays alive without beats
@@ -121,8 +161,11 @@ pub trait Liveness {
     /// in this container (nothing is recorded in any of these cases), or a
     /// failed write.
     fn extend(by: Duration, reason: &str) -> Result<(), Error> {
-        let event = heartbeat::extension::<Self>(by, reason)?;
-        Self::heartbeat().own().record::<Self>(None, event)
+        let declaration = <Self as Declared>::DECLARATION;
+        let event = heartbeat::extension(&declaration, by, reason)?;
+        Self::heartbeat()
+            .own()
+            .record(<Self as Declared>::own(&declaration), event)
     }
 
     /// Declares the component broken: dead from now on in this container,
@@ -165,9 +208,11 @@ pub trait Liveness {
     /// When the write fails (see [`Error`]); the failure stands all the
     /// same, and the write is retried.
     fn fail(reason: &str) -> Result<(), Error> {
-        Self::heartbeat()
-            .own()
-            .record::<Self>(None, heartbeat::failure(reason))
+        let declaration = <Self as Declared>::DECLARATION;
+        Self::heartbeat().own().record(
+            <Self as Declared>::own(&declaration),
+            heartbeat::failure(reason),
+        )
     }
 
     /// Pool instance `index`: a heartbeat of its own, beside the type's,
@@ -197,7 +242,7 @@ pub trait Liveness {
     /// # Ok::<(), liveness::Error>(())
     /// ```
     fn instance(index: u32) -> Instance<Self> {
-        Instance::new(index)
+        Instance::new(Self::heartbeat(), <Self as Declared>::DECLARATION, index)
     }
 
     /// Records, for this container, that instances `0..size` of the pool
@@ -240,15 +285,12 @@ pub trait Liveness {
     /// [`MAX_POOL_SIZE`](crate::MAX_POOL_SIZE) (nothing is recorded), or a
     /// failed write.
     fn pool_size(size: u32) -> Result<(), Error> {
-        Self::heartbeat().set_pool_size::<Self>(size)
+        Self::heartbeat().set_pool_size(&<Self as Declared>::DECLARATION, size)
     }
 
     /// Reads the heartbeat as the probe does (the type's own, not its pool).
     fn timestamp() -> Timestamp {
-        Timestamp::byref(Self::path(), Self::MAX_AGE)
-            .with_name(Self::NAME)
-            .with_startup_grace(Self::STARTUP_GRACE)
-            .with_max_extend(Self::MAX_EXTEND.unwrap_or_default())
+        Timestamp::of(<Self as Declared>::DECLARATION)
     }
 
     /// The verdict the probe would give now on the type's own heartbeat.

@@ -15,23 +15,23 @@ use crate::Error;
 
 /// Claimed paths: the path, the claiming writer (its address, stable for
 /// the life of the process), and its component's name.
-static CLAIMS: Mutex<Vec<(PathBuf, usize, &'static str)>> = Mutex::new(Vec::new());
+static CLAIMS: Mutex<Vec<(PathBuf, usize, String)>> = Mutex::new(Vec::new());
 
 /// Claims `path` for the writer `owner` of component `name`.
 ///
 /// # Errors
 ///
 /// [`Error::PathTaken`] when another writer claimed it.
-pub(crate) fn claim(path: &Path, owner: usize, name: &'static str) -> Result<(), Error> {
+pub(crate) fn claim(path: &Path, owner: usize, name: &str) -> Result<(), Error> {
     let mut claims = CLAIMS.lock().unwrap_or_else(PoisonError::into_inner);
     match claims.iter().find(|(claimed, _, _)| claimed == path) {
         Some((_, by, _)) if *by == owner => Ok(()),
         Some((_, _, by)) => Err(Error::PathTaken {
             path: path.to_owned(),
-            by: (*by).to_owned(),
+            by: by.clone(),
         }),
         None => {
-            claims.push((path.to_owned(), owner, name));
+            claims.push((path.to_owned(), owner, name.to_owned()));
             Ok(())
         }
     }

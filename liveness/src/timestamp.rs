@@ -8,9 +8,10 @@ use std::{
 
 use crate::{
     Error, Status,
+    declaration::Declaration,
+    heartbeat,
     host::{Host, Identity},
     record::{Event, Parsed, Record},
-    status::{Expect, Limits},
     store::{self, Contents},
 };
 
@@ -45,11 +46,11 @@ use crate::{
 /// starting (alive); see [`with_startup_grace`](Self::with_startup_grace).
 #[derive(Clone, Debug)]
 pub struct Timestamp {
-    name: String,
-    /// The component whose heartbeat the file must hold, if named.
-    component: Option<String>,
+    /// Whose heartbeat the file must hold (any, unless named), and the
+    /// limits it is judged by.
+    declaration: Declaration,
+    /// The file, resolved once.
     path: PathBuf,
-    limits: Limits,
     contents: Contents,
 }
 
@@ -100,7 +101,7 @@ impl Timestamp {
         let bytes = record.encode().ok_or_else(|| Error::InvalidTime {
             path: path.to_owned(),
         })?;
-        store::write_once(path, &bytes)?;
+        store::write_once(path, &bytes, heartbeat::failure_here)?;
         Ok(Self::new(
             path,
             max_age,
@@ -117,20 +118,25 @@ impl Timestamp {
         Self::new(path, max_age, store::read(path).0)
     }
 
+    /// Reads the heartbeat of `declaration`'s type now.
+    pub(crate) fn of(declaration: Declaration) -> Timestamp {
+        let path = declaration.path();
+        let contents = store::read(&path).0;
+        Timestamp {
+            declaration,
+            path,
+            contents,
+        }
+    }
+
     fn new(path: &Path, max_age: Duration, contents: Contents) -> Timestamp {
         let name = path.file_name().map_or_else(
             || path.display().to_string(),
             |name| name.to_string_lossy().into_owned(),
         );
         Timestamp {
-            name,
-            component: None,
+            declaration: Declaration::anonymous(name, path.to_owned(), max_age),
             path: path.to_owned(),
-            limits: Limits {
-                max_age,
-                startup_grace: max_age,
-                max_extend: None,
-            },
             contents,
         }
     }
@@ -140,16 +146,14 @@ impl Timestamp {
     /// of another component is then dead.
     #[must_use]
     pub fn with_name(mut self, name: impl Into<String>) -> Timestamp {
-        let name = name.into();
-        self.component = Some(name.clone());
-        self.name = name;
+        self.declaration = self.declaration.owned_by(name.into());
         self
     }
 
     /// Honours extensions up to `max` only (default: as recorded).
     #[must_use]
     pub fn with_max_extend(mut self, max: Duration) -> Timestamp {
-        self.limits.max_extend = Some(max);
+        self.declaration = self.declaration.with_max_extend(max);
         self
     }
 
@@ -157,7 +161,7 @@ impl Timestamp {
     /// starting (default: `max_age`; zero disables it).
     #[must_use]
     pub fn with_startup_grace(mut self, grace: Duration) -> Timestamp {
-        self.limits.startup_grace = grace;
+        self.declaration = self.declaration.with_startup_grace(grace);
         self
     }
 
@@ -168,7 +172,7 @@ impl Timestamp {
 
     /// The maximum age.
     pub fn max_age(&self) -> Duration {
-        self.limits.max_age
+        self.declaration.max_age()
     }
 
     /// The wall-clock time of the heartbeat, if the file held one.
@@ -194,18 +198,8 @@ impl Timestamp {
 
     /// The verdict now, with the reason.
     pub fn check(&self) -> Status {
-        let expect = Expect {
-            name: self.component.as_deref(),
-            instance: None,
-        };
-        Status::new(
-            &expect,
-            &self.path,
-            self.limits,
-            &self.contents,
-            &Host::current(),
-        )
-        .named(&self.name)
+        self.declaration
+            .judge(None, &self.path, self.contents.clone(), &Host::current())
     }
 }
 

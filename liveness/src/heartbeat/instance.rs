@@ -2,8 +2,9 @@
 
 use std::{fmt, marker::PhantomData, path::PathBuf, sync::Arc, time::Duration};
 
-use super::slot::{Slot, path_of};
-use crate::{Error, Liveness, record::Event};
+use super::slot::{Slot, Target};
+use super::{event, writer::Heartbeat};
+use crate::{Error, declaration::Declaration, record::Event};
 
 /// One instance of a pool of identical workers, with a heartbeat of its own:
 /// what [`Liveness::instance`] returns.
@@ -50,14 +51,25 @@ use crate::{Error, Liveness, record::Event};
 pub struct Instance<T: ?Sized> {
     index: u32,
     slot: Arc<Slot>,
+    /// The type's writer, which keeps the pool.
+    heartbeat: &'static Heartbeat,
+    declaration: Declaration,
     component: PhantomData<fn() -> T>,
 }
 
-impl<T: Liveness + ?Sized> Instance<T> {
-    pub(crate) fn new(index: u32) -> Instance<T> {
+impl<T: ?Sized> Instance<T> {
+    /// Instance `index` of the type declared by `declaration`, whose writer
+    /// is `heartbeat`.
+    pub(crate) fn new(
+        heartbeat: &'static Heartbeat,
+        declaration: Declaration,
+        index: u32,
+    ) -> Instance<T> {
         Instance {
             index,
-            slot: T::heartbeat().instance(index),
+            slot: heartbeat.instance(index),
+            heartbeat,
+            declaration,
             component: PhantomData,
         }
     }
@@ -70,7 +82,7 @@ impl<T: Liveness + ?Sized> Instance<T> {
     /// The instance's heartbeat file: the type's path with `.<index>`
     /// appended (`/tmp/liveness/consumer.2`).
     pub fn path(&self) -> PathBuf {
-        path_of::<T>(Some(self.index))
+        self.declaration.file(Some(self.index))
     }
 
     /// Records a heartbeat of this instance, as [`Liveness::beat`] does for
@@ -83,7 +95,7 @@ impl<T: Liveness + ?Sized> Instance<T> {
     /// [`Error::OutsidePool`], or when a due write fails (see [`Error`]).
     #[inline]
     pub fn beat(&self) -> Result<(), Error> {
-        self.slot.beat::<T>(Some(self.index))
+        self.slot.beat(self.target())
     }
 
     /// Records a heartbeat of this instance now.
@@ -93,7 +105,7 @@ impl<T: Liveness + ?Sized> Instance<T> {
     /// [`Error::OutsidePool`]; [`Error::Failed`] once the instance failed in
     /// this container; or when the write fails (see [`Error`]).
     pub fn beat_now(&self) -> Result<(), Error> {
-        self.slot.record::<T>(Some(self.index), Event::Beat)
+        self.slot.record(self.target(), Event::Beat)
     }
 
     /// Keeps this instance alive without beats for `by` from now, saying
@@ -105,8 +117,8 @@ impl<T: Liveness + ?Sized> Instance<T> {
     /// [`Error::OutsidePool`] or [`Error::Failed`] (nothing is recorded), or
     /// a failed write.
     pub fn extend(&self, by: Duration, reason: &str) -> Result<(), Error> {
-        let event = super::extension::<T>(by, reason)?;
-        self.slot.record::<T>(Some(self.index), event)
+        let event = event::extension(&self.declaration, by, reason)?;
+        self.slot.record(self.target(), event)
     }
 
     /// Declares this instance broken; see [`Liveness::fail`]: sticky in this
@@ -137,8 +149,19 @@ impl<T: Liveness + ?Sized> Instance<T> {
     /// [`Error::OutsidePool`] (nothing recorded), or when the write fails
     /// (see [`Error`]; the failure stands all the same, and is retried).
     pub fn fail(&self, reason: &str) -> Result<(), Error> {
-        self.slot
-            .record::<T>(Some(self.index), super::failure(reason))
+        self.slot.record(self.target(), event::failure(reason))
+    }
+}
+
+impl<T: ?Sized> Instance<T> {
+    /// What this instance's writes are for.
+    #[inline]
+    fn target(&self) -> Target<'_> {
+        Target {
+            declaration: &self.declaration,
+            pool: self.heartbeat.pool(),
+            instance: Some(self.index),
+        }
     }
 }
 
@@ -147,6 +170,8 @@ impl<T: ?Sized> Clone for Instance<T> {
         Instance {
             index: self.index,
             slot: Arc::clone(&self.slot),
+            heartbeat: self.heartbeat,
+            declaration: self.declaration.clone(),
             component: PhantomData,
         }
     }

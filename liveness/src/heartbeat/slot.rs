@@ -1,20 +1,20 @@
 //! One heartbeat file's writer: the throttle, the open file, the last record.
 
 use std::{
-    path::PathBuf,
-    sync::{
-        Mutex, MutexGuard, PoisonError, TryLockError,
-        atomic::{AtomicU64, Ordering},
-    },
+    sync::{Mutex, MutexGuard, PoisonError, TryLockError, atomic::Ordering},
     time::Duration,
 };
 
-mod failure;
+mod bound;
+mod memory;
 
-use failure::{Call, Failure};
+use bound::{Bound, Call};
+use memory::{Memory, NEVER};
 
+use super::{identity::failure_here, pool::Pool};
 use crate::{
-    Error, Liveness, clock,
+    Error, clock,
+    declaration::Declaration,
     host::Identity,
     record::{Event, Owner, Record},
     registry,
@@ -24,44 +24,29 @@ use crate::{
 /// The longest interval between two writes of `beat`.
 const MAX_INTERVAL: Duration = Duration::from_secs(1);
 
-/// `next_due` once a failure is in the file: `beat` never writes again.
-const NEVER: u64 = u64::MAX;
+/// What a write is for: the declaration, the type's pool, and the
+/// instance, if the slot is a pool instance's.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Target<'a> {
+    pub declaration: &'a Declaration,
+    pub pool: &'a Pool,
+    pub instance: Option<u32>,
+}
 
 /// The writer of one heartbeat file: a type's own, or one pool instance's.
 #[derive(Debug)]
 pub(crate) struct Slot {
-    /// The end of the throttle's interval on [`clock::coarse_ns`]; 0 at start.
-    next_due: AtomicU64,
-    state: Mutex<State>,
-    /// The last record that reached the file, or, once failed, the failure
-    /// (even before its write lands), for verdicts from memory. Its own
-    /// lock, held only to copy: a write stalled on a slow disk does not
-    /// hold it.
-    last: Mutex<Option<Record>>,
-}
-
-#[derive(Debug)]
-struct State {
-    file: Option<HeartbeatFile>,
-    /// The declaration the first write bound this writer to.
-    bound: Option<(&'static str, &'static str, Option<&'static str>)>,
-    /// Failed in this container: by this process, or found in the file.
-    failure: Option<Failure>,
-    /// A pool instance admitted by its container's `.pool` record.
-    admitted: bool,
+    /// The throttle's next due time and the last record: outside the lock.
+    memory: Memory,
+    /// Bound at the first write: unbound, there is no file either.
+    state: Mutex<Option<Bound>>,
 }
 
 impl Slot {
     pub const fn new() -> Slot {
         Slot {
-            next_due: AtomicU64::new(0),
-            state: Mutex::new(State {
-                file: None,
-                bound: None,
-                failure: None,
-                admitted: false,
-            }),
-            last: Mutex::new(None),
+            memory: Memory::new(),
+            state: Mutex::new(None),
         }
     }
 
@@ -72,32 +57,39 @@ impl Slot {
     /// due, one caller claims it with a compare-and-swap and writes; the
     /// others return at once, and so does the claimant when another write is
     /// in progress, so concurrent callers never wait for each other.
+    /// A type's `beat` calls [`Slot::due`] and [`Slot::claim_and_write`]
+    /// itself, so that its declaration is built only when a write is due.
     #[inline]
-    pub fn beat<T: Liveness + ?Sized>(&self, instance: Option<u32>) -> Result<(), Error> {
-        let now = clock::coarse_ns();
-        let due = self.next_due.load(Ordering::Relaxed);
-        if clock::throttled(due, now, interval::<T>()) {
-            return Ok(());
+    pub fn beat(&self, target: Target<'_>) -> Result<(), Error> {
+        match self.due(target.declaration.max_age()) {
+            None => Ok(()),
+            Some(due) => self.claim_and_write(due, target),
         }
-        self.claim_and_write::<T>(due, instance)
     }
 
+    /// The throttle: `None` while a write of `beat` is not due, else the
+    /// due time to claim.
+    #[inline]
+    pub fn due(&self, max_age: Duration) -> Option<u64> {
+        let now = clock::coarse_ns();
+        let due = self.memory.next_due.load(Ordering::Relaxed);
+        (!clock::throttled(due, now, interval(max_age))).then_some(due)
+    }
+
+    /// Claims the write due at `due` and writes a beat (see [`Slot::beat`]).
     #[cold]
     #[inline(never)]
-    fn claim_and_write<T: Liveness + ?Sized>(
-        &self,
-        due: u64,
-        instance: Option<u32>,
-    ) -> Result<(), Error> {
+    pub fn claim_and_write(&self, due: u64, target: Target<'_>) -> Result<(), Error> {
         if due == NEVER {
             return Ok(()); // failed, and the failure is in the file
         }
         let next = clock::next_due(
             clock::precise_ns(),
-            interval::<T>(),
+            interval(target.declaration.max_age()),
             clock::coarse_tick_ns(),
         );
         if self
+            .memory
             .next_due
             .compare_exchange(due, next, Ordering::Relaxed, Ordering::Relaxed)
             .is_err()
@@ -113,25 +105,21 @@ impl Slot {
             Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
             Err(TryLockError::WouldBlock) => return Ok(()),
         };
-        self.write::<T>(state, instance, Event::Beat, Call::Beat)
+        self.write(state, target, Event::Beat, Call::Beat)
     }
 
     /// Records `event` now, after any write in progress.
-    pub fn record<T: Liveness + ?Sized>(
-        &self,
-        instance: Option<u32>,
-        event: Event,
-    ) -> Result<(), Error> {
+    pub fn record(&self, target: Target<'_>, event: Event) -> Result<(), Error> {
         let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let ends_throttle = matches!(event, Event::Extend { .. });
         let call = match event {
             Event::Fail { .. } => Call::Fail,
             _ => Call::Now,
         };
-        self.write::<T>(state, instance, event, call)?;
+        self.write(state, target, event, call)?;
         if ends_throttle {
             // The next beat ends the extension: it must write.
-            self.next_due.store(0, Ordering::Relaxed);
+            self.memory.next_due.store(0, Ordering::Relaxed);
         }
         Ok(())
     }
@@ -139,25 +127,23 @@ impl Slot {
     /// The last record that reached the file; once failed, the failure,
     /// whether or not its write has landed yet.
     pub fn last(&self) -> Option<Record> {
-        self.last
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.memory.last()
     }
 
-    fn write<T: Liveness + ?Sized>(
+    fn write(
         &self,
-        mut state: MutexGuard<'_, State>,
-        instance: Option<u32>,
+        mut state: MutexGuard<'_, Option<Bound>>,
+        target: Target<'_>,
         event: Event,
         call: Call,
     ) -> Result<(), Error> {
-        self.bind::<T>(&mut state, instance)?;
-        if state.failure.is_some() {
-            return self.after_failure::<T>(&mut state, instance, call);
+        let bound = bind(&mut state, self, target)?;
+        if bound.failure.is_some() {
+            return bound.after_failure(&self.memory, target.instance, call);
         }
-        let record = Identity::get().record(Some(Owner::new(T::NAME, instance)), event);
-        let file = state.file.as_mut().expect("bound above");
+        let owner = Owner::new(target.declaration.name(), target.instance);
+        let record = Identity::get().record(Some(owner), event);
+        let file = &mut bound.file;
         let bytes = record.encode().ok_or_else(|| Error::InvalidTime {
             path: file.path().to_owned(),
         })?;
@@ -168,85 +154,60 @@ impl Slot {
             Ok(false) => Ok(()), // another process is writing: skipped
             Ok(true) => {
                 if call == Call::Fail {
-                    self.failed(&mut state, record.clone(), false);
+                    bound.failed(&self.memory, record.clone(), false);
                 }
-                self.set_last(record);
+                self.memory.set_last(record);
                 Ok(())
             }
-            Err(Error::Failed { .. }) if self.adopt(&mut state) => {
-                self.after_failure::<T>(&mut state, instance, call)
+            Err(Error::Failed { .. }) if bound.adopt(&self.memory) => {
+                bound.after_failure(&self.memory, target.instance, call)
             }
             Err(error) => {
                 if call == Call::Fail {
                     // Dead from now on all the same; the write is retried.
-                    self.failed(&mut state, record, true);
+                    bound.failed(&self.memory, record, true);
                 }
                 Err(error)
             }
         }
     }
-
-    /// Binds this writer to `T`'s declaration at its first write (claiming
-    /// the path), and checks that a pool instance is inside the pool.
-    fn bind<T: Liveness + ?Sized>(
-        &self,
-        state: &mut State,
-        instance: Option<u32>,
-    ) -> Result<(), Error> {
-        let declaration = (T::NAME, T::PATH, T::PATH_ENV);
-        match state.bound {
-            Some(bound) if bound != declaration => {
-                return Err(Error::SharedWriter {
-                    name: T::NAME.to_owned(),
-                    path: state
-                        .file
-                        .as_ref()
-                        .map(|f| f.path().to_owned())
-                        .unwrap_or_default(),
-                });
-            }
-            Some(_) => {}
-            None => {
-                let path = path_of::<T>(instance);
-                registry::claim(&path, self as *const Slot as usize, T::NAME)?;
-                state.file = Some(HeartbeatFile::new(path));
-                state.bound = Some(declaration);
-            }
-        }
-        match instance {
-            Some(index) => T::heartbeat().admit::<T>(index, &mut state.admitted),
-            None => Ok(()),
-        }
-    }
-
-    pub(super) fn set_last(&self, record: Record) {
-        let change = !matches!(record.event, Event::Beat);
-        *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Some(record);
-        if change {
-            super::changed();
-        }
-    }
 }
 
-/// The throttle's interval of `T`, in nanoseconds.
+/// Binds `slot` to `target`'s declaration at its first write (claiming the
+/// path), and checks that a pool instance is inside the pool.
+fn bind<'s>(
+    state: &'s mut Option<Bound>,
+    slot: &Slot,
+    target: Target<'_>,
+) -> Result<&'s mut Bound, Error> {
+    let declaration = target.declaration;
+    let bound = match state {
+        Some(bound) if !bound.declaration.same_writer(declaration) => {
+            return Err(Error::SharedWriter {
+                name: declaration.name().to_owned(),
+                path: bound.file.path().to_owned(),
+            });
+        }
+        Some(bound) => bound,
+        None => {
+            let path = declaration.file(target.instance);
+            registry::claim(&path, slot as *const Slot as usize, declaration.name())?;
+            state.insert(Bound {
+                declaration: declaration.clone(),
+                file: HeartbeatFile::new(path, failure_here),
+                failure: None,
+                admitted: false,
+            })
+        }
+    };
+    if let Some(index) = target.instance {
+        target.pool.admit(declaration, index, &mut bound.admitted)?;
+    }
+    Ok(bound)
+}
+
+/// The throttle's interval for `max_age`, in nanoseconds.
 #[inline]
-fn interval<T: Liveness + ?Sized>() -> u64 {
-    (T::MAX_AGE / 10).min(MAX_INTERVAL).as_nanos() as u64
-}
-
-/// The heartbeat path of `T`, or of its pool instance: `<path>.<instance>`.
-pub(crate) fn path_of<T: Liveness + ?Sized>(instance: Option<u32>) -> PathBuf {
-    let path = T::path();
-    match instance {
-        Some(index) => with_suffix(path, &index.to_string()),
-        None => path,
-    }
-}
-
-/// `path` with `.suffix` appended to its file name.
-pub(crate) fn with_suffix(path: PathBuf, suffix: &str) -> PathBuf {
-    let mut path = path.into_os_string();
-    path.push(".");
-    path.push(suffix);
-    path.into()
+fn interval(max_age: Duration) -> u64 {
+    (max_age / 10).min(MAX_INTERVAL).as_nanos() as u64
 }

@@ -25,75 +25,15 @@
 mod procfs;
 
 use std::{
-    fmt,
     path::PathBuf,
     time::{Duration, SystemTime},
 };
 
+pub(crate) use crate::record::{BootId, Incarnation};
 use crate::{
     clock,
     record::{Event, Owner, Record, Writer},
 };
-
-/// The kernel's random id of the current boot: a UUID in its text form.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct BootId(pub [u8; 36]);
-
-impl BootId {
-    /// What a record writes for "no boot id".
-    pub const NIL: BootId = BootId(*b"00000000-0000-0000-0000-000000000000");
-
-    /// Reads a boot id; `Some(None)` for the nil id, `None` when malformed.
-    pub fn parse(text: &str) -> Option<Option<BootId>> {
-        let id = BootId(text.as_bytes().try_into().ok()?);
-        let uuid = id.0.iter().all(|b| b.is_ascii_hexdigit() || *b == b'-');
-        uuid.then_some((id != BootId::NIL).then_some(id))
-    }
-}
-
-impl fmt::Display for BootId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(std::str::from_utf8(&self.0).unwrap_or("?"))
-    }
-}
-
-impl fmt::Debug for BootId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "BootId({self})")
-    }
-}
-
-/// Identifies one container incarnation within a boot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Incarnation {
-    /// Inode of the mount namespace.
-    pub mnt_ns: u64,
-    /// Inode of the PID namespace; 0 in first-version records (unknown).
-    pub pid_ns: u64,
-    /// Start time of PID 1, in clock ticks since boot (host's boot clock).
-    pub init_start: u64,
-}
-
-impl Incarnation {
-    /// Whether both are the same container: same namespaces, same PID 1
-    /// (a PID namespace of 0 is unknown, and matches any). PID 1's start
-    /// may differ by one tick: a writer in a time namespace with a negative
-    /// offset reads it rounded in the namespace's time.
-    pub fn same(&self, other: &Incarnation) -> bool {
-        self.mnt_ns == other.mnt_ns
-            && self.init_start.abs_diff(other.init_start) <= 1
-            && (self.pid_ns == 0 || other.pid_ns == 0 || self.pid_ns == other.pid_ns)
-    }
-
-    /// Whether both share the PID namespace and its PID 1 (the mount
-    /// namespace may differ; PID 1's start within one tick, as for
-    /// [`same`](Self::same)).
-    pub fn same_pid_ns(&self, other: &Incarnation) -> bool {
-        self.pid_ns != 0
-            && self.pid_ns == other.pid_ns
-            && self.init_start.abs_diff(other.init_start) <= 1
-    }
-}
 
 /// The boot clock and the boot it belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -275,36 +215,5 @@ impl Identity {
             owner,
             event,
         }
-    }
-
-    /// Whether `record` declares a failure of this container: one no write
-    /// of this container may cover (see [`of_this_container`](Self::of_this_container)).
-    pub fn failure_here(&self, record: &Record) -> bool {
-        matches!(record.event, Event::Fail { .. }) && self.of_this_container(record)
-    }
-
-    /// Whether a writer counts `record` as written in its own container:
-    /// when the probe would ([`status::origin`](crate::status::origin):
-    /// the same incarnation, or a writer that still runs), or when it was
-    /// written in this boot after this container started (by a process of
-    /// a nested mount or PID namespace of this container that has exited).
-    /// Without procfs on either side nothing tells containers apart, and it
-    /// counts.
-    pub fn of_this_container(&self, record: &Record) -> bool {
-        let (Some(theirs), Some(ours)) = (record.incarnation, self.incarnation) else {
-            return true;
-        };
-        if record.boot.map(|(id, _)| id) != self.boot_id {
-            return false; // containers do not outlive a reboot
-        }
-        if theirs.same(&ours) {
-            return true;
-        }
-        if let Some((_, up)) = record.boot {
-            if up >= ticks_to_duration(ours.init_start) {
-                return true;
-            }
-        }
-        crate::status::origin(record, &Host::of_process()) == crate::status::Origin::ThisContainer
     }
 }

@@ -5,7 +5,7 @@ use std::{
     time::Duration,
 };
 
-use super::{BootId, Incarnation};
+use crate::record::{BootId, Incarnation};
 
 /// The procfs to read: `LIVENESS_PROC_ROOT`, else `/proc`.
 pub(super) fn root() -> PathBuf {

@@ -40,10 +40,13 @@
 mod cache;
 #[cfg(fuzzing)]
 pub mod fuzz;
+mod judge;
 mod listen;
 mod request;
 mod server;
 mod summary;
+
+pub(crate) use judge::{Check, Judge};
 
 use std::{
     io,
@@ -56,25 +59,6 @@ use crate::{
     Probe, Status,
     probe::{Source, survey},
 };
-
-/// The path [`Probe::serve_http`] serves unless [`Probe::http_path`] says.
-pub(crate) const DEFAULT_PATH: &str = "/livez";
-
-/// What a request asks: the liveness probe's question (`/livez`), or the
-/// startup probe's (`/livez/startup`, as `--startup` asks it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Check {
-    Liveness,
-    Startup,
-}
-
-/// Where the server's verdicts come from: asked once per request.
-pub(crate) trait Judge: Send + Sync {
-    /// Whether every component is alive (or started), and the response
-    /// body: one line per component as the probe prints them, or with
-    /// `json` the probe's `--json` document.
-    fn report(&self, check: Check, json: bool) -> (bool, String);
-}
 
 /// Verdicts from memory for the components this process writes (the last
 /// record each writer wrote, while the file holds it; the same clocks and

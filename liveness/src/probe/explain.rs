@@ -5,7 +5,7 @@
 
 use std::fmt::{self, Display};
 
-use super::survey::Unit;
+use super::unit::Unit;
 use crate::{
     Status,
     escape::{path, text},

@@ -21,11 +21,7 @@
 //! paths in comments are escaped onto one line, and the command and the
 //! mount paths are JSON (YAML is a superset of JSON), which quotes any path.
 
-use std::{
-    ffi::OsString,
-    path::{Path, PathBuf},
-    time::Duration,
-};
+use std::{ffi::OsString, path::PathBuf, time::Duration};
 
 use super::Probe;
 use crate::{Component, escape};
@@ -70,17 +66,17 @@ struct Timing<'a> {
 impl Timing<'_> {
     fn of(probe: &Probe) -> Timing<'_> {
         let components = probe.components();
-        let smallest = components.iter().min_by_key(|c| c.max_age);
-        let max_age = smallest.map_or(Duration::from_secs(90), |c| c.max_age);
+        let smallest = components.iter().min_by_key(|c| c.max_age());
+        let max_age = smallest.map_or(Duration::from_secs(90), |c| c.max_age());
         let grace = components
             .iter()
-            .map(|c| c.startup_grace)
+            .map(|c| c.grace())
             .max()
             .unwrap_or(max_age);
         let period = max_age.as_secs().div_ceil(3).max(1);
         // Only a grace longer than its own component's max_age needs more
         // than the livenessProbe's own tolerance of a start.
-        let long_grace = components.iter().any(|c| c.startup_grace > c.max_age);
+        let long_grace = components.iter().any(|c| c.grace() > c.max_age());
         let startup_threshold = long_grace.then(|| grace.as_secs().div_ceil(period).max(1));
         Timing {
             smallest,
@@ -153,11 +149,16 @@ fn bounds(components: &[Component], timing: &Timing<'_>) -> String {
                     # after its last heartbeat:\n"
         .to_owned();
     for c in components {
-        text += &format!("#   {}: {}\n", escape::text(c.name()), each(c.max_age));
+        text += &format!("#   {}: {}\n", escape::text(c.name()), each(c.max_age()));
     }
     let extended: Vec<&Component> = components
         .iter()
-        .filter(|c| c.max_extend.is_none_or(|max| max > c.max_age))
+        .filter(|c| {
+            c.declaration
+                .limits()
+                .max_extend
+                .is_none_or(|max| max > c.max_age())
+        })
         .collect();
     if !extended.is_empty() {
         text += "# A component extended for its longest, at the latest\n\
@@ -165,7 +166,7 @@ fn bounds(components: &[Component], timing: &Timing<'_>) -> String {
                  # after its last record:\n";
     }
     for c in extended {
-        let bound = match c.max_extend {
+        let bound = match c.declaration.limits().max_extend {
             Some(max) => each(max),
             None => format!(
                 "no max_extend: as long as its writer asks, + {period}s x {FAILURE_THRESHOLD}"
@@ -178,7 +179,7 @@ fn bounds(components: &[Component], timing: &Timing<'_>) -> String {
             "# periodSeconds {period} is a third of the smallest max_age ({}: {}), so every\n\
              # bound above holds: each run of the probe judges every component.\n",
             escape::text(smallest.name()),
-            human(smallest.max_age),
+            human(smallest.max_age()),
         );
     }
     text

@@ -6,6 +6,7 @@ mod args;
 #[cfg(feature = "probe")]
 mod cli;
 mod explain;
+mod fnv;
 #[cfg(feature = "probe")]
 mod k8s;
 #[cfg(feature = "probe")]
@@ -16,9 +17,11 @@ mod pool;
 #[cfg(feature = "probe")]
 pub(crate) mod report;
 mod survey;
+mod unit;
 
 #[cfg(all(feature = "http", unix))]
-pub(crate) use survey::{Source, survey};
+pub(crate) use survey::survey;
+pub(crate) use unit::Source;
 
 use crate::{Component, Status};
 
@@ -62,6 +65,10 @@ pub struct Probe {
     pub(crate) http_path: &'static str,
 }
 
+/// The path [`Probe::serve_http`] serves unless [`Probe::http_path`] says.
+#[cfg(all(feature = "http", unix))]
+pub(crate) const DEFAULT_PATH: &str = "/livez";
+
 impl Probe {
     /// A probe over `components`; dead when any of them is.
     pub fn new(components: impl IntoIterator<Item = Component>) -> Probe {
@@ -70,7 +77,7 @@ impl Probe {
             subcommand: None,
             version: None,
             #[cfg(all(feature = "http", unix))]
-            http_path: crate::http::DEFAULT_PATH,
+            http_path: DEFAULT_PATH,
         }
     }
 
@@ -119,6 +126,6 @@ impl Probe {
     /// assert!(statuses[0].to_string().starts_with("a: dead: shares its heartbeat file with b"));
     /// ```
     pub fn statuses(&self) -> Vec<Status> {
-        survey::survey(&self.components, survey::Source::Files)
+        survey::survey(&self.components, Source::Files)
     }
 }

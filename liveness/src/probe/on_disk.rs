@@ -16,7 +16,7 @@ use std::{
     time::SystemTime,
 };
 
-use super::survey::Fnv;
+use super::fnv::Fnv;
 use crate::{
     record::{Parsed, Record},
     store::{self, Budget, Contents, FileId, Stamp},

@@ -6,10 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::survey::{Source, Unit, judge, read as read_unit};
+use super::unit::{Source, Unit, judge, read as read_unit};
 use crate::{
     Component, MAX_POOL_SIZE, Status,
-    heartbeat::with_suffix,
+    declaration::{instance_file, instance_index, pool_file},
     host::Host,
     record::{Event, Parsed},
     status::{Origin, Reason, origin},
@@ -36,7 +36,7 @@ pub(super) fn read<'a>(
     source: Source,
     budget: &Budget,
 ) -> Option<Pool<'a>> {
-    let pool_path = with_suffix(path.clone(), "pool");
+    let pool_path = pool_file(&path);
     // A writer of this process that has written keeps its pool in memory
     // too: no pool there is no pool.
     let remembered = match (source, component.heartbeat) {
@@ -56,7 +56,7 @@ pub(super) fn read<'a>(
             let owned = record
                 .owner
                 .as_ref()
-                .is_some_and(|o| o.name == *component.name && o.instance.is_none());
+                .is_some_and(|o| o.name == component.name() && o.instance.is_none());
             match record.event {
                 Event::Pool { size } if owned => {
                     let pid = record.writer.pid;
@@ -68,7 +68,7 @@ pub(super) fn read<'a>(
     };
     let instances = (0..size)
         .map(|i| {
-            let at = with_suffix(path.clone(), &i.to_string());
+            let at = instance_file(&path, i);
             read_unit(component, Some(i), at, source, budget)
         })
         .collect();
@@ -160,7 +160,7 @@ fn beyond<'a>(
         return found; // no instance lies beyond a full pool
     }
     for i in indices(&own.path).into_iter().filter(|i| *i >= pool.size) {
-        let at = with_suffix(own.path.clone(), &i.to_string());
+        let at = instance_file(&own.path, i);
         let mut unit = read_unit(own.component, Some(i), at, source, budget);
         let status = judge(&mut unit, host);
         if let Reason::Failed { reason } = status.cause() {
@@ -188,7 +188,7 @@ fn undeclared(
         return status;
     }
     let beating = indices(&own.path).into_iter().rev().find(|&i| {
-        let at = with_suffix(own.path.clone(), &i.to_string());
+        let at = instance_file(&own.path, i);
         judge(
             &mut read_unit(own.component, Some(i), at, source, budget),
             host,
@@ -218,14 +218,8 @@ fn indices(path: &Path) -> Vec<u32> {
         .take(MAX_POOL_SIZE as usize)
         .filter_map(|entry| {
             let entry = entry.ok()?;
-            let file = entry.file_name();
-            let suffix = file
-                .as_encoded_bytes()
-                .strip_prefix(name)?
-                .strip_prefix(b".")?;
-            let digits = std::str::from_utf8(suffix).ok()?;
-            let i: u32 = digits.parse().ok()?;
-            (i < MAX_POOL_SIZE && i.to_string() == digits).then_some(i)
+            let i = instance_index(name, entry.file_name().as_encoded_bytes())?;
+            (i < MAX_POOL_SIZE).then_some(i)
         })
         .collect();
     found.sort_unstable();

@@ -4,55 +4,20 @@
 //! Files are read first and the clocks after: a beat landing in between is
 //! then older than the clock reading, never ahead of it.
 
-use std::{
-    collections::HashMap,
-    path::{Path, PathBuf},
-    time::Duration,
-};
+use std::{collections::HashMap, path::Path, time::Duration};
 
-#[cfg(all(feature = "http", unix))]
-use super::on_disk::differs;
-use super::{explain, pool, pool::Pool};
+use super::{
+    explain,
+    fnv::Fnv,
+    pool::{self, Pool},
+    unit::{Source, Unit, read},
+};
 use crate::{
     Component, Status,
     host::Host,
-    record::{Event, Parsed},
-    status::{Expect, Limits, Reason},
-    store::{self, Budget, Contents, FileId},
+    status::Reason,
+    store::{Budget, Contents, FileId},
 };
-
-/// Where a probe reads the heartbeats of components whose writer lives in
-/// the same process.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Source {
-    /// Always from the files: the probe binary.
-    Files,
-    #[cfg_attr(not(all(feature = "http", unix)), allow(dead_code))]
-    /// From the writer's memory (the last record it wrote) when this
-    /// process wrote it, else from the file; the startup grace counts from
-    /// the process start. A server inside the service.
-    Memory,
-}
-
-/// One heartbeat to judge: a component's own, or one of its instances'.
-pub(super) struct Unit<'a> {
-    pub component: &'a Component,
-    pub instance: Option<u32>,
-    pub path: PathBuf,
-    pub contents: Contents,
-    pub id: Option<FileId>,
-    /// Read from the writer's memory, not the file.
-    pub remembered: bool,
-}
-
-impl Unit<'_> {
-    pub fn label(&self) -> String {
-        match self.instance {
-            Some(i) => format!("{}[{i}]", self.component.name),
-            None => self.component.name.to_string(),
-        }
-    }
-}
 
 pub(crate) fn survey(components: &[Component], source: Source) -> Vec<Status> {
     // Re-reads of torn or empty files, shared by every file read here: a
@@ -83,90 +48,10 @@ pub(crate) fn survey(components: &[Component], source: Source) -> Vec<Status> {
 
 /// The status of a probe of no component: dead, saying so.
 fn nothing_to_judge(host: &Host) -> Status {
-    let expect = Expect {
-        name: Some("probe"),
-        instance: None,
-    };
-    let limits = Limits {
-        max_age: Duration::ZERO,
-        startup_grace: Duration::ZERO,
-        max_extend: None,
-    };
-    Status::new(&expect, Path::new(""), limits, &Contents::Missing, host)
+    Component::new("probe", "", Duration::ZERO)
+        .declaration
+        .judge(None, Path::new(""), Contents::Missing, host)
         .with_reason(Reason::NoComponent)
-}
-
-/// Without the server, memory is never read: the file, as it is.
-#[cfg(not(all(feature = "http", unix)))]
-fn differs(
-    path: &Path,
-    _: &crate::record::Record,
-    budget: &Budget,
-) -> Option<(Contents, Option<FileId>)> {
-    Some(store::read_within(path, budget))
-}
-
-/// Judges `unit`, taking its record (kept in the status) rather than
-/// copying it.
-pub(super) fn judge(unit: &mut Unit<'_>, host: &Host) -> Status {
-    let component = unit.component;
-    let expect = Expect {
-        name: Some(&component.name),
-        instance: unit.instance,
-    };
-    let limits = Limits {
-        max_age: component.max_age,
-        startup_grace: component.startup_grace,
-        max_extend: component.max_extend,
-    };
-    let contents = match &unit.contents {
-        Contents::Parsed(Parsed::Record(_)) => {
-            std::mem::replace(&mut unit.contents, Contents::Missing)
-        }
-        other => other.clone(),
-    };
-    Status::owning(&expect, &unit.path, limits, contents, host)
-}
-
-/// Reads one heartbeat, from the writer's memory when `source` allows and
-/// this process wrote it.
-pub(super) fn read<'a>(
-    component: &'a Component,
-    instance: Option<u32>,
-    path: PathBuf,
-    source: Source,
-    budget: &Budget,
-) -> Unit<'a> {
-    let remembered = match (source, component.heartbeat) {
-        (Source::Memory, Some(heartbeat)) => match instance {
-            None => heartbeat.own().last(),
-            Some(i) => heartbeat.existing_instance(i).and_then(|slot| slot.last()),
-        },
-        _ => None,
-    };
-    let mut from_memory = remembered.is_some();
-    let (contents, id) = match remembered {
-        // A failure stands from the moment it is declared, written or not.
-        Some(record) if matches!(record.event, Event::Fail { .. }) => {
-            (Contents::Parsed(Parsed::Record(record)), None)
-        }
-        Some(record) => match differs(&path, &record, budget) {
-            None => (Contents::Parsed(Parsed::Record(record)), None),
-            Some(read) => {
-                from_memory = false;
-                read
-            }
-        },
-        None => store::read_within(&path, budget),
-    };
-    Unit {
-        component,
-        instance,
-        path,
-        contents,
-        id,
-        remembered: from_memory,
-    }
 }
 
 /// Judges dead every heartbeat whose file another judged heartbeat also
@@ -214,30 +99,4 @@ fn refuse_shared_files(units: Vec<(Unit<'_>, Status)>) -> Vec<Status> {
             status
         })
         .collect()
-}
-
-/// FNV-1a: a fast hash for keys no client chooses freely enough to flood.
-#[derive(Clone, Copy, Default)]
-pub(super) struct Fnv;
-
-pub(super) struct FnvHasher(u64);
-
-impl std::hash::BuildHasher for Fnv {
-    type Hasher = FnvHasher;
-
-    fn build_hasher(&self) -> FnvHasher {
-        FnvHasher(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl std::hash::Hasher for FnvHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }

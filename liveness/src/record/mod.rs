@@ -31,180 +31,20 @@
 //! without names or states) and the prior art's bare float of seconds since
 //! the Unix epoch, both as heartbeats of no particular component.
 
+mod fields;
+mod ids;
+mod invalid;
 mod parse;
 mod text;
 mod v1;
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-pub(crate) use parse::{Invalid, Parsed, parse};
-
-use crate::host::{BootId, Incarnation};
-
-/// CRC-32 (ISO HDLC, as zlib's), bytewise: a 1 KiB table suits one record.
-const CRC32: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
-
-/// The same check, slice-by-16 (a 16 KiB table, about 7 times faster on a
-/// record): for the writer, where the check was a large part of the cost
-/// of `beat_now`. Readers keep the small table.
-const CRC32_WRITE: crc::Crc<u32, crc::Table<16>> =
-    crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISO_HDLC);
-
-/// Bytes in one record, padding and newline included.
-pub(crate) const RECORD_LEN: usize = 1024;
-
-/// Bytes of a component name a record holds; longer names are cut (and
-/// compared cut).
-pub(crate) const NAME_LIMIT: usize = 48;
-
-/// Bytes of a reason a record holds; longer reasons are cut.
-pub(crate) const REASON_LIMIT: usize = 120;
-
-/// Seconds from the epoch to 10000-01-01, the end of RFC 3339 time.
-const YEAR_10000: u64 = 253_402_300_800;
-
-/// The largest boot-clock reading a record holds, exclusive (3,000 years).
-const MAX_UP: u64 = 100_000_000_000;
-
-const MAGIC: &str = "liveness/2";
-
-/// One record: who wrote what, when, where.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Record {
-    /// Wall-clock time of the write.
-    pub wall: SystemTime,
-    /// Boot id and the host's boot clock at the write, when known.
-    pub boot: Option<(BootId, Duration)>,
-    /// The writing process.
-    pub writer: Writer,
-    /// The writer's container incarnation, when it had procfs.
-    pub incarnation: Option<Incarnation>,
-    /// The component, or `None` for a heartbeat of no particular component
-    /// (written by `Timestamp::create`, the first format, the prior art).
-    pub owner: Option<Owner>,
-    /// What was recorded.
-    pub event: Event,
-}
-
-/// The process that wrote a record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Writer {
-    /// Its process id, in its own PID namespace; 0 when unknown.
-    pub pid: u32,
-    /// When it started, in clock ticks since boot on the host's boot clock.
-    pub start: Option<u64>,
-}
-
-/// The component a record belongs to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Owner {
-    /// The component's name, cut to [`NAME_LIMIT`] bytes.
-    pub name: String,
-    /// The pool instance, if the record is an instance's.
-    pub instance: Option<u32>,
-}
-
-impl Owner {
-    /// The owner `name` (cut to what a record holds) and `instance`.
-    pub fn new(name: &str, instance: Option<u32>) -> Owner {
-        Owner {
-            name: bounded(name, NAME_LIMIT).to_owned(),
-            instance,
-        }
-    }
-}
-
-/// What a record says happened.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Event {
-    /// A heartbeat.
-    Beat,
-    /// A heartbeat that keeps the component alive for `by` without beats.
-    Extend { by: Duration, reason: String },
-    /// The component declared itself broken.
-    Fail { reason: String },
-    /// The component runs a pool of `size` instances (`0..size`).
-    Pool { size: u32 },
-}
-
-/// `text` cut to at most `limit` bytes, at a character boundary.
-pub(crate) fn bounded(text: &str, limit: usize) -> &str {
-    if text.len() <= limit {
-        return text;
-    }
-    let mut end = limit;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
-impl Record {
-    /// Encodes the record; `None` if the wall time is outside 1970..=9999 or
-    /// the boot-clock reading does not fit its field.
-    pub fn encode(&self) -> Option<[u8; RECORD_LEN]> {
-        let since_epoch = self.wall.duration_since(UNIX_EPOCH).ok()?;
-        if since_epoch.as_secs() >= YEAR_10000 {
-            return None;
-        }
-        let mut line = format!(
-            "{MAGIC} at={} boot={} up={} pid={} start={} {} ",
-            humantime::format_rfc3339_nanos(self.wall),
-            self.boot.map_or(BootId::NIL, |(id, _)| id),
-            seconds(self.boot.map_or(Duration::ZERO, |(_, up)| up))?,
-            self.writer.pid,
-            optional(self.writer.start),
-            incarnation(self.incarnation.as_ref()),
-        );
-        match &self.owner {
-            Some(owner) => {
-                line += "name=";
-                text::quote(bounded(&owner.name, NAME_LIMIT), &mut line);
-                line += &format!(" inst={}", optional(owner.instance));
-            }
-            None => line += "name=- inst=-",
-        }
-        match &self.event {
-            Event::Beat => line += " state=beating",
-            Event::Extend { by, reason } => {
-                line += &format!(" state=extended for={} why=", seconds(*by)?);
-                text::quote(bounded(reason, REASON_LIMIT), &mut line);
-            }
-            Event::Fail { reason } => {
-                line += " state=failed why=";
-                text::quote(bounded(reason, REASON_LIMIT), &mut line);
-            }
-            Event::Pool { size } => line += &format!(" state=pool size={size}"),
-        }
-        let crc = CRC32_WRITE.checksum(line.as_bytes());
-        line += &format!(" crc={crc:08x}");
-        let mut bytes = [b' '; RECORD_LEN];
-        bytes
-            .get_mut(..line.len())?
-            .copy_from_slice(line.as_bytes());
-        bytes[RECORD_LEN - 1] = b'\n';
-        (line.len() < RECORD_LEN).then_some(bytes)
-    }
-}
-
-/// `secs.nanos`, or `None` past what a record holds.
-fn seconds(d: Duration) -> Option<String> {
-    (d.as_secs() < MAX_UP).then(|| format!("{}.{:09}", d.as_secs(), d.subsec_nanos()))
-}
-
-fn optional(value: Option<impl std::fmt::Display>) -> String {
-    value.map_or_else(|| "-".to_owned(), |v| v.to_string())
-}
-
-fn incarnation(inc: Option<&Incarnation>) -> String {
-    match inc {
-        Some(inc) => format!(
-            "mnt={} pidns={} init={}",
-            inc.mnt_ns, inc.pid_ns, inc.init_start
-        ),
-        None => "mnt=- pidns=- init=-".to_owned(),
-    }
-}
+pub use fields::MAX_POOL_SIZE;
+pub(crate) use fields::{
+    Event, NAME_LIMIT, Owner, REASON_LIMIT, RECORD_LEN, Record, Writer, bounded,
+};
+pub(crate) use ids::{BootId, Incarnation};
+pub(crate) use invalid::{Invalid, Parsed};
+pub(crate) use parse::parse;
 
 #[cfg(test)]
 mod tests;

@@ -2,39 +2,12 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::{CRC32, Event, MAGIC, MAX_UP, Owner, RECORD_LEN, Record, Writer, YEAR_10000, text, v1};
-use crate::host::{BootId, Incarnation};
-
-/// What a heartbeat file held.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Parsed {
-    /// A record of this crate, of any version.
-    Record(Record),
-    /// The prior art's bare float of seconds since the Unix epoch.
-    EpochFloat(SystemTime),
-}
-
-/// Why bytes are not a heartbeat.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Invalid {
-    /// The integrity check does not match: torn or tampered.
-    Checksum,
-    /// Anything else, said in words.
-    Garbage(String),
-}
-
-impl std::fmt::Display for Invalid {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Invalid::Checksum => f.write_str("integrity check failed"),
-            Invalid::Garbage(why) => f.write_str(why),
-        }
-    }
-}
-
-pub(crate) fn garbage(why: impl Into<String>) -> Invalid {
-    Invalid::Garbage(why.into())
-}
+use super::{
+    fields::{CRC32, Event, MAGIC, MAX_UP, Owner, RECORD_LEN, Record, Writer, YEAR_10000},
+    ids::{BootId, Incarnation},
+    invalid::{Invalid, Parsed, garbage},
+    text, v1,
+};
 
 /// Parses the contents of a heartbeat file.
 pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, Invalid> {

@@ -1,6 +1,8 @@
 use proptest::prelude::*;
 
-use super::*;
+use std::time::{Duration, UNIX_EPOCH};
+
+use super::{fields::*, *};
 
 const BOOT: BootId = BootId(*b"6f1c0a62-2a4b-4f0e-9d0c-3b1f7a9e12e2");
 

@@ -9,8 +9,11 @@
 
 use std::time::Duration;
 
-use super::{CRC32, Event, Invalid, Record, Writer, parse::garbage};
-use crate::host::{BootId, Incarnation};
+use super::{
+    fields::{CRC32, Event, Record, Writer},
+    ids::{BootId, Incarnation},
+    invalid::{Invalid, garbage},
+};
 
 /// Bytes in one first-version record, newline included.
 const LEN: usize = 178;

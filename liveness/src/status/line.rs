@@ -7,7 +7,7 @@
 
 use std::{fmt, time::Duration};
 
-use super::{Status, Verdict, judge::extended_limit};
+use super::{judge::extended_limit, judged::Status, verdict::Verdict};
 use crate::{
     escape::{path, text},
     status::judge::{Absent, Reason},

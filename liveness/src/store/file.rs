@@ -3,15 +3,18 @@
 use std::{
     ffi::OsStr,
     fs::File,
-    io,
+    io::{self, ErrorKind::IsADirectory},
     path::{Path, PathBuf},
 };
 
-use super::{FileId, OpenError, READ_LIMIT, is_heartbeat, read_at_most, sys, sys::Dir, write_at};
+use super::{
+    io::{FileId, OpenError, READ_LIMIT},
+    overwrite::is_heartbeat,
+    sys::{self, Dir, read_at_most, write_all_at},
+};
 use crate::{
     Error, clock,
-    host::Identity,
-    record::{self, Event, Parsed, RECORD_LEN, Record},
+    record::{self, Event, Owner, Parsed, RECORD_LEN, Record},
 };
 
 /// How often a writer checks that its path still names its file.
@@ -32,7 +35,7 @@ const PATH_CHECK_NS: u64 = 1_000_000_000;
 /// (`pread`) and compared with what this writer last wrote; only when they
 /// differ is it parsed, and the write is refused when it is not a heartbeat
 /// any more or declares a failure of this container
-/// ([`Identity::failure_here`]). Every writer takes the lock around its
+/// (the `stops` its writer gave). Every writer takes the lock around its
 /// read and its write, so no write lands between another's check and its
 /// write: a `fail` recorded by another process is never overwritten. A
 /// throttled beat does not wait for the lock (it skips, as for a write in
@@ -47,7 +50,12 @@ pub(crate) struct HeartbeatFile {
     written: Option<[u8; RECORD_LEN]>,
     /// The failure of this container a write found in the file instead.
     found: Option<Record>,
+    /// Whether a record found in the file is one no write may cover.
+    stops: Stops,
 }
+
+/// Whether a found record is one no write may cover (its container's failure).
+pub(crate) type Stops = fn(&Record) -> bool;
 
 /// Why a guarded write did not write.
 enum Refusal {
@@ -57,8 +65,10 @@ enum Refusal {
 }
 
 impl HeartbeatFile {
-    pub fn new(path: PathBuf) -> HeartbeatFile {
+    /// The file at `path`, whose writes stop at a record that `stops`.
+    pub fn new(path: PathBuf, stops: Stops) -> HeartbeatFile {
         HeartbeatFile {
+            stops,
             path,
             open: None,
             checked_at: 0,
@@ -166,7 +176,7 @@ impl HeartbeatFile {
         };
         let outcome = match sys::lock(file, wait) {
             Ok(false) => return Ok(false),
-            Ok(true) => guarded_write(file, self.written.as_ref(), record),
+            Ok(true) => guarded_write(file, self.written.as_ref(), record, self.stops),
             Err(e) => Err(Refusal::Io(e)),
         };
         sys::unlock(file);
@@ -219,7 +229,9 @@ impl HeartbeatFile {
             OpenError::Dir(dir, source) => Error::CreateDir { path: dir, source },
             // Opening a directory for writing fails with EISDIR; a FIFO
             // without a reader with ENXIO (O_NONBLOCK keeps it from blocking).
-            OpenError::Io(e) if is_not_a_file(&e) => Error::NotRegularFile { path },
+            OpenError::Io(e) if e.kind() == IsADirectory || e.raw_os_error() == Some(6) => {
+                Error::NotRegularFile { path }
+            }
             OpenError::Io(source) => Error::Write { path, source },
             OpenError::Missing => Error::Write {
                 path,
@@ -233,17 +245,14 @@ impl HeartbeatFile {
     }
 }
 
-fn is_not_a_file(error: &io::Error) -> bool {
-    error.kind() == io::ErrorKind::IsADirectory || error.raw_os_error() == Some(6) // ENXIO
-}
-
 /// The check and the write of [`HeartbeatFile::write_over`], under the
 /// lock: reads what `file` holds; parses it only when it is not what this
-/// writer last wrote (`written`).
+/// writer last wrote (`written`); refuses to cover a record that `stops`.
 fn guarded_write(
     file: &File,
     written: Option<&[u8; RECORD_LEN]>,
     record: &[u8; RECORD_LEN],
+    stops: Stops,
 ) -> Result<(), Refusal> {
     let mut buf = [0u8; RECORD_LEN + 1];
     let len = read_at_most(file, &mut buf).map_err(Refusal::Io)?;
@@ -261,12 +270,12 @@ fn guarded_write(
             return Err(Refusal::NotAHeartbeat);
         }
         if let Ok(Parsed::Record(found)) = record::parse(contents) {
-            if Identity::get().failure_here(&found) {
+            if stops(&found) {
                 return Err(Refusal::Failed(Box::new(found)));
             }
         }
     }
-    write_at(file, record).map_err(Refusal::Io)
+    write_all_at(file, record, 0).map_err(Refusal::Io)
 }
 
 /// [`Error::Failed`] for the failure `found` in the file at `path`.
@@ -275,20 +284,17 @@ fn failed(found: &Record, path: &Path) -> Error {
         Event::Fail { reason } => reason.clone(),
         _ => String::new(),
     };
-    let name = match &found.owner {
-        Some(owner) => match owner.instance {
-            Some(index) => format!("{}[{index}]", owner.name),
-            None => owner.name.clone(),
-        },
-        None => path.display().to_string(),
-    };
+    let name = found
+        .owner
+        .as_ref()
+        .map_or_else(|| path.display().to_string(), Owner::label);
     Error::Failed { name, reason }
 }
 
 /// Writes `record` at `path` once, without keeping the file open; guarded
 /// as every write is (see [`HeartbeatFile`]).
-pub(crate) fn write_once(path: &Path, record: &[u8; RECORD_LEN]) -> Result<(), Error> {
-    let mut file = HeartbeatFile::new(path.to_owned());
+pub(crate) fn write_once(path: &Path, bytes: &[u8; RECORD_LEN], stops: Stops) -> Result<(), Error> {
+    let mut file = HeartbeatFile::new(path.to_owned(), stops);
     file.open()?;
-    file.write(record, true).map(drop)
+    file.write(bytes, true).map(drop)
 }

@@ -14,7 +14,7 @@ use std::{
     time::UNIX_EPOCH,
 };
 
-use super::{FileId, OpenError, READ_LIMIT};
+use super::io::{FileId, OpenError, READ_LIMIT};
 
 /// A directory, the parent of a heartbeat file.
 pub(super) struct Dir(PathBuf);
@@ -74,7 +74,7 @@ impl Dir {
             .open(&path)
             .map_err(OpenError::Io)?;
         let mut contents = vec![0; READ_LIMIT + 1];
-        let len = super::read_at_most(&file, &mut contents).map_err(OpenError::Io)?;
+        let len = read_at_most(&file, &mut contents).map_err(OpenError::Io)?;
         contents.truncate(len);
         Ok((file, file_id(&meta), contents))
     }
@@ -92,7 +92,7 @@ impl Dir {
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(OpenError::Exists),
             Err(e) => return Err(OpenError::Io(e)),
         };
-        super::write_at(&file, bytes).map_err(OpenError::Io)?;
+        write_all_at(&file, bytes, 0).map_err(OpenError::Io)?;
         let meta = file.metadata().map_err(OpenError::Io)?;
         Ok((file, file_id(&meta)))
     }
@@ -175,3 +175,18 @@ pub(super) fn lock(_: &File, _: bool) -> io::Result<bool> {
 
 /// Releases [`lock`].
 pub(super) fn unlock(_: &File) {}
+
+/// Reads from offset 0 until `buf` is full or the file ends; a short read
+/// from a regular file is its end.
+pub(super) fn read_at_most(file: &File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut len = 0;
+    while len < buf.len() {
+        match read_at(file, &mut buf[len..], len as u64) {
+            Ok(n) if n < buf.len() - len => return Ok(len + n),
+            Ok(n) => len += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(len)
+}

@@ -23,9 +23,9 @@ use rustix::{
 
 mod temp;
 
-use temp::temp_prefix;
+use temp::{remove_stale_temps, temp_prefix};
 
-use super::{FileId, OpenError, READ_LIMIT};
+use super::io::{FileId, OpenError, READ_LIMIT};
 
 /// How a new file is opened: for reading (the check before each write) and
 /// writing, only if it does not exist, and
@@ -121,7 +121,7 @@ impl Dir {
         let (fd, st) = open_regular(&self.0, name, at, OFlags::RDWR)?;
         let file = File::from(fd);
         let mut contents = vec![0; READ_LIMIT + 1];
-        let len = super::read_at_most(&file, &mut contents).map_err(OpenError::Io)?;
+        let len = read_at_most(&file, &mut contents).map_err(OpenError::Io)?;
         contents.truncate(len);
         Ok((file, file_id(&st), contents))
     }
@@ -132,7 +132,7 @@ impl Dir {
     /// files of `name` that a writer killed mid-creation left behind.
     pub fn create(&self, name: &OsStr, bytes: &[u8]) -> Result<(File, FileId), OpenError> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
-        self.remove_stale_temps(name);
+        remove_stale_temps(&self.0, name);
         let mut temp = temp_prefix(name);
         temp.extend_from_slice(
             format!(
@@ -146,7 +146,7 @@ impl Dir {
         let fd = rustix::fs::openat(&self.0, temp, CREATE_NEW, Mode::from_bits_truncate(0o644))
             .map_err(|e| OpenError::Io(e.into()))?;
         let file = File::from(fd);
-        let linked = super::write_at(&file, bytes).and_then(|()| {
+        let linked = write_all_at(&file, bytes, 0).and_then(|()| {
             rustix::fs::linkat(&self.0, temp, &self.0, name, AtFlags::empty())
                 .map_err(io::Error::from)
         });
@@ -174,7 +174,7 @@ impl Dir {
                 Err(e) => return Err(OpenError::Io(e.into())),
             };
         let file = File::from(fd);
-        super::write_at(&file, bytes).map_err(OpenError::Io)?;
+        write_all_at(&file, bytes, 0).map_err(OpenError::Io)?;
         let st = rustix::fs::fstat(&file).map_err(|e| OpenError::Io(e.into()))?;
         Ok((file, file_id(&st)))
     }
@@ -280,4 +280,19 @@ pub(super) fn lock(file: &File, wait: bool) -> io::Result<bool> {
 /// Releases [`lock`].
 pub(super) fn unlock(file: &File) {
     let _ = rustix::fs::flock(file, rustix::fs::FlockOperation::Unlock);
+}
+
+/// Reads from offset 0 until `buf` is full or the file ends; a short read
+/// from a regular file is its end.
+pub(super) fn read_at_most(file: &File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut len = 0;
+    while len < buf.len() {
+        match read_at(file, &mut buf[len..], len as u64) {
+            Ok(n) if n < buf.len() - len => return Ok(len + n),
+            Ok(n) => len += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(len)
 }

@@ -1,6 +1,8 @@
 //! The heartbeat directories' mounts and volumes.
 
-use super::{Component, Path, escape};
+use std::path::Path;
+
+use crate::{Component, escape};
 
 /// The `volumeMounts` and `volumes` for the components' heartbeat
 /// directories, and a warning per heartbeat that has no directory to

@@ -8,47 +8,42 @@ use std::{
 };
 
 use rustix::fs::AtFlags;
-
-use super::Dir;
+use std::os::fd::OwnedFd;
 
 /// A temporary file older than this was left by a writer that died while
 /// creating its heartbeat; creating takes microseconds.
 const STALE_TEMP: Duration = Duration::from_secs(5);
 
-impl Dir {
-    /// Removes `.<name>.<pid>.<counter>.tmp` files (the shape [`create`]
-    /// gives them, both numbers decimal) older than [`STALE_TEMP`]; nothing
-    /// else, whatever its name looks like.
-    ///
-    /// [`create`]: Self::create
-    pub(super) fn remove_stale_temps(&self, name: &OsStr) {
-        let prefix = temp_prefix(name);
-        let Ok(entries) = rustix::fs::Dir::read_from(&self.0) else {
-            return;
+/// Removes from the directory `dir` the `.<name>.<pid>.<counter>.tmp`
+/// files (the shape `Dir::create` gives them, both numbers decimal) older
+/// than [`STALE_TEMP`]; nothing else, whatever its name looks like.
+pub(super) fn remove_stale_temps(dir: &OwnedFd, name: &OsStr) {
+    let prefix = temp_prefix(name);
+    let Ok(entries) = rustix::fs::Dir::read_from(dir) else {
+        return;
+    };
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_bytes();
+        if !is_temp_of(file, &prefix) {
+            continue;
+        }
+        let file = OsStr::from_bytes(file);
+        let Ok(st) = rustix::fs::statat(dir, file, AtFlags::SYMLINK_NOFOLLOW) else {
+            continue;
         };
-        let now = SystemTime::now();
-        for entry in entries.flatten() {
-            let file = entry.file_name().to_bytes();
-            if !is_temp_of(file, &prefix) {
-                continue;
-            }
-            let file = OsStr::from_bytes(file);
-            let Ok(st) = rustix::fs::statat(&self.0, file, AtFlags::SYMLINK_NOFOLLOW) else {
-                continue;
-            };
-            let modified = SystemTime::UNIX_EPOCH + Duration::from_secs(st.st_mtime.max(0) as u64);
-            let age = now
-                .duration_since(modified)
-                .unwrap_or_else(|e| e.duration());
-            if age > STALE_TEMP {
-                let _ = rustix::fs::unlinkat(&self.0, file, AtFlags::empty());
-            }
+        let modified = SystemTime::UNIX_EPOCH + Duration::from_secs(st.st_mtime.max(0) as u64);
+        let age = now
+            .duration_since(modified)
+            .unwrap_or_else(|e| e.duration());
+        if age > STALE_TEMP {
+            let _ = rustix::fs::unlinkat(dir, file, AtFlags::empty());
         }
     }
 }
 
 /// Whether `file` is `<prefix><pid>.<counter>.tmp`, both numbers decimal
-/// without a sign: exactly the name [`Dir::create`] gives a temporary file.
+/// without a sign: exactly the name `Dir::create` gives a temporary file.
 fn is_temp_of(file: &[u8], prefix: &[u8]) -> bool {
     let Some(rest) = file
         .strip_prefix(prefix)

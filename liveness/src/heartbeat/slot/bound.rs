@@ -1,13 +1,27 @@
-//! A slot after its component failed: the failure kept in memory, retried
-//! until it reaches the file, and what each call answers then.
+//! A slot bound to its declaration, and after its component failed: the
+//! failure kept in memory, retried until it reaches the file, and what each
+//! call answers then.
 
-use super::{NEVER, Slot, State};
+use std::sync::atomic::Ordering;
+
+use super::memory::{Memory, NEVER};
 use crate::{
-    Error, Liveness,
+    Error,
+    declaration::Declaration,
     record::{Event, Record},
     store::HeartbeatFile,
 };
-use std::sync::atomic::Ordering;
+
+/// A slot bound to its declaration at its first write.
+#[derive(Debug)]
+pub(super) struct Bound {
+    pub(super) declaration: Declaration,
+    pub(super) file: HeartbeatFile,
+    /// Failed in this container: by this process, or found in the file.
+    pub(super) failure: Option<Failure>,
+    /// A pool instance admitted by its container's `.pool` record.
+    pub(super) admitted: bool,
+}
 
 /// The failure a slot knows of: declared by this process, or found in the
 /// file (another process of this container declared it).
@@ -32,65 +46,64 @@ pub(super) enum Call {
     Fail,
 }
 
-impl Slot {
+impl Bound {
     /// After a failure: retries a failure not yet in the file, then answers
     /// `call` (rule: `beat` and a second `fail` are `Ok`, anything else is
     /// [`Error::Failed`]).
-    pub(super) fn after_failure<T: Liveness + ?Sized>(
-        &self,
-        state: &mut State,
+    pub(super) fn after_failure(
+        &mut self,
+        memory: &Memory,
         instance: Option<u32>,
         call: Call,
     ) -> Result<(), Error> {
-        let failure = state.failure.as_ref().expect("failed");
+        let state = self;
+        let Some(failure) = &state.failure else {
+            return Ok(());
+        };
         if failure.pending {
             if let Some(bytes) = failure.record.encode() {
-                let file = state.file.as_mut().expect("bound");
+                let file = &mut state.file;
                 match file.open().and_then(|_| file.write(&bytes, true)) {
                     Ok(true) => {
                         let record = failure.record.clone();
-                        self.failed(state, record, false);
+                        state.failed(memory, record, false);
                     }
                     Err(Error::Failed { .. }) => {
-                        self.adopt(state);
+                        state.adopt(memory);
                     }
                     Ok(false) | Err(_) => {}
                 }
             }
         }
-        let failure = state.failure.as_ref().expect("failed");
-        match call {
-            Call::Beat | Call::Fail => Ok(()),
-            Call::Now => Err(Error::Failed {
-                name: match instance {
-                    Some(index) => format!("{}[{index}]", T::NAME),
-                    None => T::NAME.to_owned(),
-                },
+        match (call, &state.failure) {
+            (Call::Now, Some(failure)) => Err(Error::Failed {
+                name: state.declaration.label(instance),
                 reason: match &failure.record.event {
                     Event::Fail { reason } => reason.clone(),
                     _ => String::new(),
                 },
             }),
+            _ => Ok(()),
         }
     }
 
     /// Takes over the failure of this container the file held.
-    pub(super) fn adopt(&self, state: &mut State) -> bool {
-        let found = state.file.as_mut().and_then(HeartbeatFile::take_found);
+    pub(super) fn adopt(&mut self, memory: &Memory) -> bool {
+        let found = self.file.take_found();
         let adopted = found.is_some();
         if let Some(found) = found {
-            self.failed(state, found, false);
+            self.failed(memory, found, false);
         }
         adopted
     }
 
     /// Records in memory that this component failed with `record`.
-    pub(super) fn failed(&self, state: &mut State, record: Record, pending: bool) {
+    pub(super) fn failed(&mut self, memory: &Memory, record: Record, pending: bool) {
         if !pending {
             // Landed: `beat` never writes again.
-            self.next_due.store(NEVER, Ordering::Relaxed);
+            memory.next_due.store(NEVER, Ordering::Relaxed);
         }
-        self.set_last(record.clone());
-        state.failure = Some(Failure { record, pending });
+        memory.set_last(record.clone());
+        self.failure = Some(Failure { record, pending });
     }
 }
