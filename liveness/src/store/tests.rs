@@ -44,7 +44,10 @@ fn a_file_larger_than_a_record_is_read_up_to_the_limit() {
 
 #[test]
 fn a_survey_shares_one_budget_of_rereads_across_its_files() {
-    let dir = std::env::temp_dir().join(format!("liveness-budget-{}", std::process::id()));
+    // Absolute, as heartbeat paths are, whatever TMPDIR says.
+    let dir = std::path::absolute(std::env::temp_dir())
+        .unwrap()
+        .join(format!("liveness-budget-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let budget = Budget::survey();
     for i in 0..64 {
