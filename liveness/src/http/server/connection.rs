@@ -9,7 +9,8 @@ use std::{
 
 use rustix::event::PollFlags;
 
-use super::{DISCARD_LIMIT, Limits, READ_CHUNK, response::answer};
+use super::limits::{DISCARD_LIMIT, Limits, READ_CHUNK};
+use super::response::answer;
 use crate::http::{Judge, request::Head};
 
 pub(super) struct Connection {

@@ -21,33 +21,13 @@ use rustix::{
 };
 
 mod connection;
+mod limits;
 pub(crate) mod response;
 
 use connection::{Connection, Next, State};
+pub(crate) use limits::Limits;
 
 use super::{Judge, request::Head};
-
-/// What a client may take.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Limits {
-    /// Connections open at once.
-    pub max_connections: usize,
-    /// From accept to a complete head.
-    pub head_time: Duration,
-    /// From the response being ready to the client closing.
-    pub close_time: Duration,
-}
-
-impl Limits {
-    pub const DEFAULT: Limits = Limits {
-        max_connections: 512,
-        head_time: Duration::from_secs(1),
-        close_time: Duration::from_secs(1),
-    };
-}
-
-/// Bytes read after the response before closing anyway.
-const DISCARD_LIMIT: usize = 64 * 1024;
 
 /// Connections accepted per wake-up, so that a flood of them does not
 /// delay the connections already open.
@@ -57,9 +37,6 @@ const ACCEPT_BATCH: usize = 64;
 /// (`EMFILE`, `ENOBUFS`): the listener stays readable, and polling it
 /// would spin.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(10);
-
-/// Bytes read per `read` call.
-const READ_CHUNK: usize = 4096;
 
 /// The slots of the poll set: the socket that says stop, the listener,
 /// then one per connection, in the order of [`Server::connections`].
