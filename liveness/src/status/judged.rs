@@ -72,11 +72,7 @@ impl Status {
         contents: &Contents,
         host: &Host,
     ) -> Status {
-        let mut status = Status::judged(expect, path, limits, contents, host);
-        if let Contents::Parsed(Parsed::Record(record)) = contents {
-            status.record = Some(record.clone());
-        }
-        status
+        Status::owning(expect, path, limits, contents.clone(), host)
     }
 
     /// [`Status::new`], keeping the record of `contents` rather than a copy:

@@ -26,3 +26,21 @@ pub(super) enum OpenError {
     /// Anything else the system said.
     Io(io::Error),
 }
+
+/// Fills `buf` from offset 0 with `read_at(part, offset)` until it is full
+/// or the file ends; a short read from a regular file is its end.
+pub(super) fn fill(
+    buf: &mut [u8],
+    mut read_at: impl FnMut(&mut [u8], u64) -> io::Result<usize>,
+) -> io::Result<usize> {
+    let mut len = 0;
+    while len < buf.len() {
+        match read_at(&mut buf[len..], len as u64) {
+            Ok(n) if n < buf.len() - len => return Ok(len + n),
+            Ok(n) => len += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(len)
+}

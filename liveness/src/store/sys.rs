@@ -285,14 +285,5 @@ pub(super) fn unlock(file: &File) {
 /// Reads from offset 0 until `buf` is full or the file ends; a short read
 /// from a regular file is its end.
 pub(super) fn read_at_most(file: &File, buf: &mut [u8]) -> io::Result<usize> {
-    let mut len = 0;
-    while len < buf.len() {
-        match read_at(file, &mut buf[len..], len as u64) {
-            Ok(n) if n < buf.len() - len => return Ok(len + n),
-            Ok(n) => len += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(len)
+    super::io::fill(buf, |part, offset| read_at(file, part, offset))
 }
