@@ -62,21 +62,10 @@ pub struct Status {
 
 impl Status {
     /// Judges `contents`, read from `path`, for the component (or
-    /// instance) `expect`. Outside tests, every verdict comes through
+    /// instance) `expect`, keeping the record of `contents` rather than a
+    /// copy: a thousand instances judged from memory copy their records
+    /// once. Outside tests, every verdict comes through
     /// [`Declaration::judge`](crate::declaration::Declaration::judge).
-    #[cfg(test)]
-    pub(crate) fn new(
-        expect: &Expect<'_>,
-        path: &Path,
-        limits: Limits,
-        contents: &Contents,
-        host: &Host,
-    ) -> Status {
-        Status::owning(expect, path, limits, contents.clone(), host)
-    }
-
-    /// [`Status::new`], keeping the record of `contents` rather than a copy:
-    /// a thousand instances judged from memory copy their records once.
     pub(crate) fn owning(
         expect: &Expect<'_>,
         path: &Path,

@@ -55,7 +55,7 @@ proptest! {
         h.incarnation = None;
         let mut l = limits();
         l.max_age = Duration::from_millis(max_age_ms as u64);
-        let s = Status::new(&WORKER, Path::new("/w"), l, &Contents::Parsed(Parsed::Record(r)), &h);
+        let s = Status::owning(&WORKER, Path::new("/w"), l, Contents::Parsed(Parsed::Record(r)), &h);
         prop_assert_eq!(s.is_alive(), oracle_alive(age_ms, max_age_ms), "{}", s);
         prop_assert_eq!(s.verdict() == Verdict::Alive, s.is_alive());
     }
@@ -70,7 +70,7 @@ fn judged(bytes: &[u8], h: &crate::host::Host, max_age: Duration) -> Status {
     };
     let mut l = limits();
     l.max_age = max_age;
-    Status::new(&WORKER, Path::new("/w"), l, &contents, h)
+    Status::owning(&WORKER, Path::new("/w"), l, contents.clone(), h)
 }
 
 fn any_host() -> impl Strategy<Value = crate::host::Host> {

@@ -70,11 +70,11 @@ pub(super) const WORKER: Expect<'static> = Expect {
 };
 
 pub(super) fn status(contents: &Contents, host: &Host) -> Status {
-    Status::new(
+    Status::owning(
         &WORKER,
         Path::new("/tmp/liveness/worker"),
         limits(),
-        contents,
+        contents.clone(),
         host,
     )
 }
@@ -194,11 +194,11 @@ fn an_extension_keeps_alive_until_it_runs_out() {
     // More than the declared maximum is cut to it.
     let mut bounded = limits();
     bounded.max_extend = Some(secs(120));
-    let s = Status::new(
+    let s = Status::owning(
         &WORKER,
         Path::new("/w"),
         bounded,
-        &extended,
+        extended,
         &host(1_000_300, 5_300),
     );
     assert_eq!(s.verdict(), Verdict::Dead, "{s}");
@@ -240,11 +240,11 @@ fn an_empty_file_is_no_heartbeat_and_startup_grace_zero_is_dead_at_once() {
     );
     let mut no_grace = limits();
     no_grace.startup_grace = Duration::ZERO;
-    let s = Status::new(
+    let s = Status::owning(
         &WORKER,
         Path::new("/w"),
         no_grace,
-        &Contents::Missing,
+        Contents::Missing,
         &host(1, 0),
     );
     assert_eq!(s.verdict(), Verdict::Dead);
