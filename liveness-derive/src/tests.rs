@@ -164,13 +164,6 @@ fn adds_no_missing_max_age_to_an_attribute_with_its_own_error() {
         )),
         ["`max_age` takes a string literal: write max_age = \"90s\""]
     );
-    assert_eq!(
-        errors(quote!(
-            #[liveness(max_age = "90s"foo)]
-            struct W;
-        )),
-        ["`max_age` takes a string literal without a suffix: remove `foo`"]
-    );
 }
 
 #[test]
