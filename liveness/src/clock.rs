@@ -62,8 +62,16 @@ pub(crate) fn boot_ns() -> u64 {
 #[cfg(any(target_os = "linux", target_os = "android"))]
 #[inline]
 pub(crate) fn coarse_ns() -> u64 {
-    let now = rustix::time::clock_gettime(rustix::time::ClockId::RealtimeCoarse);
-    // Wrapping: before 1970 the difference of two readings stays right.
+    wrapping_ns(rustix::time::clock_gettime(
+        rustix::time::ClockId::RealtimeCoarse,
+    ))
+}
+
+/// A reading in nanoseconds modulo 2^64: before 1970 too, the difference
+/// of two readings stays right.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[inline]
+fn wrapping_ns(now: rustix::time::Timespec) -> u64 {
     (now.tv_sec as u64)
         .wrapping_mul(1_000_000_000)
         .wrapping_add(now.tv_nsec as u64)
@@ -92,10 +100,7 @@ pub(crate) fn coarse_tick_ns() -> u64 {
 /// The precise time on [`coarse_ns`]'s clock, for the end of an interval.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub(crate) fn precise_ns() -> u64 {
-    let now = rustix::time::clock_gettime(rustix::time::ClockId::Realtime);
-    (now.tv_sec as u64)
-        .wrapping_mul(1_000_000_000)
-        .wrapping_add(now.tv_nsec as u64)
+    wrapping_ns(rustix::time::clock_gettime(rustix::time::ClockId::Realtime))
 }
 
 /// Off Linux [`coarse_ns`] is precise already.

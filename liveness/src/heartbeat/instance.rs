@@ -7,18 +7,18 @@ use super::{event, writer::Heartbeat};
 use crate::{Error, declaration::Declaration, record::Event};
 
 /// One instance of a pool of identical workers, with a heartbeat of its own:
-/// what [`Liveness::instance`] returns.
+/// what [`Liveness::instance`](crate::Liveness::instance) returns.
 ///
 /// An owned handle, `Send` and `'static`: move it into the thread or task
 /// that does the instance's work. Its methods cost what the type's do; two
 /// handles of the same instance share one writer.
 ///
-/// An instance must be inside the pool ([`Liveness::pool_size`], by this
+/// An instance must be inside the pool ([`Liveness::pool_size`](crate::Liveness::pool_size), by this
 /// process, else by another process of this container, read at the
 /// instance's first write): outside it, each of its methods returns
 /// [`Error::OutsidePool`] and writes nothing, until the pool grows to
 /// include it. Once failed ([`fail`](Self::fail)), it stays failed in this
-/// container, as [`Liveness::fail`] says for the type.
+/// container, as [`Liveness::fail`](crate::Liveness::fail) says for the type.
 ///
 /// ```
 /// use std::time::Duration;
@@ -85,7 +85,7 @@ impl<T: ?Sized> Instance<T> {
         self.declaration.file(Some(self.index))
     }
 
-    /// Records a heartbeat of this instance, as [`Liveness::beat`] does for
+    /// Records a heartbeat of this instance, as [`Liveness::beat`](crate::Liveness::beat) does for
     /// the type: at most once per `min(MAX_AGE / 10, 1 s)`, less a tenth,
     /// otherwise one coarse clock read and one atomic load. After a
     /// failure, `Ok` and nothing written.
@@ -109,7 +109,7 @@ impl<T: ?Sized> Instance<T> {
     }
 
     /// Keeps this instance alive without beats for `by` from now, saying
-    /// why; see [`Liveness::extend`].
+    /// why; see [`Liveness::extend`](crate::Liveness::extend).
     ///
     /// # Errors
     ///
@@ -121,7 +121,7 @@ impl<T: ?Sized> Instance<T> {
         self.slot.record(self.target(), event)
     }
 
-    /// Declares this instance broken; see [`Liveness::fail`]: sticky in this
+    /// Declares this instance broken; see [`Liveness::fail`](crate::Liveness::fail): sticky in this
     /// container, kept in memory and retried when its write fails, a second
     /// `fail` keeps the first reason. The other instances go on as they
     /// are; the probe is dead while any instance is. Fail the instance

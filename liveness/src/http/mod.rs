@@ -1,10 +1,11 @@
 //! The `httpGet` endpoint (feature `http`): the kubelet asks the service
 //! itself over HTTP, so no process is started per check.
 //!
-//! [`Probe::serve_http`] binds a listener and answers from one background
-//! thread running a `poll` loop over the listener and its connections
-//! (`server.rs`); a request head becomes a response in `request.rs`, which
-//! touches no socket. Every request asks a [`Judge`] for the verdict, so
+//! [`Probe::serve_http`] binds a listener (`listen.rs`) and answers from one
+//! background thread running a `poll` loop over the listener and its
+//! connections (`server/`). A request head is parsed in `request/`, which
+//! touches no socket and judges nothing; the server decides the answer
+//! (`server/response/`), asking a [`Judge`] (`judge.rs`) for the verdict, so
 //! the source of verdicts can change without the server noticing.
 //!
 //! # Bounds, and why

@@ -7,7 +7,7 @@
 //! temporary name and hard-linked into place, so no reader ever sees it empty
 //! (on a file system without hard links it is created in place instead).
 //! No write follows a symbolic link anywhere in the path, and none touches a
-//! file that is not a heartbeat ([`file`]).
+//! file that is not a heartbeat (`file.rs`, `overwrite.rs`).
 //!
 //! Reads look at the path (`lstat`) before opening it and open only a
 //! regular file, with `O_NOFOLLOW | O_NONBLOCK`. They refuse files over
