@@ -56,6 +56,15 @@ fn scratch() -> tempfile::TempDir {
         .unwrap()
 }
 
+/// A probe's period, timeout and failure threshold.
+fn timings(probe: &Probe) -> (Option<i32>, Option<i32>, Option<i32>) {
+    (
+        probe.period_seconds,
+        probe.timeout_seconds,
+        probe.failure_threshold,
+    )
+}
+
 /// The `livenessProbe` block of `--k8s`, as Kubernetes would read it.
 fn k8s_probe() -> (Probe, String) {
     let out = run(worker_liveness().arg("--k8s"));
@@ -104,18 +113,7 @@ fn the_example_deployment_lines_up_with_the_declaration() {
     let command = probe.exec.as_ref().unwrap().command.as_ref().unwrap();
     assert_eq!(command, &vec!["/usr/local/bin/worker-liveness".to_owned()]);
     let (printed, _) = k8s_probe();
-    assert_eq!(
-        (
-            probe.period_seconds,
-            probe.timeout_seconds,
-            probe.failure_threshold
-        ),
-        (
-            printed.period_seconds,
-            printed.timeout_seconds,
-            printed.failure_threshold
-        )
-    );
+    assert_eq!(timings(probe), timings(&printed));
 
     // Both heartbeat files sit on a mounted in-memory emptyDir.
     let mounts = container.volume_mounts.as_ref().unwrap();
@@ -275,18 +273,7 @@ fn the_http_deployment_probes_the_port_the_worker_serves_as_k8s_says() {
     let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&out.stdout).unwrap();
     let printed: Probe = serde_yaml_ng::from_value(doc["livenessProbe"].clone()).unwrap();
     assert_eq!(printed.http_get.as_ref(), Some(get));
-    assert_eq!(
-        (
-            probe.period_seconds,
-            probe.timeout_seconds,
-            probe.failure_threshold
-        ),
-        (
-            printed.period_seconds,
-            printed.timeout_seconds,
-            printed.failure_threshold
-        )
-    );
+    assert_eq!(timings(probe), timings(&printed));
     let security = container.security_context.as_ref().unwrap();
     assert_eq!(security.read_only_root_filesystem, Some(true));
 }
