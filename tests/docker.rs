@@ -245,3 +245,16 @@ fn docker_marks_the_container_healthy_then_unhealthy_when_the_loop_wedges() {
     let log = docker.last_health_output(&container);
     assert!(log.starts_with("worker: dead: last heartbeat "), "{log}");
 }
+
+#[test]
+fn the_largest_durations_do_not_overflow() {
+    let probe =
+        Probe::new([Component::new("huge", "/tmp/liveness/huge", Duration::MAX)
+            .startup_grace(Duration::MAX)]);
+    for format in ["--docker", "--compose"] {
+        let (out, err, code) = run(&probe, &[format, "--command", "/p"]);
+        assert_eq!((code, err.as_str()), (0, ""), "{out}");
+        // Go's longest duration, about 292 years, in whole seconds.
+        assert_eq!(out.matches("9223372036s").count(), 2, "{out}");
+    }
+}

@@ -145,9 +145,9 @@ fn warnings(command: &std::path::Path, guessed: bool) -> Vec<String> {
 /// The comment that works out each component's bound, and the start's.
 fn bounds(components: &[Component], interval: Duration, start_period: Duration) -> String {
     let human = humantime::format_duration;
-    let detection = interval * RETRIES as u32;
+    let detection = interval.saturating_mul(RETRIES as u32);
     let each = |limit: Duration| {
-        let (i, sum) = (human(interval), human(limit + detection));
+        let (i, sum) = (human(interval), human(limit.saturating_add(detection)));
         format!("{} + {i} x {RETRIES} = {sum}", human(limit))
     };
     let mut text = "# A hung loop is marked unhealthy at the latest\n\
@@ -196,14 +196,20 @@ fn bounds(components: &[Component], interval: Duration, start_period: Duration) 
          # its health, restarts it (a restart policy acts on exits alone).",
         human(start_period),
         human(interval),
-        human(start_period + detection)
+        human(start_period.saturating_add(detection))
     );
     text
 }
 
+/// The longest duration Go holds (`time.Duration` is `int64` nanoseconds),
+/// in whole seconds.
+const GO_MAX: Duration = Duration::from_secs(i64::MAX as u64 / 1_000_000_000);
+
 /// A duration as Go's `time.ParseDuration`, which Docker and Compose read,
-/// takes it: whole seconds, else milliseconds (rounded up).
+/// takes it: whole seconds, else milliseconds (rounded up); at most
+/// [`GO_MAX`], about 292 years.
 fn go_duration(d: Duration) -> String {
+    let d = d.min(GO_MAX);
     if d.subsec_nanos() == 0 {
         format!("{}s", d.as_secs())
     } else {
