@@ -245,3 +245,25 @@ fn json_array<'a>(items: impl IntoIterator<Item = &'a str>, yaml: bool) -> Strin
     }
     out + "]"
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::json_array;
+
+    proptest! {
+        /// Any command reads back exactly from the printed JSON, which is
+        /// printable ASCII; the YAML form differs only beyond U+FFFF.
+        #[test]
+        fn any_command_reads_back_exactly(items in proptest::collection::vec(any::<String>(), 1..4)) {
+            let json = json_array(items.iter().map(String::as_str), false);
+            prop_assert!(json.bytes().all(|b| (b' '..=b'~').contains(&b)), "{}", json);
+            let back: Vec<String> = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(&back, &items);
+            let yaml = json_array(items.iter().map(String::as_str), true);
+            let wide = items.iter().any(|i| i.chars().any(|c| u32::from(c) > 0xffff));
+            prop_assert_eq!(yaml == json, !wide);
+        }
+    }
+}
