@@ -101,7 +101,10 @@ fn a_misused_option_says_what_is_wrong_in_one_line_then_usage() {
             &["--k8s", "--http", "abc"],
             "`--http` takes a port number 1-65535, not `abc`",
         ),
-        (&["--command", "/x"], "`--command` goes with `--k8s`"),
+        (
+            &["--command", "/x"],
+            "`--command` goes with `--k8s`, `--docker` or `--compose`",
+        ),
         (&["--bogus"], "unexpected arguments: --bogus"),
     ] {
         let (mut out, mut err) = (Vec::new(), Vec::new());

@@ -2,7 +2,7 @@
 
 use std::ffi::OsString;
 
-use super::k8s;
+use super::{docker, k8s};
 use crate::escape;
 
 /// One option of the command line: what parsing accepts and usage shows.
@@ -38,13 +38,25 @@ pub(super) const OPTIONS: &[Opt] = &[
         long: "--command",
         short: None,
         value: Some("PATH"),
-        help: "with --k8s: the probe's path in the image",
+        help: "with --k8s, --docker, --compose: the probe's path in the image",
     },
     Opt {
         long: "--http",
         short: None,
         value: Some("PORT"),
         help: "with --k8s: httpGet probes of the server's path on PORT",
+    },
+    Opt {
+        long: "--docker",
+        short: None,
+        value: None,
+        help: "print the Dockerfile HEALTHCHECK that runs this binary",
+    },
+    Opt {
+        long: "--compose",
+        short: None,
+        value: None,
+        help: "print the Compose healthcheck block that runs this binary",
     },
     Opt {
         long: "--help",
@@ -66,6 +78,7 @@ pub(super) enum Mode {
     Judge { json: bool },
     Startup { json: bool },
     K8s(k8s::Options),
+    Docker(docker::Options),
     Help,
     Version,
 }
@@ -84,12 +97,18 @@ pub(super) fn parse(args: &[OsString]) -> Result<Mode, Mistake> {
     let given = options(args)?;
     let has = |long: &str| given.iter().any(|(l, _)| *l == long);
     let value = |long: &str| given.iter().find(|(l, _)| *l == long).and_then(|(_, v)| *v);
-    if !has("--k8s") {
-        if let Some(long) = ["--command", "--http"].into_iter().find(|l| has(l)) {
-            return Err(Mistake::Said(format!("`{long}` goes with `--k8s`")));
-        }
+    if !has("--k8s") && has("--http") {
+        return Err(Mistake::Said("`--http` goes with `--k8s`".to_owned()));
+    }
+    if !["--k8s", "--docker", "--compose"].iter().any(|l| has(l)) && has("--command") {
+        return Err(Mistake::Said(
+            "`--command` goes with `--k8s`, `--docker` or `--compose`".to_owned(),
+        ));
     }
     let longs: Vec<&str> = given.iter().map(|(l, _)| *l).collect();
+    if let Some(options) = docker::Options::of(&longs, value("--command")) {
+        return Ok(Mode::Docker(options));
+    }
     Ok(match longs.as_slice() {
         [] => Mode::Judge { json: false },
         ["--json"] => Mode::Judge { json: true },
@@ -203,11 +222,14 @@ mod tests {
             said(&["--k8s", "--http", "\u{1b}[2J\n"]),
             "`--http` takes a port number 1-65535, not `\\u{1b}[2J\\n`"
         );
-        assert_eq!(said(&["--command", "/x"]), "`--command` goes with `--k8s`");
+        assert_eq!(
+            said(&["--command", "/x"]),
+            "`--command` goes with `--k8s`, `--docker` or `--compose`"
+        );
         assert_eq!(said(&["--http", "80"]), "`--http` goes with `--k8s`");
         assert_eq!(
             said(&["--json", "--command", "/x"]),
-            "`--command` goes with `--k8s`"
+            "`--command` goes with `--k8s`, `--docker` or `--compose`"
         );
         assert_eq!(
             parse(&args(&["--k8s", "--http", "65535"])),

@@ -9,7 +9,7 @@ use std::{
 use super::{
     Probe,
     args::{Mistake, Mode, OPTIONS, parse},
-    k8s, logging, report,
+    docker, k8s, logging, report,
 };
 use crate::{Status, escape};
 
@@ -105,14 +105,8 @@ impl Probe {
                 print(out, &statuses, json, |s| s.startup_line().to_string());
                 code(statuses.iter().all(Status::has_started))
             }
-            Mode::K8s(options) => {
-                let snippet = k8s::snippet(self, &options);
-                for warning in &snippet.warnings {
-                    let _ = writeln!(err, "{warning}");
-                }
-                let _ = out.write_all(snippet.yaml.as_bytes());
-                ALIVE
-            }
+            Mode::K8s(options) => emit(&k8s::snippet(self, &options), out, err),
+            Mode::Docker(options) => emit(&docker::snippet(self, &options), out, err),
             Mode::Help => {
                 let _ = out.write_all(self.usage().as_bytes());
                 ALIVE
@@ -193,6 +187,16 @@ fn print(out: &mut dyn Write, statuses: &[Status], json: bool, line: impl Fn(&St
             let _ = writeln!(out, "{}", line(status));
         }
     }
+}
+
+/// Prints a snippet (`--k8s`, `--docker`, `--compose`) on `out`, its
+/// warnings on `err`.
+fn emit(snippet: &k8s::Snippet, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    for warning in &snippet.warnings {
+        let _ = writeln!(err, "{warning}");
+    }
+    let _ = out.write_all(snippet.yaml.as_bytes());
+    ALIVE
 }
 
 fn code(ok: bool) -> u8 {

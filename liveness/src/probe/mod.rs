@@ -5,6 +5,8 @@
 mod args;
 #[cfg(feature = "probe")]
 mod cli;
+#[cfg(feature = "probe")]
+mod docker;
 mod explain;
 mod fnv;
 #[cfg(feature = "probe")]
