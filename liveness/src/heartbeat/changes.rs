@@ -7,7 +7,10 @@
 static CHANGES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// The count of [`CHANGES`] so far.
-#[cfg_attr(not(all(feature = "http", unix)), allow(dead_code))]
+#[cfg_attr(
+    not(any(all(feature = "http", unix), all(feature = "systemd", unix))),
+    allow(dead_code)
+)]
 pub(crate) fn changes() -> u64 {
     CHANGES.load(std::sync::atomic::Ordering::Acquire)
 }

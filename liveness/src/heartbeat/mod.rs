@@ -17,7 +17,7 @@ pub use writer::Heartbeat;
 
 #[cfg(all(test, feature = "http", unix))]
 pub(crate) use changes::changed;
-#[cfg(all(feature = "http", unix))]
+#[cfg(any(all(feature = "http", unix), all(feature = "systemd", unix)))]
 pub(crate) use changes::changes;
 pub(crate) use event::{extension, failure};
 pub(crate) use identity::failure_here;

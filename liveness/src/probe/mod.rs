@@ -19,7 +19,7 @@ pub(crate) mod report;
 mod survey;
 mod unit;
 
-#[cfg(all(feature = "http", unix))]
+#[cfg(any(all(feature = "http", unix), all(feature = "systemd", unix)))]
 pub(crate) use survey::survey;
 pub(crate) use unit::Source;
 
