@@ -47,6 +47,12 @@ pub(super) const OPTIONS: &[Opt] = &[
         help: "with --k8s: httpGet probes of the server's path on PORT",
     },
     Opt {
+        long: "--systemd",
+        short: None,
+        value: None,
+        help: "print the systemd unit settings for Probe::watchdog",
+    },
+    Opt {
         long: "--help",
         short: Some("-h"),
         value: None,
@@ -66,6 +72,7 @@ pub(super) enum Mode {
     Judge { json: bool },
     Startup { json: bool },
     K8s(k8s::Options),
+    Systemd,
     Help,
     Version,
 }
@@ -94,6 +101,7 @@ pub(super) fn parse(args: &[OsString]) -> Result<Mode, Mistake> {
         [] => Mode::Judge { json: false },
         ["--json"] => Mode::Judge { json: true },
         ["--help"] => Mode::Help,
+        ["--systemd"] => Mode::Systemd,
         ["--version"] => Mode::Version,
         _ if has("--startup") && longs.iter().all(|l| ["--startup", "--json"].contains(l)) => {
             Mode::Startup {
@@ -167,6 +175,7 @@ mod tests {
         );
         assert_eq!(parse(&args(&["-h"])), Ok(Mode::Help));
         assert_eq!(parse(&args(&["-V"])), Ok(Mode::Version));
+        assert_eq!(parse(&args(&["--systemd"])), Ok(Mode::Systemd));
         assert_eq!(
             parse(&args(&["--k8s", "--http", "8080", "--command", "/bin/p"])),
             Ok(Mode::K8s(k8s::Options {
@@ -180,6 +189,8 @@ mod tests {
             &["--json", "--json"],
             &["--k8s", "--json"],
             &["--startup", "--k8s"],
+            &["--systemd", "--json"],
+            &["--systemd", "--k8s"],
         ] {
             assert_eq!(parse(&args(bad)), Err(Mistake::Unexpected), "{bad:?}");
         }

@@ -9,7 +9,7 @@ use std::{
 use super::{
     Probe,
     args::{Mistake, Mode, OPTIONS, parse},
-    k8s, logging, report,
+    k8s, logging, report, units,
 };
 use crate::{Status, escape};
 
@@ -111,6 +111,10 @@ impl Probe {
                     let _ = writeln!(err, "{warning}");
                 }
                 let _ = out.write_all(snippet.yaml.as_bytes());
+                ALIVE
+            }
+            Mode::Systemd => {
+                let _ = out.write_all(units::snippet(self).as_bytes());
                 ALIVE
             }
             Mode::Help => {

@@ -18,6 +18,8 @@ mod pool;
 pub(crate) mod report;
 mod survey;
 mod unit;
+#[cfg(feature = "probe")]
+mod units;
 
 #[cfg(any(all(feature = "http", unix), all(feature = "systemd", unix)))]
 pub(crate) use survey::survey;
