@@ -79,20 +79,7 @@ impl Probe {
         }
         let mode = match parse(&args) {
             Ok(mode) => mode,
-            Err(mistake) => {
-                let said = match mistake {
-                    Mistake::Said(line) => line,
-                    Mistake::Unexpected => {
-                        let shown: Vec<String> = args
-                            .iter()
-                            .map(|a| escape::path(a.as_ref()).to_string())
-                            .collect();
-                        format!("unexpected arguments: {}", shown.join(" "))
-                    }
-                };
-                let _ = write!(err, "error: {said}\n\n{}", self.usage());
-                return USAGE;
-            }
+            Err(mistake) => return self.refuse(&args, mistake, err),
         };
         let code = match mode {
             Mode::Judge { json } => {
@@ -133,6 +120,22 @@ impl Probe {
         };
         let _ = out.flush();
         code
+    }
+
+    /// Says on `err` what is wrong with `args`, then usage; the exit code.
+    fn refuse(&self, args: &[OsString], mistake: Mistake, err: &mut dyn Write) -> u8 {
+        let said = match mistake {
+            Mistake::Said(line) => line,
+            Mistake::Unexpected => {
+                let shown: Vec<String> = args
+                    .iter()
+                    .map(|a| escape::path(a.as_ref()).to_string())
+                    .collect();
+                format!("unexpected arguments: {}", shown.join(" "))
+            }
+        };
+        let _ = write!(err, "error: {said}\n\n{}", self.usage());
+        USAGE
     }
 
     /// The name usage and `--version` show: the binary's file name, and the
