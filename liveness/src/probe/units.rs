@@ -2,7 +2,7 @@
 //! `Probe::watchdog` (feature `systemd`), timed from the components'
 //! declarations, with the arithmetic in comments.
 
-use std::time::Duration;
+use std::{path, time::Duration};
 
 use super::Probe;
 use crate::escape;
@@ -65,7 +65,33 @@ pub(super) fn snippet(probe: &Probe) -> String {
         human(START_MARGIN),
         setting(grace + START_MARGIN)
     );
-    text + "# A watchdog restart is a failure.\nRestart=on-failure\n"
+    text += "# A watchdog restart is a failure.\nRestart=on-failure\n";
+    text + &private_tmp(probe)
+}
+
+/// `PrivateTmp=yes`, and a warning for each heartbeat it does not cover.
+fn private_tmp(probe: &Probe) -> String {
+    let mut text = String::new();
+    for c in probe.components() {
+        let path = c.path();
+        let in_tmp = ["/tmp", "/var/tmp"].iter().any(|tmp| path.starts_with(tmp))
+            && !path
+                .components()
+                .any(|part| part == path::Component::ParentDir);
+        if !in_tmp {
+            text += &format!(
+                "# warning: the heartbeat of {} ({}) is not in /tmp,\n\
+                 #   so it outlives a restart: the restarted process is judged on the\n\
+                 #   old one's record until it beats, and a failure recorded there\n\
+                 #   stays; move it under /tmp (its `env` variable, or `path`).\n",
+                escape::text(c.name()),
+                escape::path(&path)
+            );
+        }
+    }
+    text + "# A /tmp of its own for each start: the heartbeats (and failures) of the\n\
+            # process systemd restarts are not the new one's.\n\
+            PrivateTmp=yes\n"
 }
 
 /// A duration as people read it.

@@ -31,6 +31,7 @@ fn the_unit_settings_with_their_arithmetic() {
             "WatchdogSec=3s",
             "TimeoutStartSec=6500ms",
             "Restart=on-failure",
+            "PrivateTmp=yes",
         ],
         "{unit}"
     );
@@ -65,7 +66,8 @@ fn sub_second_ages_and_hostile_names_stay_settings_and_comments() {
                 "NotifyAccess=",
                 "WatchdogSec=",
                 "TimeoutStartSec=",
-                "Restart="
+                "Restart=",
+                "PrivateTmp="
             ]
             .iter()
             .any(|s| line.starts_with(s)),
@@ -78,4 +80,27 @@ fn sub_second_ages_and_hostile_names_stay_settings_and_comments() {
         unit.contains("evil\\n[Service]\\nExecStartPre=/bin/rm -rf /"),
         "{unit}"
     );
+}
+
+#[test]
+fn a_heartbeat_outside_tmp_is_warned_of() {
+    let probe = Probe::new([
+        Component::new("db", "/var/lib/db/heartbeat", Duration::from_secs(30)),
+        Component::new("tmp", "/tmp/liveness/tmp", Duration::from_secs(30)),
+        Component::new("sneaky", "/tmp/../var/x", Duration::from_secs(30)),
+    ]);
+    let unit = snippet(&probe);
+    assert!(
+        unit.contains(
+            "# warning: the heartbeat of db (/var/lib/db/heartbeat) is not in /tmp,\n\
+             #   so it outlives a restart"
+        ),
+        "{unit}"
+    );
+    assert!(
+        unit.contains("# warning: the heartbeat of sneaky (/tmp/../var/x)"),
+        "{unit}"
+    );
+    assert!(!unit.contains("heartbeat of tmp"), "{unit}");
+    assert!(unit.ends_with("\nPrivateTmp=yes\n"), "{unit}");
 }
