@@ -127,7 +127,7 @@ impl Probe {
             stop: stopped,
         };
         let thread = std::thread::Builder::new()
-            .name("liveness-systemd".into())
+            .name("liveness-sd".into())
             .spawn(move || watcher.run())
             .inspect_err(|_| RUNNING.store(false, Ordering::Release))?;
         Ok(Watchdog {
