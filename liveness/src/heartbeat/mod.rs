@@ -19,6 +19,8 @@ pub use writer::Heartbeat;
 pub(crate) use changes::changed;
 #[cfg(any(all(feature = "http", unix), all(feature = "systemd", unix)))]
 pub(crate) use changes::changes;
+#[cfg(all(feature = "systemd", unix))]
+pub(crate) use changes::{wait, wake};
 pub(crate) use event::{extension, failure};
 pub(crate) use identity::failure_here;
 pub(crate) use slot::Target;

@@ -14,14 +14,14 @@ mod watch;
 use std::{
     io,
     sync::{
+        Arc,
         atomic::{AtomicBool, Ordering},
-        mpsc::{self, Sender},
     },
     thread::JoinHandle,
     time::Duration,
 };
 
-use crate::Probe;
+use crate::{Probe, heartbeat};
 
 /// Whether a [`Watchdog`] thread runs in this process: two would each send
 /// `READY=1` and pings, and the second would vouch for nothing new.
@@ -119,12 +119,12 @@ impl Probe {
                 "a systemd watchdog already runs in this process: keep one handle",
             ));
         }
-        let (stop, stopped) = mpsc::channel();
+        let stop = Arc::new(AtomicBool::new(false));
         let watcher = watch::Watcher {
             probe: self.clone(),
             notifier,
             ping,
-            stop: stopped,
+            stop: Arc::clone(&stop),
         };
         let thread = std::thread::Builder::new()
             .name("liveness-sd".into())
@@ -132,7 +132,7 @@ impl Probe {
             .inspect_err(|_| RUNNING.store(false, Ordering::Release))?;
         Ok(Watchdog {
             ping,
-            stop: Some(stop),
+            stop,
             thread: Some(thread),
         })
     }
@@ -148,8 +148,8 @@ impl Probe {
 #[derive(Debug)]
 pub struct Watchdog {
     ping: Option<Duration>,
-    /// Dropping it wakes the thread, which then ends.
-    stop: Option<Sender<()>>,
+    /// Set, and the thread woken, to end it.
+    stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -157,7 +157,7 @@ impl Watchdog {
     fn inert() -> Watchdog {
         Watchdog {
             ping: None,
-            stop: None,
+            stop: Arc::default(),
             thread: None,
         }
     }
@@ -182,7 +182,8 @@ impl Watchdog {
     }
 
     fn shut_down(&mut self) {
-        drop(self.stop.take());
+        self.stop.store(true, Ordering::Release);
+        heartbeat::wake();
         if let Some(thread) = self.thread.take() {
             // A panic in the thread has been printed already.
             let _ = thread.join();

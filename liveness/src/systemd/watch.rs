@@ -4,16 +4,20 @@
 //!
 //! It judges when a ping is due, when a component's deadline passes (the
 //! moment a verdict can turn dead without anything being recorded), when a
-//! writer of this process records a change (`fail`, `extend`: an atomic
-//! count, looked at every [`CHANGE_POLL`]), and every [`CHANGE_POLL`] until
-//! every component has started (for `READY=1`). Then, in one datagram:
+//! writer of this process records a change (`fail`, `extend`: it sleeps on
+//! the count of changes, which wakes it), and every [`CHANGE_POLL`] until
+//! every component has started (for `READY=1`: a beat is not a change).
+//! In between it sleeps: no polling once started. Then, in one datagram:
 //! `STATUS=` when the line changed, `READY=1` the first time every component
 //! has started, `WATCHDOG=1` while every component is alive (and systemd's
 //! watchdog is on), and `WATCHDOG=trigger` once when one turns dead.
 
 use std::{
-    sync::mpsc::{Receiver, RecvTimeoutError},
-    time::{Duration, Instant, SystemTime},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, SystemTime},
 };
 
 use sd_notify::NotifyState;
@@ -21,12 +25,11 @@ use sd_notify::NotifyState;
 use super::notify::Notifier;
 use crate::{
     Probe, Status,
-    heartbeat::changes,
+    heartbeat::{changes, wait},
     probe::{Source, survey},
 };
 
-/// How often the thread looks at the count of changes (an atomic load), and
-/// judges until every component has started.
+/// How often the thread judges until every component has started.
 pub(crate) const CHANGE_POLL: Duration = Duration::from_millis(50);
 
 /// How often the thread judges without systemd's watchdog (`READY=1` and
@@ -122,47 +125,38 @@ impl Told {
     }
 }
 
-/// The thread's loop, until `stop` is dropped.
+/// The thread's loop, until `stop` is set (and the waiters woken).
 pub(crate) struct Watcher {
     pub probe: Probe,
     pub notifier: Notifier,
     pub ping: Option<Duration>,
-    pub stop: Receiver<()>,
+    pub stop: Arc<AtomicBool>,
 }
 
 impl Watcher {
     pub fn run(mut self) {
         let mut told = Told::default();
         let mut seen = changes();
-        let mut next = Instant::now();
         let mut failed_sends = 0u32;
         loop {
-            let now = Instant::now();
-            let count = changes();
-            if now >= next || count != seen {
-                seen = count;
-                let statuses = survey(self.probe.components(), Source::Memory);
-                let judged = Judged::of(&statuses);
-                let states = told.next(&judged, self.ping.is_some());
-                if !states.is_empty() {
-                    match self.notifier.send(&states) {
-                        Ok(()) => failed_sends = 0,
-                        Err(error) => {
-                            failed_sends += 1;
-                            if failed_sends == 1 {
-                                log::warn!("liveness: cannot notify systemd: {error}");
-                            }
+            let statuses = survey(self.probe.components(), Source::Memory);
+            let judged = Judged::of(&statuses);
+            let states = told.next(&judged, self.ping.is_some());
+            if !states.is_empty() {
+                match self.notifier.send(&states) {
+                    Ok(()) => failed_sends = 0,
+                    Err(error) => {
+                        failed_sends += 1;
+                        if failed_sends == 1 {
+                            log::warn!("liveness: cannot notify systemd: {error}");
                         }
                     }
                 }
-                next = now + self.wait(&statuses, &judged);
             }
-            let nap = next
-                .saturating_duration_since(Instant::now())
-                .min(CHANGE_POLL);
-            match self.stop.recv_timeout(nap) {
-                Err(RecvTimeoutError::Timeout) => {}
-                Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+            // Asleep until the next judgement is due, or a change.
+            seen = wait(seen, &self.stop, self.wait(&statuses, &judged));
+            if self.stop.load(Ordering::Acquire) {
+                return;
             }
         }
     }
