@@ -175,3 +175,48 @@ fn a_socket_bound_anew_still_gets_the_pings() {
     let new = listen(&dir.0);
     assert!(receive(&new).ends_with("WATCHDOG=1\n"));
 }
+
+#[test]
+fn an_extended_component_is_pinged_until_its_extension_runs_out() {
+    use crate::{
+        host::Identity,
+        record::{Event, Owner},
+    };
+    let _turn = turn();
+    let dir = Dir::new("extended");
+    let systemd = listen(&dir.0);
+    // A writer extended "job" by 1 s; its max_age is 100 ms.
+    let event = Event::Extend {
+        by: Duration::from_secs(1),
+        reason: "compacting".into(),
+    };
+    let record = Identity::get().record(Some(Owner::new("job", None)), event);
+    std::fs::write(dir.0.join("job"), record.encode().unwrap()).unwrap();
+    let job = Component::new("job", dir.0.join("job"), Duration::from_millis(100))
+        .max_extend(Duration::from_secs(60));
+    let _watchdog = Probe::new([job])
+        .watch(watching(&dir.0, Duration::from_millis(50)))
+        .unwrap();
+    let first = receive(&systemd);
+    assert!(
+        first.starts_with("STATUS=job: alive: extended: compacting, "),
+        "{first:?}"
+    );
+    assert!(first.ends_with("\nREADY=1\nWATCHDOG=1\n"), "{first:?}");
+    // Pings go on past max_age, until the extension runs out; then the
+    // trigger, saying so.
+    let mut pings = 0;
+    let last = loop {
+        let message = receive(&systemd);
+        if !message.ends_with("WATCHDOG=1\n") {
+            break message;
+        }
+        pings += 1;
+    };
+    assert!(pings >= 4, "{pings} pings, then {last:?}");
+    assert!(
+        last.starts_with("STATUS=job: dead: extension ran out ")
+            && last.ends_with("\nWATCHDOG=trigger\n"),
+        "{last:?}"
+    );
+}
