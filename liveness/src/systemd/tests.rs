@@ -23,7 +23,9 @@ struct Dir(PathBuf);
 
 impl Dir {
     fn new(name: &str) -> Dir {
-        let dir = std::env::temp_dir().join(format!("liveness-sd-{name}-{}", std::process::id()));
+        // Absolute: a heartbeat path must be (TMPDIR may be relative).
+        let tmp = std::path::absolute(std::env::temp_dir()).unwrap();
+        let dir = tmp.join(format!("liveness-sd-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         Dir(dir)

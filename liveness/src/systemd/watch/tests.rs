@@ -71,7 +71,8 @@ fn component(name: &str, dir: &std::path::Path, grace: Duration) -> Component {
 
 #[test]
 fn the_status_is_one_bounded_line_dead_first() {
-    let dir = std::env::temp_dir().join(format!("liveness-status-line-{}", std::process::id()));
+    let tmp = std::path::absolute(std::env::temp_dir()).unwrap();
+    let dir = tmp.join(format!("liveness-status-line-{}", std::process::id()));
     let long = "é".repeat(200);
     let mut components: Vec<Component> = (0..20)
         .map(|i| component(&format!("{long}{i}"), &dir, Duration::from_secs(1 << 40)))
