@@ -149,6 +149,16 @@ impl Machine {
         self.dir.path().join("state")
     }
 
+    /// `runc --root <state> args`, stdin closed.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new("runc");
+        cmd.arg("--root")
+            .arg(self.state())
+            .args(args)
+            .stdin(Stdio::null());
+        cmd
+    }
+
     /// What systemd and runc printed.
     pub fn console(&self) -> String {
         let read = |name| fs::read_to_string(self.dir.path().join(name)).unwrap_or_default();
@@ -156,13 +166,7 @@ impl Machine {
     }
 
     fn runc(&self, args: &[&str]) -> String {
-        let out = Command::new("runc")
-            .arg("--root")
-            .arg(self.state())
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
+        let out = self.command(args).output().unwrap();
         assert!(
             out.status.success(),
             "runc {args:?}: {}: {}",
@@ -182,12 +186,8 @@ impl Machine {
     fn until_running(&self) {
         let begin = Instant::now();
         loop {
-            let out = Command::new("runc")
-                .arg("--root")
-                .arg(self.state())
-                .args(["exec", &self.id, "systemctl", "is-system-running"])
-                .output()
-                .unwrap();
+            let is = ["exec", &self.id, "systemctl", "is-system-running"];
+            let out = self.command(&is).output().unwrap();
             let state = String::from_utf8_lossy(&out.stdout).trim().to_owned();
             if state == "running" || state == "degraded" {
                 return;
@@ -229,23 +229,12 @@ impl Drop for Machine {
     fn drop(&mut self) {
         // SIGRTMIN+3: systemd halts; then whatever is left goes.
         let quiet = |args: &[&str]| {
-            let _ = Command::new("runc")
-                .arg("--root")
-                .arg(self.state())
-                .args(args)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
+            let mut cmd = self.command(args);
+            let _ = cmd.stdout(Stdio::null()).stderr(Stdio::null()).status();
         };
         quiet(&["kill", &self.id, "37"]);
         for _ in 0..50 {
-            let out = Command::new("runc")
-                .arg("--root")
-                .arg(self.state())
-                .args(["state", &self.id])
-                .output();
-            match out {
+            match self.command(&["state", &self.id]).output() {
                 Ok(out) if String::from_utf8_lossy(&out.stdout).contains("\"running\"") => {
                     thread::sleep(Duration::from_millis(100));
                 }
