@@ -11,7 +11,9 @@
 //! beating: the probe reports it dead until the container restarts. With
 //! `--http`, it also serves the kubelet's `httpGet` probe on
 //! `http://ADDR/livez` (`--http 127.0.0.1:0` picks a port; the address is
-//! printed on stderr).
+//! printed on stderr). Started by systemd (a `Type=notify` unit with the
+//! settings `worker-liveness --systemd` prints), it feeds systemd's
+//! watchdog from the same verdicts (`Probe::watchdog`).
 
 use std::{
     thread,
@@ -79,6 +81,17 @@ fn serve(addr: &str) -> HttpServer {
     }
 }
 
+/// systemd's watchdog when systemd started the worker; a handle that does
+/// nothing otherwise.
+#[cfg(unix)]
+fn watchdog() -> liveness::Watchdog {
+    let probe = Probe::new([Component::of::<Worker>(), Component::of::<Indexer>()]);
+    probe.watchdog().unwrap_or_else(|error| {
+        eprintln!("worker: systemd's watchdog: {error}");
+        std::process::exit(2);
+    })
+}
+
 fn main() {
     let Options {
         hang_after,
@@ -89,6 +102,8 @@ fn main() {
     } = options();
     // Kept until the process ends: dropping it would stop the endpoint.
     let _http = http.as_deref().map(serve);
+    #[cfg(unix)]
+    let _watchdog = watchdog();
     let started = Instant::now();
     let wedge = move |who: &str| {
         if hang_after.is_some_and(|limit| started.elapsed() >= limit) {

@@ -81,6 +81,8 @@
 //!   can turn it off (`default-features = false`) and compile neither.
 //! - `http`: [`Probe::serve_http`], an `httpGet` endpoint inside the
 //!   service, so the kubelet checks it without an exec.
+//! - `systemd`: [`Probe::watchdog`], systemd's watchdog fed from the
+//!   components' verdicts, for a `Type=notify` unit with `WatchdogSec=`.
 //!
 //! # On Kubernetes
 //!
@@ -112,6 +114,8 @@ mod record;
 mod registry;
 mod status;
 mod store;
+#[cfg(all(feature = "systemd", unix))]
+mod systemd;
 mod timestamp;
 
 pub use component::Component;
@@ -123,6 +127,8 @@ pub use liveness::Liveness;
 pub use probe::Probe;
 pub use record::MAX_POOL_SIZE;
 pub use status::{State, Status, Verdict};
+#[cfg(all(feature = "systemd", unix))]
+pub use systemd::Watchdog;
 pub use timestamp::Timestamp;
 
 /// Derives [`Liveness`] from `#[liveness(max_age = "...", ...)]`.

@@ -19,6 +19,7 @@ pub mod kubelet;
 pub mod own;
 pub mod record;
 pub mod runc;
+pub mod systemd;
 
 #[allow(unused_imports)]
 pub(crate) use own::in_own_dir;

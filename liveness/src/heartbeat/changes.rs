@@ -1,18 +1,58 @@
-//! A count of the changes this process recorded that can turn a verdict.
+//! A count of the changes this process recorded that can turn a verdict,
+//! and a way to wait for the next one.
+
+use std::{
+    sync::{
+        Condvar, Mutex, PoisonError,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 /// How many times a writer of this process recorded a change that can turn
 /// a verdict at once (a failure, an extension, a pool's size), for answers
-/// that are reused for a moment (`http/cache.rs`): a beat only keeps a
-/// component alive, and is not counted.
-static CHANGES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+/// that are reused for a moment (`http/cache.rs`) and for the systemd
+/// watchdog's thread, which waits for them: a beat only keeps a component
+/// alive, and is not counted.
+static CHANGES: AtomicU64 = AtomicU64::new(0);
+
+/// Wakes the threads waiting in [`wait`]; taken by [`changed`] and
+/// [`wake`] only to notify, so that no change falls between a waiter's
+/// check and its sleep.
+static WAITING: (Mutex<()>, Condvar) = (Mutex::new(()), Condvar::new());
 
 /// The count of [`CHANGES`] so far.
-#[cfg_attr(not(all(feature = "http", unix)), allow(dead_code))]
+#[cfg_attr(
+    not(any(all(feature = "http", unix), all(feature = "systemd", unix))),
+    allow(dead_code)
+)]
 pub(crate) fn changes() -> u64 {
-    CHANGES.load(std::sync::atomic::Ordering::Acquire)
+    CHANGES.load(Ordering::Acquire)
 }
 
-/// Counts a change in [`CHANGES`].
+/// Counts a change in [`CHANGES`], and wakes the threads waiting for one.
 pub(crate) fn changed() {
-    CHANGES.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    CHANGES.fetch_add(1, Ordering::AcqRel);
+    wake();
+}
+
+/// Wakes the threads waiting in [`wait`], so they look at their `stop`.
+#[cfg_attr(not(all(feature = "systemd", unix)), allow(dead_code))]
+pub(crate) fn wake() {
+    let _held = WAITING.0.lock().unwrap_or_else(PoisonError::into_inner);
+    WAITING.1.notify_all();
+}
+
+/// Waits until the count is no longer `seen`, `stop` is set (then
+/// [`wake`]), or `timeout` passes; the count then.
+#[cfg_attr(not(all(feature = "systemd", unix)), allow(dead_code))]
+pub(crate) fn wait(seen: u64, stop: &AtomicBool, timeout: Duration) -> u64 {
+    let held = WAITING.0.lock().unwrap_or_else(PoisonError::into_inner);
+    let (_held, _) = WAITING
+        .1
+        .wait_timeout_while(held, timeout, |_| {
+            changes() == seen && !stop.load(Ordering::Acquire)
+        })
+        .unwrap_or_else(PoisonError::into_inner);
+    changes()
 }

@@ -17,8 +17,10 @@ pub use writer::Heartbeat;
 
 #[cfg(all(test, feature = "http", unix))]
 pub(crate) use changes::changed;
-#[cfg(all(feature = "http", unix))]
+#[cfg(any(all(feature = "http", unix), all(feature = "systemd", unix)))]
 pub(crate) use changes::changes;
+#[cfg(all(feature = "systemd", unix))]
+pub(crate) use changes::{wait, wake};
 pub(crate) use event::{extension, failure};
 pub(crate) use identity::failure_here;
 pub(crate) use slot::Target;

@@ -59,6 +59,12 @@ pub(super) const OPTIONS: &[Opt] = &[
         help: "print the Compose healthcheck block that runs this binary",
     },
     Opt {
+        long: "--systemd",
+        short: None,
+        value: None,
+        help: "print the systemd unit settings for Probe::watchdog",
+    },
+    Opt {
         long: "--help",
         short: Some("-h"),
         value: None,
@@ -79,6 +85,7 @@ pub(super) enum Mode {
     Startup { json: bool },
     K8s(k8s::Options),
     Docker(docker::Options),
+    Systemd,
     Help,
     Version,
 }
@@ -113,6 +120,7 @@ pub(super) fn parse(args: &[OsString]) -> Result<Mode, Mistake> {
         [] => Mode::Judge { json: false },
         ["--json"] => Mode::Judge { json: true },
         ["--help"] => Mode::Help,
+        ["--systemd"] => Mode::Systemd,
         ["--version"] => Mode::Version,
         _ if has("--startup") && longs.iter().all(|l| ["--startup", "--json"].contains(l)) => {
             Mode::Startup {
@@ -186,6 +194,7 @@ mod tests {
         );
         assert_eq!(parse(&args(&["-h"])), Ok(Mode::Help));
         assert_eq!(parse(&args(&["-V"])), Ok(Mode::Version));
+        assert_eq!(parse(&args(&["--systemd"])), Ok(Mode::Systemd));
         assert_eq!(
             parse(&args(&["--k8s", "--http", "8080", "--command", "/bin/p"])),
             Ok(Mode::K8s(k8s::Options {
@@ -199,6 +208,8 @@ mod tests {
             &["--json", "--json"],
             &["--k8s", "--json"],
             &["--startup", "--k8s"],
+            &["--systemd", "--json"],
+            &["--systemd", "--k8s"],
         ] {
             assert_eq!(parse(&args(bad)), Err(Mistake::Unexpected), "{bad:?}");
         }

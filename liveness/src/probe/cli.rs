@@ -9,7 +9,7 @@ use std::{
 use super::{
     Probe,
     args::{Mistake, Mode, OPTIONS, parse},
-    docker, k8s, logging, report,
+    docker, k8s, logging, report, units,
 };
 use crate::{Status, escape};
 
@@ -79,20 +79,7 @@ impl Probe {
         }
         let mode = match parse(&args) {
             Ok(mode) => mode,
-            Err(mistake) => {
-                let said = match mistake {
-                    Mistake::Said(line) => line,
-                    Mistake::Unexpected => {
-                        let shown: Vec<String> = args
-                            .iter()
-                            .map(|a| escape::path(a.as_ref()).to_string())
-                            .collect();
-                        format!("unexpected arguments: {}", shown.join(" "))
-                    }
-                };
-                let _ = write!(err, "error: {said}\n\n{}", self.usage());
-                return USAGE;
-            }
+            Err(mistake) => return self.refuse(&args, mistake, err),
         };
         let code = match mode {
             Mode::Judge { json } => {
@@ -107,6 +94,10 @@ impl Probe {
             }
             Mode::K8s(options) => emit(&k8s::snippet(self, &options), out, err),
             Mode::Docker(options) => emit(&docker::snippet(self, &options), out, err),
+            Mode::Systemd => {
+                let _ = out.write_all(units::snippet(self).as_bytes());
+                ALIVE
+            }
             Mode::Help => {
                 let _ = out.write_all(self.usage().as_bytes());
                 ALIVE
@@ -123,6 +114,22 @@ impl Probe {
         };
         let _ = out.flush();
         code
+    }
+
+    /// Says on `err` what is wrong with `args`, then usage; the exit code.
+    fn refuse(&self, args: &[OsString], mistake: Mistake, err: &mut dyn Write) -> u8 {
+        let said = match mistake {
+            Mistake::Said(line) => line,
+            Mistake::Unexpected => {
+                let shown: Vec<String> = args
+                    .iter()
+                    .map(|a| escape::path(a.as_ref()).to_string())
+                    .collect();
+                format!("unexpected arguments: {}", shown.join(" "))
+            }
+        };
+        let _ = write!(err, "error: {said}\n\n{}", self.usage());
+        USAGE
     }
 
     /// The name usage and `--version` show: the binary's file name, and the

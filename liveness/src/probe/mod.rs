@@ -20,8 +20,10 @@ mod pool;
 pub(crate) mod report;
 mod survey;
 mod unit;
+#[cfg(feature = "probe")]
+mod units;
 
-#[cfg(all(feature = "http", unix))]
+#[cfg(any(all(feature = "http", unix), all(feature = "systemd", unix)))]
 pub(crate) use survey::survey;
 pub(crate) use unit::Source;
 

@@ -1,0 +1,92 @@
+//! Sending notifications: one datagram per message, on a socket connected
+//! once. The messages are `sd-notify`'s `NotifyState`s, one a line.
+//!
+//! The socket is connected when the watchdog starts, so a service that
+//! later removes `NOTIFY_SOCKET` from its environment (to keep it from its
+//! children) still reaches systemd; a send that fails (systemd re-executed
+//! itself and bound a new socket) reconnects once and sends again.
+
+use std::{io, os::unix::net::UnixDatagram};
+
+use sd_notify::NotifyState;
+
+use super::env::Socket;
+
+/// A connection to systemd's notification socket.
+pub(crate) struct Notifier {
+    socket: Socket,
+    connected: Option<UnixDatagram>,
+}
+
+impl Notifier {
+    /// Connects to `socket`.
+    pub fn connect(socket: Socket) -> io::Result<Notifier> {
+        let connected = Some(connect(&socket)?);
+        Ok(Notifier { socket, connected })
+    }
+
+    /// Sends `states` in one datagram.
+    pub fn send(&mut self, states: &[NotifyState<'_>]) -> io::Result<()> {
+        let message = message(states);
+        let first = match &self.connected {
+            Some(socket) => sent(socket, &message),
+            None => Err(io::ErrorKind::NotConnected.into()),
+        };
+        if first.is_ok() {
+            return first;
+        }
+        self.connected = None;
+        let socket = connect(&self.socket)?;
+        let again = sent(&socket, &message);
+        self.connected = Some(socket);
+        again
+    }
+}
+
+/// `states`, one a line, as `sd_notify(3)` reads them.
+pub(crate) fn message(states: &[NotifyState<'_>]) -> String {
+    let mut message = String::new();
+    for state in states {
+        message += &state.to_string();
+        message.push('\n');
+    }
+    message
+}
+
+fn sent(socket: &UnixDatagram, message: &str) -> io::Result<()> {
+    let len = socket.send(message.as_bytes())?;
+    if len == message.len() {
+        Ok(())
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::WriteZero,
+            "notification cut short",
+        ))
+    }
+}
+
+fn connect(socket: &Socket) -> io::Result<UnixDatagram> {
+    let datagram = UnixDatagram::unbound()?;
+    match socket {
+        Socket::Path(path) => datagram.connect(path)?,
+        Socket::Abstract(name) => datagram.connect_addr(&abstract_addr(name)?)?,
+    }
+    Ok(datagram)
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn abstract_addr(name: &[u8]) -> io::Result<std::os::unix::net::SocketAddr> {
+    #[cfg(target_os = "android")]
+    use std::os::android::net::SocketAddrExt;
+    #[cfg(target_os = "linux")]
+    use std::os::linux::net::SocketAddrExt;
+    std::os::unix::net::SocketAddr::from_abstract_name(name)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn abstract_addr(_: &[u8]) -> io::Result<std::os::unix::net::SocketAddr> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "abstract sockets exist only on Linux",
+    ))
+}
