@@ -81,6 +81,9 @@
 //!   can turn it off (`default-features = false`) and compile neither.
 //! - `http`: [`Probe::serve_http`], an `httpGet` endpoint inside the
 //!   service, so the kubelet checks it without an exec.
+//! - `grpc` (Rust 1.88): [`Probe::grpc_service`] and [`Probe::serve_grpc`],
+//!   a `grpc.health.v1.Health` service for the kubelet's `grpc` probe, on
+//!   `tonic`; it includes `http`.
 //!
 //! # On Kubernetes
 //!
@@ -104,6 +107,8 @@ mod escape;
 pub mod fuzzing;
 mod heartbeat;
 mod host;
+#[cfg(all(feature = "grpc", unix))]
+mod grpc;
 #[cfg(all(feature = "http", unix))]
 mod http;
 mod liveness;
@@ -117,6 +122,8 @@ mod timestamp;
 pub use component::Component;
 pub use error::Error;
 pub use heartbeat::{Heartbeat, Instance};
+#[cfg(all(feature = "grpc", unix))]
+pub use grpc::{GrpcHealth, GrpcServer};
 #[cfg(all(feature = "http", unix))]
 pub use http::HttpServer;
 pub use liveness::Liveness;

@@ -1,0 +1,73 @@
+//! The `grpc.health.v1.Health` service: `Check` judges at call time, `Watch`
+//! streams changes (`watch.rs`), at most [`MAX_WATCHES`] at once.
+
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+use tonic::{Request, Response};
+use tonic_health::pb::{HealthCheckRequest, HealthCheckResponse, health_server::Health};
+
+use super::{question::Question, watch::Watch};
+use crate::{Component, escape};
+
+/// `Watch` streams open at once, per service: each costs a timer and a
+/// survey per throttle interval.
+pub(super) const MAX_WATCHES: usize = 64;
+
+/// The `grpc.health.v1.Health` service of a [`Probe`](crate::Probe), from
+/// [`Probe::grpc_service`](crate::Probe::grpc_service) (feature `grpc`):
+/// its components, judged at each call.
+#[derive(Clone, Debug)]
+pub struct GrpcHealth {
+    components: Arc<[Component]>,
+    watches: Arc<Semaphore>,
+}
+
+impl GrpcHealth {
+    pub(super) fn new(components: &[Component]) -> GrpcHealth {
+        GrpcHealth {
+            components: components.into(),
+            watches: Arc::new(Semaphore::new(MAX_WATCHES)),
+        }
+    }
+}
+
+/// `NOT_FOUND`, naming the service (escaped: it is the client's text).
+fn not_found(service: &str) -> tonic::Status {
+    tonic::Status::not_found(format!(
+        "unknown service \"{}\": ask \"\", \"liveness\", \"readiness\", \"startup\" or a component's name",
+        escape::text(service)
+    ))
+}
+
+#[tonic::async_trait]
+impl Health for GrpcHealth {
+    async fn check(
+        &self,
+        request: Request<HealthCheckRequest>,
+    ) -> Result<Response<HealthCheckResponse>, tonic::Status> {
+        let service = &request.get_ref().service;
+        let question = Question::of(&self.components, service).ok_or_else(|| not_found(service))?;
+        let status = super::serving_status(question.serving(&self.components));
+        Ok(Response::new(super::response(status)))
+    }
+
+    type WatchStream = Watch;
+
+    async fn watch(
+        &self,
+        request: Request<HealthCheckRequest>,
+    ) -> Result<Response<Watch>, tonic::Status> {
+        let permit = self.watches.clone().try_acquire_owned().map_err(|_| {
+            tonic::Status::resource_exhausted(format!(
+                "{MAX_WATCHES} watches are open already: retry later"
+            ))
+        })?;
+        let question = Question::of(&self.components, &request.get_ref().service);
+        Ok(Response::new(Watch::new(
+            self.components.clone(),
+            question,
+            permit,
+        )))
+    }
+}
