@@ -35,7 +35,19 @@ struct GrpcWorker {
 
 impl GrpcWorker {
     fn start(files: &Files, args: &[&str]) -> GrpcWorker {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_grpc-worker"))
+        GrpcWorker::spawn(Command::new(env!("CARGO_BIN_EXE_grpc-worker")), files, args)
+    }
+
+    /// The worker with at most `n` open files (`prlimit --nofile`).
+    fn with_open_files(n: u32, files: &Files) -> GrpcWorker {
+        let mut cmd = tool("prlimit");
+        cmd.arg(format!("--nofile={n}:{n}"))
+            .arg(env!("CARGO_BIN_EXE_grpc-worker"));
+        GrpcWorker::spawn(cmd, files, &[])
+    }
+
+    fn spawn(mut cmd: Command, files: &Files, args: &[&str]) -> GrpcWorker {
+        let mut child = cmd
             .arg("127.0.0.1:0")
             .args(args)
             .env("WORKER_LIVENESS_PATH", &files.worker)
@@ -202,6 +214,17 @@ fn hostile_clients_never_delay_a_check_past_100_ms() {
 }
 
 #[test]
+fn idle_connections_beyond_the_open_files_limit_never_lock_a_check_out() {
+    let _exclusive = TIMING.write();
+    let files = Files::new();
+    let worker = GrpcWorker::with_open_files(128, &files);
+    worker.until("", "SERVING", Duration::from_secs(5));
+    let _idle = idle_connections(worker.addr, 300, false);
+    let slowest: f64 = worker.client(&["timed", "10"]).trim().parse().unwrap();
+    assert!(slowest < 100.0, "a check took {slowest} ms");
+}
+
+#[test]
 fn k8s_grpc_prints_grpc_probes_with_the_exec_timings() {
     let files = Files::new();
     let probe = |args: &[&str]| {
@@ -226,4 +249,27 @@ fn k8s_grpc_prints_grpc_probes_with_the_exec_timings() {
     };
     assert_eq!(timings(&grpc), timings(&exec));
     assert!(!grpc.contains("exec:"), "{grpc}");
+}
+
+#[test]
+fn dropping_the_handle_stops_the_server_with_connections_open() {
+    use liveness::{Component, Probe};
+
+    let dir = common::scratch();
+    let job = Component::new("job", dir.path().join("job"), Duration::from_secs(60));
+    let server = Probe::new([job]).serve_grpc("127.0.0.1:0").unwrap();
+    let addr = server.local_addr();
+    // Not beaten yet, within its startup grace.
+    let answers = health(addr, &["check", "job", "startup"]).output().unwrap();
+    assert_eq!(answers.stdout, b"SERVING\nNOT_SERVING\n");
+    let _open = idle_connections(addr, 3, true);
+    let (done, stopped) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        drop(server);
+        done.send(()).unwrap();
+    });
+    stopped
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the server did not stop");
+    assert!(TcpStream::connect(addr).is_err(), "still listening");
 }

@@ -3,8 +3,10 @@
 //!
 //! A kubelet opens a connection per check and uses it at once, so idle
 //! connections held by someone else, however many, cost it nothing: the
-//! oldest go first. An error from `accept` (out of file descriptors, say)
-//! pauses accepting for a moment rather than spinning.
+//! oldest go first. The cap is also at most half the process's limit of open
+//! files ([`cap`]), and an error from `accept` (out of file descriptors
+//! all the same) closes the oldest connection and pauses accepting for a
+//! moment rather than spinning.
 
 use std::{
     collections::VecDeque,
@@ -31,6 +33,15 @@ use tonic::{
 /// Connections open at once: the memory bound (a connection's buffers are
 /// a few KiB), below the usual limit of 1024 file descriptors.
 pub(super) const MAX_CONNECTIONS: usize = 512;
+
+/// The cap for this process: [`MAX_CONNECTIONS`], or half its limit of
+/// open files (`RLIMIT_NOFILE`) when that is lower, so that idle clients
+/// never leave the server (or the service) without a file descriptor.
+pub(super) fn cap() -> usize {
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
+    let half = limit.map_or(usize::MAX, |n| usize::try_from(n / 2).unwrap_or(usize::MAX));
+    MAX_CONNECTIONS.min(half).max(1)
+}
 
 /// How long accepting pauses after `accept` fails.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(50);
@@ -67,11 +78,17 @@ impl Incoming {
     fn make_room(&mut self) {
         self.open.retain(|link| !link.closed.load(Ordering::Acquire));
         while self.open.len() >= self.max {
-            let Some(oldest) = self.open.pop_front() else { break };
-            oldest.evicted.store(true, Ordering::Release);
-            let waker = oldest.waker.lock().unwrap_or_else(PoisonError::into_inner).take();
-            waker.map(Waker::wake);
+            self.evict_oldest();
         }
+    }
+
+    fn evict_oldest(&mut self) {
+        let Some(oldest) = self.open.pop_front() else {
+            return;
+        };
+        oldest.evicted.store(true, Ordering::Release);
+        let waker = oldest.waker.lock().unwrap_or_else(PoisonError::into_inner).take();
+        waker.map(Waker::wake);
     }
 }
 
@@ -89,7 +106,9 @@ impl Stream for Incoming {
         match this.listener.poll_accept(cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Err(error)) => {
-                log::debug!("grpc: accept failed, pausing: {error}");
+                log::debug!("grpc: accept failed, closing the oldest connection: {error}");
+                this.open.retain(|link| !link.closed.load(Ordering::Acquire));
+                this.evict_oldest();
                 this.pause = Some(Box::pin(tokio::time::sleep(ACCEPT_PAUSE)));
                 // Polled again at once, to register with the pause's timer.
                 cx.waker().wake_by_ref();

@@ -13,7 +13,7 @@
 //!
 //! | what | bound | why |
 //! |---|---|---|
-//! | connections at once | 512; a newcomer over the cap closes the oldest (`capped.rs`) | idle connections held by others never keep the kubelet's fresh one out |
+//! | connections at once | 512, or half the limit of open files if lower; a newcomer over the cap (or when `accept` fails) closes the oldest (`capped.rs`) | idle connections held by others never keep the kubelet's fresh one out |
 //! | streams per connection | 16 (HTTP/2 `SETTINGS_MAX_CONCURRENT_STREAMS`) | a check is one stream |
 //! | `Watch` streams at once | 64 per service; more get `RESOURCE_EXHAUSTED` | each looks once per throttle interval |
 //! | memory per `Watch` | one answer: computed when the connection asks for the next message, changes not taken coalesced | a client that never reads holds no queue |

@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 use tonic_health::pb::health_server::HealthServer;
 
 use super::{
-    capped::{Incoming, MAX_CONNECTIONS},
+    capped::{self, Incoming},
     service::GrpcHealth,
 };
 
@@ -50,7 +50,7 @@ pub(super) fn spawn(listener: TcpListener, service: HealthServer<GrpcHealth>) ->
                     .http2_max_header_list_size(MAX_HEADER_LIST)
                     .http2_keepalive_interval(Some(KEEPALIVE.0))
                     .http2_keepalive_timeout(Some(KEEPALIVE.1))
-                    .serve_with_incoming(service, Incoming::new(listener, MAX_CONNECTIONS));
+                    .serve_with_incoming(service, Incoming::new(listener, capped::cap()));
                 tokio::select! {
                     served = serve => if let Err(error) = served {
                         log::warn!("grpc: the server stopped: {error}");

@@ -71,3 +71,32 @@ impl Health for GrpcHealth {
         )))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn watches_beyond_the_cap_are_refused_until_one_ends() {
+        let age = Duration::from_secs(60);
+        let health = GrpcHealth::new(&[Component::new("job", "/tmp/liveness-grpc-cap/job", age)]);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let watch = || health.watch(Request::new(HealthCheckRequest { service: "".into() }));
+            let mut open = Vec::new();
+            for _ in 0..MAX_WATCHES {
+                open.push(watch().await.unwrap());
+            }
+            let refused = watch().await.unwrap_err();
+            assert_eq!(refused.code(), tonic::Code::ResourceExhausted);
+            assert_eq!(refused.message(), "64 watches are open already: retry later");
+            drop(open.pop());
+            assert!(watch().await.is_ok());
+        });
+    }
+}

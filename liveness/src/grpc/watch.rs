@@ -63,6 +63,16 @@ impl Watch {
     }
 }
 
+impl std::fmt::Debug for Watch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Watch")
+            .field("question", &self.question)
+            .field("interval", &self.interval)
+            .field("last", &self.last)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Stream for Watch {
     type Item = Result<HealthCheckResponse, tonic::Status>;
 
