@@ -112,7 +112,6 @@ impl Stream for Incoming {
                 Poll::Pending
             }
             Poll::Ready(Ok((stream, _))) => {
-                let _ = stream.set_nodelay(true);
                 this.make_room();
                 let link = Arc::new(Link::default());
                 this.open.push_back(link.clone());
