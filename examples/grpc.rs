@@ -64,7 +64,10 @@ fn main() {
                 thread::park();
             }
         }
-        if fail_after.take_if(|after| started.elapsed() >= *after).is_some() {
+        if fail_after
+            .take_if(|after| started.elapsed() >= *after)
+            .is_some()
+        {
             if let Err(error) = Worker::fail("lost the database schema") {
                 eprintln!("worker: {error}");
             }

@@ -58,7 +58,10 @@ impl GrpcWorker {
             .unwrap();
         let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
         let addr = loop {
-            let line = lines.next().expect("the worker ended before serving").unwrap();
+            let line = lines
+                .next()
+                .expect("the worker ended before serving")
+                .unwrap();
             if let Some(addr) = line.strip_prefix("grpc-worker: serving grpc ") {
                 break addr.parse().unwrap();
             }
@@ -146,10 +149,22 @@ fn a_failure_is_not_serving_at_once_and_unknown_services_are_not_found() {
     worker.until("worker", "NOT_SERVING", Duration::from_secs(3));
     let answers = worker.check(&["nope", "Worker", " liveness", "healthz", "\u{1b}[2J\n"]);
     let hint = "\": ask \"\", \"liveness\", \"readiness\", \"startup\" or a component's name";
-    assert_eq!(answers[0], format!("NOT_FOUND unknown service \"nope{hint}"));
-    assert_eq!(answers[1], format!("NOT_FOUND unknown service \"Worker{hint}"));
-    assert_eq!(answers[2], format!("NOT_FOUND unknown service \" liveness{hint}"));
-    assert_eq!(answers[3], format!("NOT_FOUND unknown service \"healthz{hint}"));
+    assert_eq!(
+        answers[0],
+        format!("NOT_FOUND unknown service \"nope{hint}")
+    );
+    assert_eq!(
+        answers[1],
+        format!("NOT_FOUND unknown service \"Worker{hint}")
+    );
+    assert_eq!(
+        answers[2],
+        format!("NOT_FOUND unknown service \" liveness{hint}")
+    );
+    assert_eq!(
+        answers[3],
+        format!("NOT_FOUND unknown service \"healthz{hint}")
+    );
     // The client's text is escaped in the details.
     assert!(
         answers[4] == format!("NOT_FOUND unknown service \"\\u{{1b}}[2J\\n{hint}"),
@@ -202,7 +217,9 @@ fn hostile_clients_never_delay_a_check_past_100_ms() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(hog.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(hog.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     assert_eq!(line, "open\n");
     let pid = rustix::process::Pid::from_child(&hog);
     rustix::process::kill_process(pid, rustix::process::Signal::STOP).unwrap();
@@ -238,7 +255,9 @@ fn k8s_grpc_prints_grpc_probes_with_the_exec_timings() {
     let exec = probe(&["--k8s", "--command", "/probe"]);
     let grpc = probe(&["--k8s", "--grpc", "9090"]);
     assert!(
-        grpc.contains("livenessProbe:\n  grpc:\n    port: 9090\n    service: \"liveness\"\n  periodSeconds: "),
+        grpc.contains(
+            "livenessProbe:\n  grpc:\n    port: 9090\n    service: \"liveness\"\n  periodSeconds: "
+        ),
         "{grpc}"
     );
     let timings = |yaml: &str| -> Vec<String> {

@@ -181,7 +181,15 @@ fn round(kind: &str, server: &Server) -> (u64, u64, u64) {
 }
 
 /// Prints the figures; whether they are within budget.
-fn report([server_us, client_us, wall_us, http_server_us, http_client_us]: [f64; 5]) -> bool {
+fn report(
+    [
+        server_us,
+        client_us,
+        wall_us,
+        http_server_us,
+        http_client_us,
+    ]: [f64; 5],
+) -> bool {
     let ratio = server_us / http_server_us;
     let ok = ratio <= HTTP_BUDGET;
     println!(
@@ -196,7 +204,14 @@ fn report([server_us, client_us, wall_us, http_server_us, http_client_us]: [f64;
     println!("grpc client CPU (tonic)           {client_us:>7.1} µs");
     println!("httpGet client CPU (raw socket)   {http_client_us:>7.1} µs");
     println!("grpc wall time per check          {wall_us:>7.1} µs");
-    println!("{}", if ok { "all within budget" } else { "OVER BUDGET" });
+    println!(
+        "{}",
+        if ok {
+            "all within budget"
+        } else {
+            "OVER BUDGET"
+        }
+    );
     println!(
         "grpc-check server_us={server_us:.1} client_us={client_us:.1} wall_us={wall_us:.1} \
          http_server_us={http_server_us:.1} http_client_us={http_client_us:.1}"

@@ -105,10 +105,10 @@ mod escape;
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;
-mod heartbeat;
-mod host;
 #[cfg(all(feature = "grpc", unix))]
 mod grpc;
+mod heartbeat;
+mod host;
 #[cfg(all(feature = "http", unix))]
 mod http;
 mod liveness;
@@ -121,9 +121,9 @@ mod timestamp;
 
 pub use component::Component;
 pub use error::Error;
-pub use heartbeat::{Heartbeat, Instance};
 #[cfg(all(feature = "grpc", unix))]
 pub use grpc::{GrpcHealth, GrpcServer};
+pub use heartbeat::{Heartbeat, Instance};
 #[cfg(all(feature = "http", unix))]
 pub use http::HttpServer;
 pub use liveness::Liveness;

@@ -73,7 +73,8 @@ impl Incoming {
     /// Makes room for one more: forgets closed connections, then evicts the
     /// oldest open ones over the cap.
     fn make_room(&mut self) {
-        self.open.retain(|link| !link.closed.load(Ordering::Acquire));
+        self.open
+            .retain(|link| !link.closed.load(Ordering::Acquire));
         while self.open.len() >= self.max {
             self.evict_oldest();
         }
@@ -84,7 +85,11 @@ impl Incoming {
             return;
         };
         oldest.evicted.store(true, Ordering::Release);
-        let waker = oldest.waker.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let waker = oldest
+            .waker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         waker.map(Waker::wake);
     }
 }
@@ -104,7 +109,8 @@ impl Stream for Incoming {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Err(error)) => {
                 log::debug!("grpc: accept failed, closing the oldest connection: {error}");
-                this.open.retain(|link| !link.closed.load(Ordering::Acquire));
+                this.open
+                    .retain(|link| !link.closed.load(Ordering::Acquire));
                 this.evict_oldest();
                 this.pause = Some(Box::pin(tokio::time::sleep(ACCEPT_PAUSE)));
                 // Polled again at once, to register with the pause's timer.
@@ -130,7 +136,11 @@ pub(super) struct Capped {
 impl Capped {
     /// Whether evicted; else remembers the task to wake when it is.
     fn evicted(&self, cx: &Context<'_>) -> bool {
-        let mut waker = self.link.waker.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut waker = self
+            .link
+            .waker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if self.link.evicted.load(Ordering::Acquire) {
             return true;
         }

@@ -91,8 +91,7 @@ impl Probe {
     /// # Ok(()) }
     /// ```
     pub fn grpc_service(&self) -> HealthServer<GrpcHealth> {
-        HealthServer::new(GrpcHealth::new(self.components()))
-            .max_decoding_message_size(MAX_REQUEST)
+        HealthServer::new(GrpcHealth::new(self.components())).max_decoding_message_size(MAX_REQUEST)
     }
 
     /// Serves [`grpc_service`](Probe::grpc_service) on `addr` from a

@@ -99,7 +99,11 @@ mod tests {
         vec![
             Component::new("worker", "/tmp/liveness-grpc-q/worker", age),
             Component::new("startup", "/tmp/liveness-grpc-q/startup", age),
-            Component::new("indexer", "/tmp/liveness-grpc-q/indexer", Duration::from_secs(3)),
+            Component::new(
+                "indexer",
+                "/tmp/liveness-grpc-q/indexer",
+                Duration::from_secs(3),
+            ),
         ]
     }
 
@@ -112,7 +116,13 @@ mod tests {
         assert_eq!(Question::of(&c, "startup"), Some(Question::Startup));
         let worker = Question::of(&c, "worker");
         assert_eq!(worker, Some(Question::Component("worker".into())));
-        for unknown in ["Worker", " worker", "worker\0", "livez", "grpc.health.v1.Health"] {
+        for unknown in [
+            "Worker",
+            " worker",
+            "worker\0",
+            "livez",
+            "grpc.health.v1.Health",
+        ] {
             assert_eq!(Question::of(&c, unknown), None, "{unknown:?}");
         }
     }

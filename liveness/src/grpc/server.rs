@@ -29,7 +29,10 @@ const MAX_HEADER_LIST: u32 = 8 * 1024;
 const KEEPALIVE: (Duration, Duration) = (Duration::from_secs(30), Duration::from_secs(10));
 
 /// Starts the server's thread on `listener`.
-pub(super) fn spawn(listener: TcpListener, service: HealthServer<GrpcHealth>) -> io::Result<GrpcServer> {
+pub(super) fn spawn(
+    listener: TcpListener,
+    service: HealthServer<GrpcHealth>,
+) -> io::Result<GrpcServer> {
     listener.set_nonblocking(true)?;
     // Inherited by every accepted connection (Linux), so none needs its own
     // system call: a response's frames go out at once.

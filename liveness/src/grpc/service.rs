@@ -94,7 +94,10 @@ mod tests {
             }
             let refused = watch().await.unwrap_err();
             assert_eq!(refused.code(), tonic::Code::ResourceExhausted);
-            assert_eq!(refused.message(), "64 watches are open already: retry later");
+            assert_eq!(
+                refused.message(),
+                "64 watches are open already: retry later"
+            );
             drop(open.pop());
             assert!(watch().await.is_ok());
         });

@@ -91,7 +91,10 @@ pub(super) fn parse(args: &[OsString]) -> Result<Mode, Mistake> {
     let has = |long: &str| given.iter().any(|(l, _)| *l == long);
     let value = |long: &str| given.iter().find(|(l, _)| *l == long).and_then(|(_, v)| *v);
     if !has("--k8s") {
-        if let Some(long) = ["--command", "--http", "--grpc"].into_iter().find(|l| has(l)) {
+        if let Some(long) = ["--command", "--http", "--grpc"]
+            .into_iter()
+            .find(|l| has(l))
+        {
             return Err(Mistake::Said(format!("`{long}` goes with `--k8s`")));
         }
     }
