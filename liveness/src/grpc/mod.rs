@@ -32,9 +32,7 @@ mod watch;
 
 use std::{io, net::ToSocketAddrs};
 
-use tonic_health::pb::{
-    HealthCheckResponse, health_check_response::ServingStatus, health_server::HealthServer,
-};
+use tonic_health::pb::health_server::HealthServer;
 
 pub use server::GrpcServer;
 pub use service::GrpcHealth;
@@ -43,21 +41,6 @@ use crate::Probe;
 
 /// The largest request message: a service name.
 const MAX_REQUEST: usize = 1024;
-
-/// `SERVING` or `NOT_SERVING`.
-fn serving_status(serving: bool) -> ServingStatus {
-    if serving {
-        ServingStatus::Serving
-    } else {
-        ServingStatus::NotServing
-    }
-}
-
-fn response(status: ServingStatus) -> HealthCheckResponse {
-    HealthCheckResponse {
-        status: status.into(),
-    }
-}
 
 impl Probe {
     /// This probe's `grpc.health.v1.Health` service, to add to a

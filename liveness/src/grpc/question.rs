@@ -7,6 +7,8 @@
 
 use std::time::Duration;
 
+use tonic_health::pb::{HealthCheckResponse, health_check_response::ServingStatus};
+
 use crate::{
     Component, Status,
     probe::{Source, survey},
@@ -52,8 +54,17 @@ impl Question {
         }
     }
 
+    /// The answer, judged now: `SERVING` or `NOT_SERVING`.
+    pub(crate) fn status(&self, components: &[Component]) -> ServingStatus {
+        if self.serving(components) {
+            ServingStatus::Serving
+        } else {
+            ServingStatus::NotServing
+        }
+    }
+
     /// Whether the answer is `SERVING`, judged now.
-    pub(crate) fn serving(&self, components: &[Component]) -> bool {
+    fn serving(&self, components: &[Component]) -> bool {
         let statuses = survey(components, Source::Memory);
         match self {
             Question::Liveness => statuses.iter().all(Status::is_alive),
@@ -79,6 +90,13 @@ impl Question {
             .map(|c| c.max_age() / 10)
             .fold(MAX_INTERVAL, Duration::min)
             .max(Duration::from_millis(1))
+    }
+}
+
+/// The message that carries `status`.
+pub(crate) fn response(status: ServingStatus) -> HealthCheckResponse {
+    HealthCheckResponse {
+        status: status.into(),
     }
 }
 

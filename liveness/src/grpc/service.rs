@@ -7,7 +7,10 @@ use tokio::sync::Semaphore;
 use tonic::{Request, Response};
 use tonic_health::pb::{HealthCheckRequest, HealthCheckResponse, health_server::Health};
 
-use super::{question::Question, watch::Watch};
+use super::{
+    question::{Question, response},
+    watch::Watch,
+};
 use crate::{Component, escape};
 
 /// `Watch` streams open at once, per service: each costs a timer and a
@@ -48,8 +51,7 @@ impl Health for GrpcHealth {
     ) -> Result<Response<HealthCheckResponse>, tonic::Status> {
         let service = &request.get_ref().service;
         let question = Question::of(&self.components, service).ok_or_else(|| not_found(service))?;
-        let status = super::serving_status(question.serving(&self.components));
-        Ok(Response::new(super::response(status)))
+        Ok(Response::new(response(question.status(&self.components))))
     }
 
     type WatchStream = Watch;

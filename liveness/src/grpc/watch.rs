@@ -20,7 +20,7 @@ use tokio::{
 use tonic::codegen::tokio_stream::Stream;
 use tonic_health::pb::{HealthCheckResponse, health_check_response::ServingStatus};
 
-use super::question::Question;
+use super::question::{Question, response};
 use crate::Component;
 
 /// A `Watch` call's stream of answers.
@@ -58,7 +58,7 @@ impl Watch {
     fn answer(&self) -> ServingStatus {
         match &self.question {
             None => ServingStatus::ServiceUnknown,
-            Some(question) => super::serving_status(question.serving(&self.components)),
+            Some(question) => question.status(&self.components),
         }
     }
 }
@@ -81,7 +81,7 @@ impl Stream for Watch {
         if this.last.is_none() {
             let status = this.answer();
             this.last = Some(status);
-            return Poll::Ready(Some(Ok(super::response(status))));
+            return Poll::Ready(Some(Ok(response(status))));
         }
         if this.question.is_none() {
             // Open until the client ends it; nothing will change.
@@ -96,7 +96,7 @@ impl Stream for Watch {
             let status = this.answer();
             if this.last != Some(status) {
                 this.last = Some(status);
-                return Poll::Ready(Some(Ok(super::response(status))));
+                return Poll::Ready(Some(Ok(response(status))));
             }
         }
     }
