@@ -90,7 +90,9 @@ impl Incoming {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
-        waker.map(Waker::wake);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
     }
 }
 
