@@ -147,7 +147,15 @@ fn a_failure_is_not_serving_at_once_and_unknown_services_are_not_found() {
     let files = Files::new();
     let worker = GrpcWorker::start(&files, &["--fail-after", "0.5"]);
     worker.until("worker", "NOT_SERVING", Duration::from_secs(3));
-    let answers = worker.check(&["nope", "Worker", " liveness", "healthz", "\u{1b}[2J\n"]);
+    let long = "x".repeat(2000);
+    let answers = worker.check(&[
+        "nope",
+        "Worker",
+        " liveness",
+        "healthz",
+        "\u{1b}[2J\n",
+        &long,
+    ]);
     let hint = "\": ask \"\", \"liveness\", \"readiness\", \"startup\" or a component's name";
     assert_eq!(
         answers[0],
@@ -164,6 +172,12 @@ fn a_failure_is_not_serving_at_once_and_unknown_services_are_not_found() {
     assert_eq!(
         answers[3],
         format!("NOT_FOUND unknown service \"healthz{hint}")
+    );
+    // A request over 1 KiB is refused before it is read as a name.
+    assert!(answers[5].starts_with("OUT_OF_RANGE "), "{answers:?}");
+    assert!(
+        answers[5].ends_with("the limit is: 1024 bytes"),
+        "{answers:?}"
     );
     // The client's text is escaped in the details.
     assert!(
