@@ -250,6 +250,32 @@ fn k8s_http_prints_http_get_probes_with_the_same_timings() {
 }
 
 #[test]
+fn k8s_grpc_prints_grpc_probes_with_the_same_timings() {
+    let slow = liveness::Component::new(
+        "slow",
+        "/tmp/liveness/slow",
+        std::time::Duration::from_secs(30),
+    )
+    .startup_grace(std::time::Duration::from_secs(600));
+    let exec = k8s_of(vec![slow.clone()], &["--k8s"]);
+    let grpc = k8s_of(vec![slow], &["--k8s", "--grpc", "9090"]);
+    for (kind, service) in [("livenessProbe", "liveness"), ("startupProbe", "startup")] {
+        let (exec, grpc): (Probe, Probe) = (
+            serde_yaml_ng::from_value(exec[kind].clone()).unwrap(),
+            serde_yaml_ng::from_value(grpc[kind].clone()).unwrap(),
+        );
+        let action = grpc.grpc.as_ref().unwrap();
+        assert_eq!(
+            (action.port, action.service.as_deref()),
+            (9090, Some(service))
+        );
+        assert!(grpc.exec.is_none() && grpc.http_get.is_none());
+        let timing = |p: &Probe| (p.period_seconds, p.timeout_seconds, p.failure_threshold);
+        assert_eq!(timing(&grpc), timing(&exec));
+    }
+}
+
+#[test]
 fn the_http_deployment_probes_the_port_the_worker_serves_as_k8s_says() {
     let pod = example_pod("deployment-http.yaml");
     let container = &pod.containers[0];

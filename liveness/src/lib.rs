@@ -83,6 +83,9 @@
 //!   service, so the kubelet checks it without an exec.
 //! - `systemd`: [`Probe::watchdog`], systemd's watchdog fed from the
 //!   components' verdicts, for a `Type=notify` unit with `WatchdogSec=`.
+//! - `grpc` (Rust 1.88): [`Probe::grpc_service`] and [`Probe::serve_grpc`],
+//!   a `grpc.health.v1.Health` service for the kubelet's `grpc` probe, on
+//!   `tonic`; it includes `http`.
 //!
 //! # On Kubernetes
 //!
@@ -104,6 +107,8 @@ mod escape;
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg(all(feature = "grpc", unix))]
+mod grpc;
 mod heartbeat;
 mod host;
 #[cfg(all(feature = "http", unix))]
@@ -120,6 +125,8 @@ mod timestamp;
 
 pub use component::Component;
 pub use error::Error;
+#[cfg(all(feature = "grpc", unix))]
+pub use grpc::{GrpcHealth, GrpcServer};
 pub use heartbeat::{Heartbeat, Instance};
 #[cfg(all(feature = "http", unix))]
 pub use http::HttpServer;

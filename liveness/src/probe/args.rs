@@ -47,6 +47,12 @@ pub(super) const OPTIONS: &[Opt] = &[
         help: "with --k8s: httpGet probes of the server's path on PORT",
     },
     Opt {
+        long: "--grpc",
+        short: None,
+        value: Some("PORT"),
+        help: "with --k8s: grpc probes of the grpc.health.v1 service on PORT",
+    },
+    Opt {
         long: "--docker",
         short: None,
         value: None,
@@ -104,13 +110,18 @@ pub(super) fn parse(args: &[OsString]) -> Result<Mode, Mistake> {
     let given = options(args)?;
     let has = |long: &str| given.iter().any(|(l, _)| *l == long);
     let value = |long: &str| given.iter().find(|(l, _)| *l == long).and_then(|(_, v)| *v);
-    if !has("--k8s") && has("--http") {
-        return Err(Mistake::Said("`--http` goes with `--k8s`".to_owned()));
+    if !has("--k8s") {
+        if let Some(long) = ["--http", "--grpc"].into_iter().find(|l| has(l)) {
+            return Err(Mistake::Said(format!("`{long}` goes with `--k8s`")));
+        }
     }
     if !["--k8s", "--docker", "--compose"].iter().any(|l| has(l)) && has("--command") {
         return Err(Mistake::Said(
             "`--command` goes with `--k8s`, `--docker` or `--compose`".to_owned(),
         ));
+    }
+    if has("--http") && has("--grpc") {
+        return Err(Mistake::Said("give `--http` or `--grpc`, not both".into()));
     }
     let longs: Vec<&str> = given.iter().map(|(l, _)| *l).collect();
     if let Some(options) = docker::Options::of(&longs, value("--command")) {
@@ -130,11 +141,12 @@ pub(super) fn parse(args: &[OsString]) -> Result<Mode, Mistake> {
         _ if has("--k8s")
             && longs
                 .iter()
-                .all(|l| ["--k8s", "--command", "--http"].contains(l)) =>
+                .all(|l| ["--k8s", "--command", "--http", "--grpc"].contains(l)) =>
         {
             Mode::K8s(k8s::Options {
                 command: value("--command").cloned(),
-                http: value("--http").map(port).transpose()?,
+                http: value("--http").map(|v| port("--http", v)).transpose()?,
+                grpc: value("--grpc").map(|v| port("--grpc", v)).transpose()?,
             })
         }
         _ => return Err(Mistake::Unexpected),
@@ -165,12 +177,12 @@ fn options(args: &[OsString]) -> Result<Vec<(&'static str, Option<&OsString>)>, 
     Ok(given)
 }
 
-/// `--http`'s value: a port number, 1-65535.
-fn port(value: &OsString) -> Result<u16, Mistake> {
+/// `--http`'s or `--grpc`'s value: a port number, 1-65535.
+fn port(long: &str, value: &OsString) -> Result<u16, Mistake> {
     let port = value.to_str().and_then(|v| v.parse::<u16>().ok());
     port.filter(|p| *p != 0).ok_or_else(|| {
         Mistake::Said(format!(
-            "`--http` takes a port number 1-65535, not `{}`",
+            "`{long}` takes a port number 1-65535, not `{}`",
             escape::path(value.as_ref())
         ))
     })
@@ -199,7 +211,8 @@ mod tests {
             parse(&args(&["--k8s", "--http", "8080", "--command", "/bin/p"])),
             Ok(Mode::K8s(k8s::Options {
                 command: Some("/bin/p".into()),
-                http: Some(8080)
+                http: Some(8080),
+                ..k8s::Options::default()
             }))
         );
         for bad in [
@@ -246,8 +259,34 @@ mod tests {
             parse(&args(&["--k8s", "--http", "65535"])),
             Ok(Mode::K8s(k8s::Options {
                 command: None,
-                http: Some(65535)
+                http: Some(65535),
+                ..k8s::Options::default()
             }))
+        );
+    }
+
+    #[test]
+    fn grpc_takes_a_port_with_k8s_and_not_beside_http() {
+        assert_eq!(
+            parse(&args(&["--k8s", "--grpc", "9090"])),
+            Ok(Mode::K8s(k8s::Options {
+                grpc: Some(9090),
+                ..k8s::Options::default()
+            }))
+        );
+        let said = |list: &[&str]| match parse(&args(list)) {
+            Err(Mistake::Said(line)) => line,
+            other => panic!("{list:?}: {other:?}"),
+        };
+        assert_eq!(said(&["--k8s", "--grpc"]), "`--grpc` needs a PORT");
+        assert_eq!(said(&["--grpc", "9090"]), "`--grpc` goes with `--k8s`");
+        assert_eq!(
+            said(&["--k8s", "--grpc", "0\n"]),
+            "`--grpc` takes a port number 1-65535, not `0\\n`"
+        );
+        assert_eq!(
+            said(&["--k8s", "--http", "80", "--grpc", "90"]),
+            "give `--http` or `--grpc`, not both"
         );
     }
 

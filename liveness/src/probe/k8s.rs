@@ -36,6 +36,8 @@ pub(super) struct Options {
     pub command: Option<OsString>,
     /// `--http PORT`: `httpGet` probes instead of `exec`.
     pub http: Option<u16>,
+    /// `--grpc PORT`: `grpc` probes (`grpc.health.v1`) instead of `exec`.
+    pub grpc: Option<u16>,
 }
 
 /// The path of this executable, as the kubelet should run it.
@@ -96,7 +98,7 @@ impl Timing<'_> {
 pub(super) fn snippet(probe: &Probe, options: &Options) -> Snippet {
     let timing = Timing::of(probe);
     let mut warnings = Vec::new();
-    if options.http.is_none() && options.command.is_none() {
+    if options.http.is_none() && options.grpc.is_none() && options.command.is_none() {
         let exe = executable();
         if exe.components().any(|c| c.as_os_str() == "target") {
             warnings.push(format!(
@@ -225,8 +227,12 @@ fn http_path(probe: &Probe) -> &'static str {
     }
 }
 
-/// The `exec` or `httpGet` part of a probe.
+/// The `exec`, `httpGet` or `grpc` part of a probe.
 fn action(probe: &Probe, options: &Options, startup: bool) -> String {
+    if let Some(port) = options.grpc {
+        let service = if startup { "startup" } else { "liveness" };
+        return format!("  grpc:\n    port: {port}\n    service: \"{service}\"\n");
+    }
     if let Some(port) = options.http {
         let path = http_path(probe);
         let path = if startup {

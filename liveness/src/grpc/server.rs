@@ -1,0 +1,118 @@
+//! [`Probe::serve_grpc`](crate::Probe::serve_grpc)'s thread: a
+//! current-thread tokio runtime serving the health service on a capped
+//! listener, until its handle stops it.
+
+use std::{
+    io,
+    net::{SocketAddr, TcpListener},
+    thread::JoinHandle,
+    time::Duration,
+};
+
+use tokio::sync::oneshot;
+use tonic_health::pb::health_server::HealthServer;
+
+use super::{
+    capped::{self, Incoming},
+    service::GrpcHealth,
+};
+
+/// Streams at once on one connection: a client that opens more is refused
+/// them (`REFUSED_STREAM`); a kubelet's check is one.
+pub(super) const MAX_STREAMS_PER_CONNECTION: u32 = 16;
+
+/// The largest request head: the kubelet sends a few hundred bytes.
+const MAX_HEADER_LIST: u32 = 8 * 1024;
+
+/// How often an idle connection is pinged, and how long its answer may
+/// take before the connection is closed: a vanished client's streams end.
+const KEEPALIVE: (Duration, Duration) = (Duration::from_secs(30), Duration::from_secs(10));
+
+/// Starts the server's thread on `listener`.
+pub(super) fn spawn(
+    listener: TcpListener,
+    service: HealthServer<GrpcHealth>,
+) -> io::Result<GrpcServer> {
+    listener.set_nonblocking(true)?;
+    // Inherited by every accepted connection (Linux), so none needs its own
+    // system call: a response's frames go out at once.
+    rustix::net::sockopt::set_tcp_nodelay(&listener, true)?;
+    let local_addr = listener.local_addr()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()?;
+    let listener = {
+        let _entered = runtime.enter();
+        tokio::net::TcpListener::from_std(listener)?
+    };
+    let (stop, stopped) = oneshot::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("liveness-grpc".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let serve = tonic::transport::Server::builder()
+                    .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
+                    .http2_max_header_list_size(MAX_HEADER_LIST)
+                    .http2_keepalive_interval(Some(KEEPALIVE.0))
+                    .http2_keepalive_timeout(Some(KEEPALIVE.1))
+                    .serve_with_incoming(service, Incoming::new(listener, capped::cap()));
+                tokio::select! {
+                    served = serve => if let Err(error) = served {
+                        log::warn!("grpc: the server stopped: {error}");
+                    },
+                    _ = stopped => {}
+                }
+            });
+            // Dropping the runtime closes every connection and stream.
+            drop(runtime);
+        })?;
+    Ok(GrpcServer {
+        local_addr,
+        stop: Some(stop),
+        thread: Some(thread),
+    })
+}
+
+/// A running `grpc.health.v1.Health` server, from
+/// [`Probe::serve_grpc`](crate::Probe::serve_grpc) (feature `grpc`);
+/// dropping it stops the server.
+///
+/// Keep it for as long as the service runs: the kubelet restarts a
+/// container whose probe stops answering. Bind it, `let _grpc =
+/// probe.serve_grpc(..)?;` (not `let _ = ...`, which drops it at once).
+#[must_use = "the server stops when this handle is dropped: keep it for as long as the service runs"]
+#[derive(Debug)]
+pub struct GrpcServer {
+    local_addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl GrpcServer {
+    /// The address the server listens on: with port 0, the port it got.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Stops the server: closes the listener, every connection and every
+    /// stream, and waits for the thread to end (what dropping it does too).
+    pub fn stop(mut self) {
+        self.shut_down();
+    }
+
+    fn shut_down(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            // A panic in the thread has been printed already; the server is
+            // gone either way.
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for GrpcServer {
+    fn drop(&mut self) {
+        self.shut_down();
+    }
+}
