@@ -4,6 +4,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::{
     ids::{BootId, Incarnation},
+    ready::{Location, Readiness, bounded_reason},
     text,
 };
 
@@ -46,7 +47,11 @@ pub(super) const YEAR_10000: u64 = 253_402_300_800;
 /// The largest boot-clock reading a record holds, exclusive (3,000 years).
 pub(super) const MAX_UP: u64 = 100_000_000_000;
 
-pub(super) const MAGIC: &str = "liveness/2";
+/// The version this crate writes.
+pub(super) const MAGIC: &str = "liveness/3";
+
+/// The version before, without readiness and location, still read.
+pub(super) const MAGIC_V2: &str = "liveness/2";
 
 /// One record: who wrote what, when, where.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,6 +69,10 @@ pub(crate) struct Record {
     pub owner: Option<Owner>,
     /// What was recorded.
     pub event: Event,
+    /// Whether the component takes traffic; `Ready` in older versions.
+    pub ready: Readiness,
+    /// The call that wrote it, when known (not in older versions).
+    pub location: Option<Location>,
 }
 
 /// The process that wrote a record.
@@ -156,14 +165,15 @@ impl Record {
             Event::Beat => line += " state=beating",
             Event::Extend { by, reason } => {
                 line += &format!(" state=extended for={} why=", seconds(*by)?);
-                text::quote(bounded(reason, REASON_LIMIT), &mut line);
+                text::quote(bounded_reason(reason), &mut line);
             }
             Event::Fail { reason } => {
                 line += " state=failed why=";
-                text::quote(bounded(reason, REASON_LIMIT), &mut line);
+                text::quote(bounded_reason(reason), &mut line);
             }
             Event::Pool { size } => line += &format!(" state=pool size={size}"),
         }
+        self.encode_v3(&mut line);
         let crc = CRC32_WRITE.checksum(line.as_bytes());
         line += &format!(" crc={crc:08x}");
         let mut bytes = [b' '; RECORD_LEN];
@@ -172,6 +182,33 @@ impl Record {
             .copy_from_slice(line.as_bytes());
         bytes[RECORD_LEN - 1] = b'\n';
         (line.len() < RECORD_LEN).then_some(bytes)
+    }
+}
+
+impl Record {
+    /// The fields of the third version: ` ready=yes`, ` ready=no
+    /// because="..."` or ` ready=draining because="..."`; then ` loc=-` or
+    /// ` loc="src/main.rs" line=42`.
+    fn encode_v3(&self, line: &mut String) {
+        match &self.ready {
+            Readiness::Ready => *line += " ready=yes",
+            Readiness::Unready(reason) => {
+                *line += " ready=no because=";
+                text::quote(bounded_reason(reason), line);
+            }
+            Readiness::Draining(reason) => {
+                *line += " ready=draining because=";
+                text::quote(bounded_reason(reason), line);
+            }
+        }
+        match &self.location {
+            None => *line += " loc=-",
+            Some(location) => {
+                *line += " loc=";
+                text::quote(Location::bounded_file(&location.file), line);
+                *line += &format!(" line={}", location.line);
+            }
+        }
     }
 }
 
