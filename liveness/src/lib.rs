@@ -162,6 +162,26 @@ macro_rules! liveness_main {
     };
 }
 
+/// Takes every component of this process out of traffic for good, saying
+/// why: for a service that stops (on `SIGTERM`), so that it leaves the
+/// Service's endpoints before it stops serving. Liveness is untouched.
+///
+/// Sticky for the life of the process (the first reason stays): after it,
+/// [`Liveness::ready`] changes nothing, and every record this process
+/// writes, of every component and pool instance, says `draining`. It is
+/// written at once into the file of every component this process has
+/// written, so that the exec probe (`--ready`) sees it too. See
+/// `examples/drain.rs` for the wiring to `SIGTERM`.
+///
+/// # Errors
+///
+/// The first write that failed; every file is tried, and the process
+/// drains all the same (in memory, and in the next due beat's record).
+#[track_caller]
+pub fn drain(reason: &str) -> Result<(), Error> {
+    heartbeat::drain(reason, std::panic::Location::caller())
+}
+
 /// What generated code names; not a public API.
 #[doc(hidden)]
 pub mod __private {

@@ -1,6 +1,6 @@
 //! The `Liveness` trait: a component's declaration and what it records.
 
-use std::{path::PathBuf, time::Duration};
+use std::{panic::Location, path::PathBuf, time::Duration};
 
 use crate::{
     Error, Heartbeat, Instance, Status, Timestamp,
@@ -31,7 +31,7 @@ impl<T: Liveness + ?Sized> Declared for T {
     fn own<'a>(declaration: &'a Declaration) -> Target<'a> {
         Target {
             declaration,
-            pool: T::heartbeat().pool(),
+            heartbeat: T::heartbeat(),
             instance: None,
         }
     }
@@ -105,13 +105,15 @@ pub trait Liveness {
     /// When a due write fails (see [`Error`]); the next write is attempted
     /// when the interval is over.
     #[inline]
+    #[track_caller]
     fn beat() -> Result<(), Error> {
         let slot = Self::heartbeat().own();
         match slot.due(Self::MAX_AGE) {
             None => Ok(()),
             Some(due) => {
                 let declaration = <Self as Declared>::DECLARATION;
-                slot.claim_and_write(due, <Self as Declared>::own(&declaration))
+                let target = <Self as Declared>::own(&declaration);
+                slot.claim_and_write(due, target, Location::caller())
             }
         }
     }
@@ -125,11 +127,13 @@ pub trait Liveness {
     /// [`Error::Failed`] once the component failed in this container (by
     /// this process or another; nothing is written), or when the write
     /// fails (see [`Error`]).
+    #[track_caller]
     fn beat_now() -> Result<(), Error> {
         let declaration = <Self as Declared>::DECLARATION;
+        let target = <Self as Declared>::own(&declaration);
         Self::heartbeat()
             .own()
-            .record(<Self as Declared>::own(&declaration), Event::Beat)
+            .record(target, Event::Beat, Location::caller())
     }
 
     /// Declares a long operation: the component stays alive without beats
@@ -160,12 +164,14 @@ pub trait Liveness {
     /// [`Error::ExtendTooLong`] above it, [`Error::Failed`] after a failure
     /// in this container (nothing is recorded in any of these cases), or a
     /// failed write.
+    #[track_caller]
     fn extend(by: Duration, reason: &str) -> Result<(), Error> {
         let declaration = <Self as Declared>::DECLARATION;
         let event = heartbeat::extension(&declaration, by, reason)?;
+        let target = <Self as Declared>::own(&declaration);
         Self::heartbeat()
             .own()
-            .record(<Self as Declared>::own(&declaration), event)
+            .record(target, event, Location::caller())
     }
 
     /// Declares the component broken: dead from now on in this container,
@@ -207,12 +213,72 @@ pub trait Liveness {
     ///
     /// When the write fails (see [`Error`]); the failure stands all the
     /// same, and the write is retried.
+    #[track_caller]
     fn fail(reason: &str) -> Result<(), Error> {
         let declaration = <Self as Declared>::DECLARATION;
-        Self::heartbeat().own().record(
-            <Self as Declared>::own(&declaration),
-            heartbeat::failure(reason),
-        )
+        let target = <Self as Declared>::own(&declaration);
+        let event = heartbeat::failure(reason);
+        Self::heartbeat()
+            .own()
+            .record(target, event, Location::caller())
+    }
+
+    /// Takes the component out of traffic, saying why (`/readyz` and
+    /// `--ready` answer "not ready"), without touching its liveness: it is
+    /// never restarted for being unready, and [`fail`](Self::fail) still
+    /// wins. [`ready`](Self::ready) puts it back. A call that repeats what
+    /// this process last said writes nothing and costs about what a skipped
+    /// [`beat`](Self::beat) costs; a change is written at once (a heartbeat,
+    /// too; an extension keeps its end). `reason` is bounded and escaped as
+    /// for `fail`. A new process starts ready: a restart forgets `unready`.
+    ///
+    /// ```
+    /// use liveness::Liveness;
+    ///
+    /// #[derive(Liveness)]
+    /// #[liveness(max_age = "30s", path = "/tmp/liveness-doc-unready/api")]
+    /// struct Api;
+    ///
+    /// Api::beat()?;
+    /// Api::unready("database unreachable")?;
+    /// let status = Api::check();
+    /// assert!(status.is_alive() && !status.is_ready());
+    /// assert_eq!(status.unready_reason(), Some("database unreachable"));
+    /// Api::ready()?;
+    /// assert!(Api::check().is_ready());
+    /// # std::fs::remove_dir_all("/tmp/liveness-doc-unready").unwrap();
+    /// # Ok::<(), liveness::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When the write fails (see [`Error`]); the state stands all the same
+    /// in this process, and the next due beat writes it.
+    #[inline]
+    #[track_caller]
+    fn unready(reason: &str) -> Result<(), Error> {
+        let declaration = <Self as Declared>::DECLARATION;
+        let target = <Self as Declared>::own(&declaration);
+        let slot = Self::heartbeat().own();
+        slot.set_ready(target, Some(reason), Location::caller())
+    }
+
+    /// Puts the component back into traffic after [`unready`](Self::unready):
+    /// ready again while it is alive. Nothing undoes [`drain`](crate::drain):
+    /// after it, `ready` is `Ok` and changes nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Failed`] once the component failed in this container, or
+    /// when the write fails.
+    #[inline]
+    #[track_caller]
+    fn ready() -> Result<(), Error> {
+        let declaration = <Self as Declared>::DECLARATION;
+        let target = <Self as Declared>::own(&declaration);
+        Self::heartbeat()
+            .own()
+            .set_ready(target, None, Location::caller())
     }
 
     /// Pool instance `index`: a heartbeat of its own, beside the type's,

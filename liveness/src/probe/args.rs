@@ -29,6 +29,12 @@ pub(super) const OPTIONS: &[Opt] = &[
         help: "exit 0 once every component has beaten in this container",
     },
     Opt {
+        long: "--ready",
+        short: None,
+        value: None,
+        help: "exit 0 while every component is ready for traffic",
+    },
+    Opt {
         long: "--k8s",
         short: None,
         value: None,
@@ -65,6 +71,7 @@ pub(super) const OPTIONS: &[Opt] = &[
 pub(super) enum Mode {
     Judge { json: bool },
     Startup { json: bool },
+    Ready { json: bool },
     K8s(k8s::Options),
     Help,
     Version,
@@ -100,14 +107,20 @@ pub(super) fn parse(args: &[OsString]) -> Result<Mode, Mistake> {
                 json: has("--json"),
             }
         }
+        _ if has("--ready") && longs.iter().all(|l| ["--ready", "--json"].contains(l)) => {
+            Mode::Ready {
+                json: has("--json"),
+            }
+        }
         _ if has("--k8s")
             && longs
                 .iter()
-                .all(|l| ["--k8s", "--command", "--http"].contains(l)) =>
+                .all(|l| ["--k8s", "--command", "--http", "--ready"].contains(l)) =>
         {
             Mode::K8s(k8s::Options {
                 command: value("--command").cloned(),
                 http: value("--http").map(port).transpose()?,
+                ready: has("--ready"),
             })
         }
         _ => return Err(Mistake::Unexpected),
@@ -171,7 +184,20 @@ mod tests {
             parse(&args(&["--k8s", "--http", "8080", "--command", "/bin/p"])),
             Ok(Mode::K8s(k8s::Options {
                 command: Some("/bin/p".into()),
-                http: Some(8080)
+                http: Some(8080),
+                ready: false,
+            }))
+        );
+        assert_eq!(
+            parse(&args(&["--ready", "--json"])),
+            Ok(Mode::Ready { json: true })
+        );
+        assert_eq!(parse(&args(&["--ready"])), Ok(Mode::Ready { json: false }));
+        assert_eq!(
+            parse(&args(&["--ready", "--k8s"])),
+            Ok(Mode::K8s(k8s::Options {
+                ready: true,
+                ..k8s::Options::default()
             }))
         );
         for bad in [
@@ -180,6 +206,8 @@ mod tests {
             &["--json", "--json"],
             &["--k8s", "--json"],
             &["--startup", "--k8s"],
+            &["--ready", "--startup"],
+            &["--ready", "--ready"],
         ] {
             assert_eq!(parse(&args(bad)), Err(Mistake::Unexpected), "{bad:?}");
         }
@@ -213,7 +241,8 @@ mod tests {
             parse(&args(&["--k8s", "--http", "65535"])),
             Ok(Mode::K8s(k8s::Options {
                 command: None,
-                http: Some(65535)
+                http: Some(65535),
+                ready: false,
             }))
         );
     }

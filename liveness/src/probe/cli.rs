@@ -13,7 +13,8 @@ use super::{
 };
 use crate::{Status, escape};
 
-/// Exit code when every component is alive (or, `--startup`, started).
+/// Exit code when every component is alive (or, `--startup`, started;
+/// `--ready`, ready).
 const ALIVE: u8 = 0;
 /// Exit code when any component is dead (or, `--startup`, not started yet).
 const DEAD: u8 = 1;
@@ -104,6 +105,11 @@ impl Probe {
                 let statuses = self.statuses();
                 print(out, &statuses, json, |s| s.startup_line().to_string());
                 code(statuses.iter().all(Status::has_started))
+            }
+            Mode::Ready { json } => {
+                let statuses = self.statuses();
+                print(out, &statuses, json, |s| s.ready_line().to_string());
+                code(statuses.iter().all(Status::is_ready))
             }
             Mode::K8s(options) => {
                 let snippet = k8s::snippet(self, &options);

@@ -36,6 +36,8 @@ pub(super) struct Options {
     pub command: Option<OsString>,
     /// `--http PORT`: `httpGet` probes instead of `exec`.
     pub http: Option<u16>,
+    /// `--ready`: a `readinessProbe` too.
+    pub ready: bool,
 }
 
 /// The path of this executable, as the kubelet should run it.
@@ -128,6 +130,9 @@ pub(super) fn snippet(probe: &Probe, options: &Options) -> Snippet {
             threshold,
         );
     }
+    if options.ready {
+        yaml += &ready::block(probe, options, timing.period);
+    }
     yaml += &mounts;
     Snippet { yaml, warnings }
 }
@@ -205,7 +210,7 @@ fn start(timing: &Timing<'_>) -> String {
     }
 }
 
-fn probe_block(kind: &str, action: &str, period: u64, threshold: u64) -> String {
+pub(super) fn probe_block(kind: &str, action: &str, period: u64, threshold: u64) -> String {
     format!(
         "{kind}:\n{action}  \
            periodSeconds: {period}\n  \
@@ -215,7 +220,7 @@ fn probe_block(kind: &str, action: &str, period: u64, threshold: u64) -> String 
 }
 
 /// The path the probe's HTTP server answers on.
-fn http_path(probe: &Probe) -> &'static str {
+pub(super) fn http_path(probe: &Probe) -> &'static str {
     #[cfg(all(feature = "http", unix))]
     return probe.http_path;
     #[cfg(not(all(feature = "http", unix)))]
@@ -226,7 +231,7 @@ fn http_path(probe: &Probe) -> &'static str {
 }
 
 /// The `exec` or `httpGet` part of a probe.
-fn action(probe: &Probe, options: &Options, startup: bool) -> String {
+pub(super) fn action(probe: &Probe, options: &Options, startup: bool) -> String {
     if let Some(port) = options.http {
         let path = http_path(probe);
         let path = if startup {
@@ -254,3 +259,6 @@ fn action(probe: &Probe, options: &Options, startup: bool) -> String {
 
 /// The heartbeat directories' mounts and volumes.
 mod volumes;
+
+/// `--k8s --ready`: the `readinessProbe`.
+mod ready;

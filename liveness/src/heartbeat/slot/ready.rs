@@ -1,0 +1,148 @@
+//! Readiness: what `unready`, `ready` and `drain` record in a slot.
+//!
+//! The slot keeps what its process last said as a key outside its lock, so
+//! that a call repeating it is one atomic load (and, for `unready`, a hash
+//! of the reason): it writes nothing. A change is written at once, as a
+//! sign of life that keeps what the last record declared (an extension
+//! keeps its end).
+
+use std::{
+    sync::{PoisonError, atomic::Ordering},
+    time::Duration,
+};
+
+use super::{Call, Caller, Slot, Target, bind};
+use crate::{
+    Error,
+    heartbeat::{Heartbeat, changes::changed, drain},
+    record::{Event, Readiness, Record, bounded_reason},
+};
+
+/// The key of [`Readiness::Ready`].
+const READY: u64 = 0;
+
+/// The key before the first call: ready, but not yet checked that the slot
+/// may write (a pool instance outside its pool may not). Keys of reasons
+/// are odd.
+pub(crate) const UNCHECKED: u64 = 2;
+
+impl Slot {
+    /// Records that the component is ready (`None`) or not, for `reason`.
+    /// Repeating what this process last said writes nothing; once the
+    /// process drains, nothing changes its readiness.
+    #[inline]
+    pub fn set_ready(
+        &self,
+        target: Target<'_>,
+        reason: Option<&str>,
+        caller: Caller,
+    ) -> Result<(), Error> {
+        let key = reason.map_or(READY, key);
+        if self.memory.ready.load(Ordering::Relaxed) == key || drain::reason().is_some() {
+            return Ok(());
+        }
+        self.change_ready(target, reason, key, caller)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn change_ready(
+        &self,
+        target: Target<'_>,
+        reason: Option<&str>,
+        key: u64,
+        caller: Caller,
+    ) -> Result<(), Error> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let bound = bind(&mut state, self, target)?;
+        if bound.failure.is_some() {
+            // `fail` wins: not ready already; `ready` is refused.
+            let call = if reason.is_some() { Call::Beat } else { Call::Now };
+            return bound.after_failure(&self.memory, target.instance, call);
+        }
+        let ready = reason.map_or(Readiness::Ready, |r| {
+            Readiness::Unready(bounded_reason(r).to_owned())
+        });
+        self.memory.ready.store(key, Ordering::Relaxed);
+        if bound.ready == ready {
+            return Ok(()); // the first call, repeating the start: ready
+        }
+        bound.ready = ready;
+        let event = self.carried();
+        let written = self.write(state, target, (event, caller), Call::Now);
+        changed();
+        written
+    }
+
+    /// Writes the process's drain into this slot's file, if it has one:
+    /// the slot of `heartbeat`'s `instance`, or its own.
+    pub(crate) fn drain(
+        &self,
+        heartbeat: &'static Heartbeat,
+        instance: Option<u32>,
+        caller: Caller,
+    ) -> Result<(), Error> {
+        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(bound) = state.as_ref().filter(|bound| bound.failure.is_none()) else {
+            return Ok(());
+        };
+        let declaration = bound.declaration.clone();
+        let target = Target {
+            declaration: &declaration,
+            heartbeat,
+            instance,
+        };
+        let event = self.carried();
+        self.write(state, target, (event, caller), Call::Beat)
+    }
+
+    /// What a write of readiness records as its event: a beat, or what is
+    /// left of the extension the last record declared.
+    fn carried(&self) -> Event {
+        match self.memory.last() {
+            Some(
+                last @ Record {
+                    event: Event::Extend { .. },
+                    ..
+                },
+            ) => left_of(&last),
+            _ => Event::Beat,
+        }
+    }
+}
+
+/// What is left now of the extension `last` declared.
+fn left_of(last: &Record) -> Event {
+    let Event::Extend { by, reason } = &last.event else {
+        return Event::Beat;
+    };
+    let now = crate::host::Identity::get().record(None, Event::Beat);
+    let elapsed = match (last.boot, now.boot) {
+        (Some((id, then)), Some((here, up))) if id == here => up.saturating_sub(then),
+        _ => now.wall.duration_since(last.wall).unwrap_or(Duration::ZERO),
+    };
+    Event::Extend {
+        by: by.saturating_sub(elapsed),
+        reason: reason.clone(),
+    }
+}
+
+/// The key of "not ready for `reason`": a 64-bit fingerprint of the reason
+/// as a record holds it, never [`READY`]. Two reasons with one fingerprint
+/// (one chance in 2^63) would keep the first reason's text.
+#[inline]
+fn key(reason: &str) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95; // FxHash's
+    let bytes = reason.as_bytes();
+    let bytes = &bytes[..bytes.len().min(crate::record::REASON_LIMIT)];
+    let mut hash = bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        hash = (hash.rotate_left(5) ^ word).wrapping_mul(K);
+    }
+    let mut tail = [0u8; 8];
+    tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    hash = (hash.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+    hash | 1
+}
