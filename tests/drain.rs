@@ -65,16 +65,28 @@ fn drain_takes_every_component_out_of_traffic_for_good_and_liveness_stays() {
         out.starts_with("worker: not ready: draining: shutting down (alive, "),
         "{out}"
     );
-    assert!(out.contains("consumer[1]: not ready: draining: shutting down"), "{out}");
+    assert!(
+        out.contains("consumer[1]: not ready: draining: shutting down"),
+        "{out}"
+    );
     for path in [Worker::path(), Consumer::instance(0).path()] {
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains(" ready=draining because=\"shutting down\" "), "{text}");
+        assert!(
+            text.contains(" ready=draining because=\"shutting down\" "),
+            "{text}"
+        );
     }
     let (code, body) = get(addr, "/readyz");
     assert_eq!(code, 503, "{body}");
-    assert!(body.contains("not ready: draining: shutting down"), "{body}");
+    assert!(
+        body.contains("not ready: draining: shutting down"),
+        "{body}"
+    );
     assert_eq!(get(addr, "/livez").0, 200);
-    assert_eq!(probe.run_with(Vec::<String>::new(), &mut Vec::new(), &mut Vec::new()), 0);
+    assert_eq!(
+        probe.run_with(Vec::<String>::new(), &mut Vec::new(), &mut Vec::new()),
+        0
+    );
 
     // Sticky: nothing brings it back, a second drain keeps the first reason,
     // beats and components written later say draining too.
@@ -106,6 +118,9 @@ fn drain_takes_every_component_out_of_traffic_for_good_and_liveness_stays() {
     };
     assert_eq!(code, 503);
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!((doc["ready"].clone(), doc["alive"].clone()), (false.into(), true.into()));
+    assert_eq!(
+        (doc["ready"].clone(), doc["alive"].clone()),
+        (false.into(), true.into())
+    );
     assert_eq!(doc["components"][0]["draining"], true);
 }

@@ -86,5 +86,8 @@ fn a_hand_made_location_is_escaped_and_older_records_have_none() {
     std::fs::write(&path, seal(&v2)).unwrap();
     let status = Timestamp::byref(&path, Duration::from_secs(90)).check();
     assert_eq!(status.location(), None);
-    assert!(status.to_string().contains(" ago, max 1m 30s ("), "{status}");
+    assert!(
+        status.to_string().contains(" ago, max 1m 30s ("),
+        "{status}"
+    );
 }

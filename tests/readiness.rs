@@ -39,7 +39,11 @@ struct Never;
 /// `--ready`'s exit code and output for `probe`.
 fn ready(probe: &Probe, json: bool) -> (u8, String) {
     let mut out = Vec::new();
-    let args: &[&str] = if json { &["--ready", "--json"] } else { &["--ready"] };
+    let args: &[&str] = if json {
+        &["--ready", "--json"]
+    } else {
+        &["--ready"]
+    };
     let code = probe.run_with(args, &mut out, &mut Vec::new());
     (code, String::from_utf8(out).unwrap())
 }
@@ -70,14 +74,20 @@ fn unready_takes_a_component_out_of_traffic_without_touching_its_liveness() {
     );
     assert_eq!(out.lines().count(), 1);
     // Liveness is untouched: the plain probe is alive.
-    assert_eq!(probe.run_with(Vec::<String>::new(), &mut Vec::new(), &mut Vec::new()), 0);
+    assert_eq!(
+        probe.run_with(Vec::<String>::new(), &mut Vec::new(), &mut Vec::new()),
+        0
+    );
 
     let (_, json) = ready(&probe, true);
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(doc["ready"], false);
     assert_eq!(doc["alive"], true);
     assert_eq!(doc["components"][0]["ready"], false);
-    assert_eq!(doc["components"][0]["unready_reason"], "database unreachable");
+    assert_eq!(
+        doc["components"][0]["unready_reason"],
+        "database unreachable"
+    );
 
     Api::ready().unwrap();
     assert!(Api::check().is_ready());
@@ -85,7 +95,10 @@ fn unready_takes_a_component_out_of_traffic_without_touching_its_liveness() {
     let (_, json) = ready(&probe, true);
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(doc["ready"], true);
-    assert_eq!(doc["components"][0]["unready_reason"], serde_json::Value::Null);
+    assert_eq!(
+        doc["components"][0]["unready_reason"],
+        serde_json::Value::Null
+    );
 }
 
 #[test]
@@ -94,7 +107,12 @@ fn unready_keeps_an_extension_and_a_beat_keeps_unready() {
     Api::extend(Duration::from_secs(600), "reindexing").unwrap();
     Api::unready("reindexing: read only").unwrap();
     let status = Api::check();
-    assert!(status.to_string().contains("extended: reindexing, 10m left"), "{status}");
+    assert!(
+        status
+            .to_string()
+            .contains("extended: reindexing, 10m left"),
+        "{status}"
+    );
     assert!(!status.is_ready());
     // Beats carry what the process last said.
     Api::beat_now().unwrap();
@@ -231,7 +249,10 @@ fn a_new_process_starts_ready_unless_it_says_otherwise() {
         Restarted::unready("warming up").unwrap();
         return;
     }
-    common::in_own_dir!(a_new_process_starts_ready_unless_it_says_otherwise, Restarted);
+    common::in_own_dir!(
+        a_new_process_starts_ready_unless_it_says_otherwise,
+        Restarted
+    );
     let status = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "a_new_process_starts_ready_unless_it_says_otherwise",

@@ -1,8 +1,6 @@
 //! [`Instance`]: one member of a component's pool.
 
-use std::{
-    fmt, marker::PhantomData, panic::Location, path::PathBuf, sync::Arc, time::Duration,
-};
+use std::{fmt, marker::PhantomData, panic::Location, path::PathBuf, sync::Arc, time::Duration};
 
 use super::slot::{Slot, Target};
 use super::{event, writer::Heartbeat};

@@ -180,10 +180,7 @@ fn readiness_and_location_are_one_line_and_parse_back() {
     );
     assert_eq!(parse(&bytes), Ok(Parsed::Record(record.clone())));
     record.ready = Readiness::Draining("shutting down".into());
-    assert_eq!(
-        parse(&record.encode().unwrap()),
-        Ok(Parsed::Record(record))
-    );
+    assert_eq!(parse(&record.encode().unwrap()), Ok(Parsed::Record(record)));
 }
 
 #[test]
@@ -251,10 +248,12 @@ fn any_readiness() -> impl Strategy<Value = Readiness> {
 }
 
 fn any_location() -> impl Strategy<Value = Option<Location>> {
-    proptest::option::of((".{0,200}", any::<u32>()).prop_map(|(file, line)| Location {
-        file: file.into(),
-        line,
-    }))
+    proptest::option::of(
+        (".{0,200}", any::<u32>()).prop_map(|(file, line)| Location {
+            file: file.into(),
+            line,
+        }),
+    )
 }
 
 fn any_record() -> impl Strategy<Value = Record> {
@@ -266,20 +265,22 @@ fn any_record() -> impl Strategy<Value = Record> {
         proptest::option::of((".{0,80}", proptest::option::of(any::<u32>()))),
         (any_event(), any_readiness(), any_location()),
     )
-        .prop_map(|((s, n), boot, (pid, start), inc, owner, (event, ready, location))| Record {
-            wall: UNIX_EPOCH + Duration::new(s, n),
-            boot: boot.map(|(id, s, n)| (id, Duration::new(s, n))),
-            writer: Writer { pid, start },
-            incarnation: inc.map(|(mnt_ns, pid_ns, init_start)| Incarnation {
-                mnt_ns,
-                pid_ns,
-                init_start,
-            }),
-            owner: owner.map(|(name, instance)| Owner::new(&name, instance)),
-            event,
-            ready,
-            location,
-        })
+        .prop_map(
+            |((s, n), boot, (pid, start), inc, owner, (event, ready, location))| Record {
+                wall: UNIX_EPOCH + Duration::new(s, n),
+                boot: boot.map(|(id, s, n)| (id, Duration::new(s, n))),
+                writer: Writer { pid, start },
+                incarnation: inc.map(|(mnt_ns, pid_ns, init_start)| Incarnation {
+                    mnt_ns,
+                    pid_ns,
+                    init_start,
+                }),
+                owner: owner.map(|(name, instance)| Owner::new(&name, instance)),
+                event,
+                ready,
+                location,
+            },
+        )
 }
 
 proptest! {

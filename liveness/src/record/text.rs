@@ -114,7 +114,10 @@ mod tests {
         for text in ["a\"b\\c", "\n\u{1b}\u{85}\u{9b}", "数据库 é"] {
             let mut quoted = String::new();
             quote(text, &mut quoted);
-            assert_eq!(quoted.len(), 2 + text.chars().map(quoted_len).sum::<usize>());
+            assert_eq!(
+                quoted.len(),
+                2 + text.chars().map(quoted_len).sum::<usize>()
+            );
         }
     }
 

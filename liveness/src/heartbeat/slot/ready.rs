@@ -57,7 +57,11 @@ impl Slot {
         let bound = bind(&mut state, self, target)?;
         if bound.failure.is_some() {
             // `fail` wins: not ready already; `ready` is refused.
-            let call = if reason.is_some() { Call::Beat } else { Call::Now };
+            let call = if reason.is_some() {
+                Call::Beat
+            } else {
+                Call::Now
+            };
             return bound.after_failure(&self.memory, target.instance, call);
         }
         let ready = reason.map_or(Readiness::Ready, |r| {
