@@ -8,6 +8,7 @@ use std::{
 mod bound;
 mod memory;
 mod ready;
+mod said;
 
 use bound::{Bound, Call};
 use memory::{Memory, NEVER};

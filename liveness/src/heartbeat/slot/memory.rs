@@ -3,7 +3,7 @@
 
 use std::sync::{Mutex, PoisonError, atomic::AtomicU64};
 
-use super::ready::UNCHECKED;
+use super::said::Said;
 
 use super::super::changes::changed;
 use crate::record::{Event, Record};
@@ -20,9 +20,8 @@ pub(super) struct Memory {
     /// lock, held only to copy: a write stalled on a slow disk does not
     /// hold it.
     last: Mutex<Option<Record>>,
-    /// What this process last said of its readiness, as a key
-    /// (`slot/ready.rs`): ready, unchecked, or a fingerprint of the reason.
-    pub ready: AtomicU64,
+    /// What this process last said of its readiness (`slot/said.rs`).
+    pub said: Said,
 }
 
 impl Memory {
@@ -30,7 +29,7 @@ impl Memory {
         Memory {
             next_due: AtomicU64::new(0),
             last: Mutex::new(None),
-            ready: AtomicU64::new(UNCHECKED),
+            said: Said::new(),
         }
     }
 

@@ -1,15 +1,12 @@
 //! Readiness: what `unready`, `ready` and `drain` record in a slot.
 //!
-//! The slot keeps what its process last said as a key outside its lock, so
-//! that a call repeating it is one atomic load (and, for `unready`, a hash
-//! of the reason): it writes nothing. A change is written at once, as a
+//! The slot keeps what its process last said outside its lock
+//! (`said.rs`), so that a call repeating it is a few loads and writes
+//! nothing. A change is written at once, as a
 //! sign of life that keeps what the last record declared (an extension
 //! keeps its end).
 
-use std::{
-    sync::{PoisonError, atomic::Ordering},
-    time::Duration,
-};
+use std::{sync::PoisonError, time::Duration};
 
 use super::{Call, Caller, Slot, Target, bind};
 use crate::{
@@ -17,14 +14,6 @@ use crate::{
     heartbeat::{Heartbeat, changes::changed, drain},
     record::{Event, Readiness, Record, bounded_reason},
 };
-
-/// The key of [`Readiness::Ready`].
-const READY: u64 = 0;
-
-/// The key before the first call: ready, but not yet checked that the slot
-/// may write (a pool instance outside its pool may not). Keys of reasons
-/// are odd.
-pub(crate) const UNCHECKED: u64 = 2;
 
 impl Slot {
     /// Records that the component is ready (`None`) or not, for `reason`.
@@ -37,11 +26,10 @@ impl Slot {
         reason: Option<&str>,
         caller: Caller,
     ) -> Result<(), Error> {
-        let key = reason.map_or(READY, key);
-        if self.memory.ready.load(Ordering::Relaxed) == key || drain::reason().is_some() {
+        if self.memory.said.is(reason) || drain::reason().is_some() {
             return Ok(());
         }
-        self.change_ready(target, reason, key, caller)
+        self.change_ready(target, reason, caller)
     }
 
     #[cold]
@@ -50,7 +38,6 @@ impl Slot {
         &self,
         target: Target<'_>,
         reason: Option<&str>,
-        key: u64,
         caller: Caller,
     ) -> Result<(), Error> {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
@@ -67,7 +54,7 @@ impl Slot {
         let ready = reason.map_or(Readiness::Ready, |r| {
             Readiness::Unready(bounded_reason(r).to_owned())
         });
-        self.memory.ready.store(key, Ordering::Relaxed);
+        self.memory.said.set(reason);
         if bound.ready == ready {
             return Ok(()); // the first call, repeating the start: ready
         }
@@ -129,24 +116,4 @@ fn left_of(last: &Record) -> Event {
         by: by.saturating_sub(elapsed),
         reason: reason.clone(),
     }
-}
-
-/// The key of "not ready for `reason`": a 64-bit fingerprint of the reason
-/// as a record holds it, never [`READY`]. Two reasons with one fingerprint
-/// (one chance in 2^63) would keep the first reason's text.
-#[inline]
-fn key(reason: &str) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95; // FxHash's
-    let bytes = reason.as_bytes();
-    let bytes = &bytes[..bytes.len().min(crate::record::REASON_LIMIT)];
-    let mut hash = bytes.len() as u64;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        hash = (hash.rotate_left(5) ^ word).wrapping_mul(K);
-    }
-    let mut tail = [0u8; 8];
-    tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-    hash = (hash.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
-    hash | 1
 }
