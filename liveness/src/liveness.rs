@@ -2,40 +2,11 @@
 
 use std::{panic::Location, path::PathBuf, time::Duration};
 
-use crate::{
-    Error, Heartbeat, Instance, Status, Timestamp,
-    declaration::Declaration,
-    heartbeat::{self, Target},
-    record::Event,
-};
+use crate::{Error, Heartbeat, Instance, Status, Timestamp, heartbeat, record::Event};
 
-/// The one declaration value of a type, built from its constants: what its
-/// writer, its [`Component`](crate::Component) and its verdicts read.
-pub(crate) trait Declared {
-    const DECLARATION: Declaration;
+mod declared;
 
-    /// What a write of the type's own heartbeat is for.
-    fn own<'a>(declaration: &'a Declaration) -> Target<'a>;
-}
-
-impl<T: Liveness + ?Sized> Declared for T {
-    const DECLARATION: Declaration = Declaration::declared(
-        T::NAME,
-        (T::PATH, T::PATH_ENV),
-        T::MAX_AGE,
-        T::STARTUP_GRACE,
-        T::MAX_EXTEND,
-    );
-
-    #[inline]
-    fn own<'a>(declaration: &'a Declaration) -> Target<'a> {
-        Target {
-            declaration,
-            heartbeat: T::heartbeat(),
-            instance: None,
-        }
-    }
-}
+pub(crate) use declared::Declared;
 
 /// A component of a service that proves it is alive by beating.
 ///
@@ -129,11 +100,7 @@ pub trait Liveness {
     /// fails (see [`Error`]).
     #[track_caller]
     fn beat_now() -> Result<(), Error> {
-        let declaration = <Self as Declared>::DECLARATION;
-        let target = <Self as Declared>::own(&declaration);
-        Self::heartbeat()
-            .own()
-            .record(target, Event::Beat, Location::caller())
+        <Self as Declared>::record_own(Event::Beat, Location::caller())
     }
 
     /// Declares a long operation: the component stays alive without beats
@@ -166,12 +133,8 @@ pub trait Liveness {
     /// failed write.
     #[track_caller]
     fn extend(by: Duration, reason: &str) -> Result<(), Error> {
-        let declaration = <Self as Declared>::DECLARATION;
-        let event = heartbeat::extension(&declaration, by, reason)?;
-        let target = <Self as Declared>::own(&declaration);
-        Self::heartbeat()
-            .own()
-            .record(target, event, Location::caller())
+        let event = heartbeat::extension(&<Self as Declared>::DECLARATION, by, reason)?;
+        <Self as Declared>::record_own(event, Location::caller())
     }
 
     /// Declares the component broken: dead from now on in this container,
@@ -215,40 +178,17 @@ pub trait Liveness {
     /// same, and the write is retried.
     #[track_caller]
     fn fail(reason: &str) -> Result<(), Error> {
-        let declaration = <Self as Declared>::DECLARATION;
-        let target = <Self as Declared>::own(&declaration);
-        let event = heartbeat::failure(reason);
-        Self::heartbeat()
-            .own()
-            .record(target, event, Location::caller())
+        <Self as Declared>::record_own(heartbeat::failure(reason), Location::caller())
     }
 
     /// Takes the component out of traffic, saying why (`/readyz` and
-    /// `--ready` answer "not ready"), without touching its liveness: it is
-    /// never restarted for being unready, and [`fail`](Self::fail) still
-    /// wins. [`ready`](Self::ready) puts it back. A call that repeats what
-    /// this process last said writes nothing and costs about what a skipped
-    /// [`beat`](Self::beat) costs; a change is written at once (a heartbeat,
-    /// too; an extension keeps its end). `reason` is bounded and escaped as
-    /// for `fail`. A new process starts ready: a restart forgets `unready`.
-    ///
-    /// ```
-    /// use liveness::Liveness;
-    ///
-    /// #[derive(Liveness)]
-    /// #[liveness(max_age = "30s", path = "/tmp/liveness-doc-unready/api")]
-    /// struct Api;
-    ///
-    /// Api::beat()?;
-    /// Api::unready("database unreachable")?;
-    /// let status = Api::check();
-    /// assert!(status.is_alive() && !status.is_ready());
-    /// assert_eq!(status.unready_reason(), Some("database unreachable"));
-    /// Api::ready()?;
-    /// assert!(Api::check().is_ready());
-    /// # std::fs::remove_dir_all("/tmp/liveness-doc-unready").unwrap();
-    /// # Ok::<(), liveness::Error>(())
-    /// ```
+    /// `--ready` answer "not ready"), without touching its liveness: never
+    /// restarted for it, and [`fail`](Self::fail) still wins.
+    /// [`ready`](Self::ready) puts it back; see [`Status::is_ready`]. A call
+    /// repeating what this process last said writes nothing and costs about
+    /// a skipped [`beat`](Self::beat); a change is written at once (a
+    /// heartbeat too; an extension keeps its end). `reason` is bounded and
+    /// escaped as for `fail`. A new process starts ready.
     ///
     /// # Errors
     ///
@@ -257,10 +197,7 @@ pub trait Liveness {
     #[inline]
     #[track_caller]
     fn unready(reason: &str) -> Result<(), Error> {
-        let declaration = <Self as Declared>::DECLARATION;
-        let target = <Self as Declared>::own(&declaration);
-        let slot = Self::heartbeat().own();
-        slot.set_ready(target, Some(reason), Location::caller())
+        <Self as Declared>::ready_own(Some(reason), Location::caller())
     }
 
     /// Puts the component back into traffic after [`unready`](Self::unready):
@@ -274,11 +211,7 @@ pub trait Liveness {
     #[inline]
     #[track_caller]
     fn ready() -> Result<(), Error> {
-        let declaration = <Self as Declared>::DECLARATION;
-        let target = <Self as Declared>::own(&declaration);
-        Self::heartbeat()
-            .own()
-            .set_ready(target, None, Location::caller())
+        <Self as Declared>::ready_own(None, Location::caller())
     }
 
     /// Pool instance `index`: a heartbeat of its own, beside the type's,

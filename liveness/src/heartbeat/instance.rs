@@ -2,7 +2,7 @@
 
 use std::{fmt, marker::PhantomData, panic::Location, path::PathBuf, sync::Arc, time::Duration};
 
-use super::slot::{Slot, Target};
+use super::slot::{Handle, Slot, Target};
 use super::{event, writer::Heartbeat};
 use crate::{Error, declaration::Declaration, record::Event};
 
@@ -195,7 +195,8 @@ impl<T: ?Sized> Instance<T> {
     fn target(&self) -> Target<'_> {
         Target {
             declaration: &self.declaration,
-            heartbeat: self.heartbeat,
+            pool: self.heartbeat.pool(),
+            slot: Handle::Instance(&self.slot),
             instance: Some(self.index),
         }
     }

@@ -2,11 +2,9 @@
 //! and its pool instances: `writer.rs` (a type's [`Heartbeat`]), `slot.rs`
 //! (one file's writer), `pool.rs` (the pool's record and who is inside it),
 //! `instance.rs`, `event.rs` (what a call asks to record), `changes.rs`,
-//! `drain.rs` (the process's drain, written into every file it writes),
 //! `identity.rs` (which records are this container's).
 
 mod changes;
-mod drain;
 mod event;
 mod identity;
 mod instance;
@@ -21,7 +19,7 @@ pub use writer::Heartbeat;
 pub(crate) use changes::changed;
 #[cfg(all(feature = "http", unix))]
 pub(crate) use changes::changes;
-pub(crate) use drain::drain;
 pub(crate) use event::{extension, failure};
 pub(crate) use identity::failure_here;
-pub(crate) use slot::Target;
+pub(crate) use slot::drain;
+pub(crate) use slot::{Caller, Handle, Target};

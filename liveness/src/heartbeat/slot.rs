@@ -6,14 +6,19 @@ use std::{
 };
 
 mod bound;
+mod drain;
 mod memory;
 mod ready;
 mod said;
 
+pub(crate) use drain::drain;
+
 use bound::{Bound, Call};
 use memory::{Memory, NEVER};
 
-use super::{drain, identity::failure_here, writer::Heartbeat};
+use std::sync::Arc;
+
+use super::{identity::failure_here, pool::Pool};
 use crate::{
     Error, clock,
     declaration::Declaration,
@@ -29,13 +34,24 @@ pub(crate) type Caller = &'static std::panic::Location<'static>;
 /// The longest interval between two writes of `beat`.
 const MAX_INTERVAL: Duration = Duration::from_secs(1);
 
-/// What a write is for: the declaration, the type's writer (which keeps
-/// its pool), and the instance, if the slot is a pool instance's.
+/// What a write is for: the declaration, the type's pool, the slot as
+/// `drain` finds it again, and the instance, if the slot is a pool
+/// instance's.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Target<'a> {
     pub declaration: &'a Declaration,
-    pub heartbeat: &'static Heartbeat,
+    pub pool: &'static Pool,
+    pub slot: Handle<'a>,
     pub instance: Option<u32>,
+}
+
+/// The slot written, as it lives for the life of the process.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Handle<'a> {
+    /// A type's own, in its `static`.
+    Own(&'static Slot),
+    /// A pool instance's, kept by its type's map.
+    Instance(&'a Arc<Slot>),
 }
 
 /// The writer of one heartbeat file: a type's own, or one pool instance's.
@@ -208,7 +224,7 @@ fn bind<'s>(
         None => {
             let path = declaration.file(target.instance);
             registry::claim(&path, slot as *const Slot as usize, declaration.name())?;
-            drain::register(target.heartbeat, target.instance);
+            drain::register(drainer(&target));
             state.insert(Bound {
                 declaration: declaration.clone(),
                 file: HeartbeatFile::new(path, failure_here),
@@ -219,12 +235,24 @@ fn bind<'s>(
         }
     };
     if let Some(index) = target.instance {
-        target
-            .heartbeat
-            .pool()
-            .admit(declaration, index, &mut bound.admitted)?;
+        target.pool.admit(declaration, index, &mut bound.admitted)?;
     }
     Ok(bound)
+}
+
+/// What writes the process's drain into `target`'s slot (see
+/// `slot/drain.rs`).
+fn drainer(target: &Target<'_>) -> drain::Drainer {
+    let (pool, instance) = (target.pool, target.instance);
+    match target.slot {
+        Handle::Own(slot) => {
+            Arc::new(move |caller| slot.drain(Handle::Own(slot), pool, instance, caller))
+        }
+        Handle::Instance(slot) => {
+            let slot = Arc::clone(slot);
+            Arc::new(move |caller| slot.drain(Handle::Instance(&slot), pool, instance, caller))
+        }
+    }
 }
 
 /// The throttle's interval for `max_age`, in nanoseconds.

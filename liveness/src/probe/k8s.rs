@@ -131,7 +131,14 @@ pub(super) fn snippet(probe: &Probe, options: &Options) -> Snippet {
         );
     }
     if options.ready {
-        yaml += &ready::block(probe, options, timing.period);
+        let ask = match options.http {
+            Some(port) => ready::Ask::Http {
+                path: http_path(probe),
+                port,
+            },
+            None => ready::Ask::Exec(action(probe, options, false)),
+        };
+        yaml += &ready::block(ask, timing.period);
     }
     yaml += &mounts;
     Snippet { yaml, warnings }
@@ -210,7 +217,7 @@ fn start(timing: &Timing<'_>) -> String {
     }
 }
 
-pub(super) fn probe_block(kind: &str, action: &str, period: u64, threshold: u64) -> String {
+fn probe_block(kind: &str, action: &str, period: u64, threshold: u64) -> String {
     format!(
         "{kind}:\n{action}  \
            periodSeconds: {period}\n  \
@@ -220,7 +227,7 @@ pub(super) fn probe_block(kind: &str, action: &str, period: u64, threshold: u64)
 }
 
 /// The path the probe's HTTP server answers on.
-pub(super) fn http_path(probe: &Probe) -> &'static str {
+fn http_path(probe: &Probe) -> &'static str {
     #[cfg(all(feature = "http", unix))]
     return probe.http_path;
     #[cfg(not(all(feature = "http", unix)))]
@@ -231,7 +238,7 @@ pub(super) fn http_path(probe: &Probe) -> &'static str {
 }
 
 /// The `exec` or `httpGet` part of a probe.
-pub(super) fn action(probe: &Probe, options: &Options, startup: bool) -> String {
+fn action(probe: &Probe, options: &Options, startup: bool) -> String {
     if let Some(port) = options.http {
         let path = http_path(probe);
         let path = if startup {

@@ -38,8 +38,7 @@ pub(crate) const RECORD_LEN: usize = 1024;
 /// compared cut).
 pub(crate) const NAME_LIMIT: usize = 48;
 
-/// Bytes of a reason a record holds; longer reasons are cut.
-pub(crate) const REASON_LIMIT: usize = 120;
+pub(crate) use super::ready::REASON_LIMIT;
 
 /// Seconds from the epoch to 10000-01-01, the end of RFC 3339 time.
 pub(super) const YEAR_10000: u64 = 253_402_300_800;

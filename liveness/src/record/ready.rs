@@ -3,7 +3,10 @@
 
 use std::borrow::Cow;
 
-use super::{fields::REASON_LIMIT, text};
+use super::text;
+
+/// Bytes of a reason a record holds; longer reasons are cut.
+pub(crate) const REASON_LIMIT: usize = 120;
 
 /// Bytes a quoted reason may take in a record: a reason of plain text is
 /// kept to its [`REASON_LIMIT`] bytes; one full of characters that escaping

@@ -21,6 +21,27 @@ impl Status {
     /// [`ready`](crate::Liveness::ready), and its process does not
     /// [`drain`](crate::drain). A failed or dead component is never ready;
     /// an `unready` one is still alive.
+    ///
+    /// ```
+    /// use liveness::Liveness;
+    ///
+    /// #[derive(Liveness)]
+    /// #[liveness(max_age = "30s", path = "/tmp/liveness-doc-unready/api")]
+    /// struct Api;
+    ///
+    /// Api::beat()?;
+    /// Api::unready("database unreachable")?;
+    /// let status = Api::check();
+    /// assert!(status.is_alive() && !status.is_ready());
+    /// assert_eq!(status.unready_reason(), Some("database unreachable"));
+    /// assert!(status.ready_line().to_string().starts_with(
+    ///     "api: not ready: database unreachable (alive, last heartbeat "
+    /// ));
+    /// Api::ready()?;
+    /// assert!(Api::check().is_ready());
+    /// # std::fs::remove_dir_all("/tmp/liveness-doc-unready").unwrap();
+    /// # Ok::<(), liveness::Error>(())
+    /// ```
     pub fn is_ready(&self) -> bool {
         self.verdict() == Verdict::Alive && self.has_started() && self.readiness().is_none()
     }

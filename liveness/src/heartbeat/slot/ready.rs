@@ -8,10 +8,10 @@
 
 use std::{sync::PoisonError, time::Duration};
 
-use super::{Call, Caller, Slot, Target, bind};
+use super::{Call, Caller, Handle, Pool, Slot, Target, bind, drain};
 use crate::{
     Error,
-    heartbeat::{Heartbeat, changes::changed, drain},
+    heartbeat::changes::changed,
     record::{Event, Readiness, Record, bounded_reason},
 };
 
@@ -65,11 +65,11 @@ impl Slot {
         written
     }
 
-    /// Writes the process's drain into this slot's file, if it has one:
-    /// the slot of `heartbeat`'s `instance`, or its own.
-    pub(crate) fn drain(
+    /// Writes the process's drain into this slot's file, if it has one.
+    pub(super) fn drain(
         &self,
-        heartbeat: &'static Heartbeat,
+        slot: Handle<'_>,
+        pool: &'static Pool,
         instance: Option<u32>,
         caller: Caller,
     ) -> Result<(), Error> {
@@ -80,7 +80,8 @@ impl Slot {
         let declaration = bound.declaration.clone();
         let target = Target {
             declaration: &declaration,
-            heartbeat,
+            pool,
+            slot,
             instance,
         };
         let event = self.carried();

@@ -9,26 +9,28 @@
 //! within one period. A restart costs the container, so the liveness probe
 //! waits for three failures of a longer period.
 
-use super::{Options, Probe, action, http_path, probe_block};
-
 /// The longest `periodSeconds` of the readiness probe.
 const MAX_PERIOD: u64 = 5;
 
-/// The readiness probe, for a liveness probe of `period` seconds.
-pub(in crate::probe) fn block(probe: &Probe, options: &Options, period: u64) -> String {
+/// How the readiness probe asks: the liveness probe's `exec` action (its
+/// YAML, given `--ready` here), or `httpGet` of the liveness `path` on `port`.
+pub(in crate::probe) enum Ask<'a> {
+    Exec(String),
+    Http { path: &'a str, port: u16 },
+}
+
+/// The readiness probe, beside a liveness probe of `period` seconds.
+pub(in crate::probe) fn block(ask: Ask<'_>, period: u64) -> String {
     let period = period.clamp(1, MAX_PERIOD);
-    let action = match options.http {
-        Some(port) => {
-            let path = serde_json::to_string(&path(http_path(probe))).unwrap_or_default();
+    let action = match ask {
+        Ask::Http { path: live, port } => {
+            let path = serde_json::to_string(&path(live)).unwrap_or_default();
             format!("  httpGet:\n    path: {path}\n    port: {port}\n")
         }
-        None => {
-            let exec = action(probe, options, false);
-            match exec.strip_suffix("]\n") {
-                Some(command) => format!("{command},\"--ready\"]\n"),
-                None => exec,
-            }
-        }
+        Ask::Exec(exec) => match exec.strip_suffix("]\n") {
+            Some(command) => format!("{command},\"--ready\"]\n"),
+            None => exec,
+        },
     };
     let mut text = format!(
         "# A component that says unready (or a draining process) leaves the Service's\n\
@@ -37,13 +39,19 @@ pub(in crate::probe) fn block(probe: &Probe, options: &Options, period: u64) -> 
          # so one check decides, where the livenessProbe waits for 3. Unready is never\n\
          # restarted.\n"
     );
-    text += &probe_block("readinessProbe", &action, period, 1);
-    text + "  successThreshold: 1\n"
+    text += &format!(
+        "readinessProbe:\n{action}  \
+           periodSeconds: {period}\n  \
+           timeoutSeconds: 1\n  \
+           failureThreshold: 1\n  \
+           successThreshold: 1\n"
+    );
+    text
 }
 
 /// The readiness path beside the liveness `path`: `/readyz` for a path
 /// ending in `/livez`, else `path` + `/ready` (as the server routes it).
-pub(in crate::probe) fn path(path: &str) -> String {
+fn path(path: &str) -> String {
     match path.strip_suffix("/livez") {
         Some(dir) => format!("{dir}/readyz"),
         None => format!("{path}/ready"),
