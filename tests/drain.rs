@@ -59,7 +59,14 @@ fn drain_takes_every_component_out_of_traffic_for_good_and_liveness_stays() {
     assert_eq!(exec_ready(&probe).0, 0);
 
     liveness::drain("shutting down").unwrap();
-    let (code, out) = exec_ready(&probe);
+    drained_at_once(addr, &probe);
+    sticky(addr);
+}
+
+/// Right after the drain: every file, `--ready`, `/readyz` say draining;
+/// liveness is green.
+fn drained_at_once(addr: SocketAddr, probe: &Probe) {
+    let (code, out) = exec_ready(probe);
     assert_eq!(code, 1, "{out}");
     assert!(
         out.starts_with("worker: not ready: draining: shutting down (alive, "),
@@ -87,9 +94,11 @@ fn drain_takes_every_component_out_of_traffic_for_good_and_liveness_stays() {
         probe.run_with(Vec::<String>::new(), &mut Vec::new(), &mut Vec::new()),
         0
     );
+}
 
-    // Sticky: nothing brings it back, a second drain keeps the first reason,
-    // beats and components written later say draining too.
+/// Nothing brings it back, a second drain keeps the first reason, beats and
+/// components written later say draining too.
+fn sticky(addr: SocketAddr) {
     Worker::ready().unwrap();
     Consumer::instance(1).ready().unwrap();
     liveness::drain("again").unwrap();

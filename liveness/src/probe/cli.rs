@@ -96,20 +96,15 @@ impl Probe {
             }
         };
         let code = match mode {
-            Mode::Judge { json } => {
-                let statuses = self.statuses();
-                print(out, &statuses, json, Status::to_string);
-                code(statuses.iter().all(Status::is_alive))
-            }
-            Mode::Startup { json } => {
-                let statuses = self.statuses();
-                print(out, &statuses, json, |s| s.startup_line().to_string());
-                code(statuses.iter().all(Status::has_started))
-            }
+            Mode::Judge { json } => self.judge(out, json, Status::to_string, Status::is_alive),
+            Mode::Startup { json } => self.judge(
+                out,
+                json,
+                |s| s.startup_line().to_string(),
+                Status::has_started,
+            ),
             Mode::Ready { json } => {
-                let statuses = self.statuses();
-                print(out, &statuses, json, |s| s.ready_line().to_string());
-                code(statuses.iter().all(Status::is_ready))
+                self.judge(out, json, |s| s.ready_line().to_string(), Status::is_ready)
             }
             Mode::K8s(options) => {
                 let snippet = k8s::snippet(self, &options);
@@ -135,6 +130,20 @@ impl Probe {
         };
         let _ = out.flush();
         code
+    }
+
+    /// Judges every component, prints a `line` each (or the JSON
+    /// document), and exits 0 when every one is `ok`.
+    fn judge(
+        &self,
+        out: &mut dyn Write,
+        json: bool,
+        line: impl Fn(&Status) -> String,
+        ok: impl Fn(&Status) -> bool,
+    ) -> u8 {
+        let statuses = self.statuses();
+        print(out, &statuses, json, line);
+        code(statuses.iter().all(ok))
     }
 
     /// The name usage and `--version` show: the binary's file name, and the
