@@ -42,3 +42,30 @@ pub(crate) trait Judge: Send + Sync {
     /// `json` the probe's `--json` document.
     fn report(&self, check: Check, json: bool) -> (bool, String);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Check;
+
+    #[test]
+    fn readiness_sits_beside_the_liveness_path_and_nothing_else_matches() {
+        let of = Check::of;
+        assert_eq!(of("/livez", "/livez"), Some(Check::Liveness));
+        assert_eq!(of("/livez/startup", "/livez"), Some(Check::Startup));
+        assert_eq!(of("/readyz", "/livez"), Some(Check::Readiness));
+        assert_eq!(of("/api/readyz", "/api/livez"), Some(Check::Readiness));
+        assert_eq!(of("/health/ready", "/health"), Some(Check::Readiness));
+        for other in [
+            "/readyz/",
+            "/readyzz",
+            "/livez/ready",
+            "/api/readyz",
+            "/ready",
+            "",
+        ] {
+            assert_eq!(of(other, "/livez"), None, "{other}");
+        }
+        assert_eq!(of("/readyz", "/api/livez"), None);
+        assert_eq!(of("/readyz", "/health"), None);
+    }
+}
