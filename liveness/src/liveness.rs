@@ -192,8 +192,8 @@ pub trait Liveness {
     ///
     /// # Errors
     ///
-    /// When the write fails (see [`Error`]); the state stands all the same
-    /// in this process, and the next due beat writes it.
+    /// When the write fails (see [`Error`]); this process keeps the state,
+    /// and its next due beat writes it.
     #[inline]
     #[track_caller]
     fn unready(reason: &str) -> Result<(), Error> {

@@ -166,7 +166,7 @@ impl<T: ?Sized> Instance<T> {
     /// # Errors
     ///
     /// [`Error::OutsidePool`] (nothing recorded), or when the write fails
-    /// (see [`Error`]; the state stands all the same, and the next due beat
+    /// (see [`Error`]; this process keeps the state, and its next due beat
     /// writes it).
     #[inline]
     #[track_caller]
