@@ -1,6 +1,9 @@
 //! A record's fields, their limits, and their encoding into one line.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::{
+    fmt::Write,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
 
 use super::{
     ids::{BootId, Incarnation},
@@ -143,7 +146,10 @@ impl Record {
         if since_epoch.as_secs() >= YEAR_10000 {
             return None;
         }
-        let mut line = format!(
+        // One allocation for the whole line.
+        let mut line = String::with_capacity(RECORD_LEN);
+        let _ = write!(
+            line,
             "{MAGIC} at={} boot={} up={} pid={} start={} {} ",
             humantime::format_rfc3339_nanos(self.wall),
             self.boot.map_or(BootId::NIL, |(id, _)| id),
@@ -156,7 +162,7 @@ impl Record {
             Some(owner) => {
                 line += "name=";
                 text::quote(bounded(&owner.name, NAME_LIMIT), &mut line);
-                line += &format!(" inst={}", optional(owner.instance));
+                let _ = write!(line, " inst={}", optional(owner.instance));
             }
             None => line += "name=- inst=-",
         }
@@ -174,7 +180,7 @@ impl Record {
         }
         self.encode_v3(&mut line);
         let crc = CRC32_WRITE.checksum(line.as_bytes());
-        line += &format!(" crc={crc:08x}");
+        let _ = write!(line, " crc={crc:08x}");
         let mut bytes = [b' '; RECORD_LEN];
         bytes
             .get_mut(..line.len())?
@@ -205,7 +211,7 @@ impl Record {
             Some(location) => {
                 *line += " loc=";
                 text::quote(Location::bounded_file(&location.file), line);
-                *line += &format!(" line={}", location.line);
+                let _ = write!(line, " line={}", location.line);
             }
         }
     }
