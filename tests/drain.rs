@@ -126,6 +126,11 @@ fn sticky(addr: SocketAddr) {
         (answer.code, String::from_utf8(answer.body).unwrap())
     };
     assert_eq!(code, 503);
+    let head = raw(
+        addr,
+        b"HEAD /readyz HTTP/1.1\r\nHost: pod\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!((head.code, head.body.len()), (503, 0));
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(
         (doc["ready"].clone(), doc["alive"].clone()),

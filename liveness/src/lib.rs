@@ -65,6 +65,11 @@
 //! - A fault the service detects itself: [`Liveness::fail`] makes it dead
 //!   until the container restarts, saying why.
 //! - Components known only at run time: [`Component::new`].
+//! - A dependency that is down: [`Liveness::unready`] takes the component
+//!   out of traffic (`--ready`, `/readyz`) without restarting it, and
+//!   [`Liveness::ready`] brings it back; [`drain`] takes the whole process
+//!   out for good, on `SIGTERM`. Dead lines name the `file:line` of the
+//!   call that last wrote.
 //!
 //! # The probe
 //!
