@@ -58,9 +58,27 @@ fn drain_takes_every_component_out_of_traffic_for_good_and_liveness_stays() {
     assert_eq!(get(addr, "/readyz").0, 200);
     assert_eq!(exec_ready(&probe).0, 0);
 
-    liveness::drain("shutting down").unwrap();
+    drain_while_another_writer_holds_the_lock(addr);
     drained_at_once(addr, &probe);
     sticky(addr);
+}
+
+/// Another process of the container (here, another open file) holds the
+/// worker's file lock: `/readyz` says draining at once, from memory, and
+/// the drain waits for the lock rather than skip the file.
+fn drain_while_another_writer_holds_the_lock(addr: SocketAddr) {
+    let held = std::fs::File::open(Worker::path()).unwrap();
+    rustix::fs::flock(&held, rustix::fs::FlockOperation::LockExclusive).unwrap();
+    let drain = std::thread::spawn(|| liveness::drain("shutting down"));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let (code, body) = get(addr, "/readyz");
+    assert_eq!(code, 503, "{body}");
+    assert!(
+        body.starts_with("worker: not ready: draining: shutting down (alive, "),
+        "{body}"
+    );
+    drop(held);
+    drain.join().unwrap().unwrap();
 }
 
 /// Right after the drain: every file, `--ready`, `/readyz` say draining;

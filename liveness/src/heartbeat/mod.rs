@@ -21,5 +21,5 @@ pub(crate) use changes::changed;
 pub(crate) use changes::changes;
 pub(crate) use event::{extension, failure};
 pub(crate) use identity::failure_here;
-pub(crate) use slot::drain;
 pub(crate) use slot::{Caller, Handle, Target};
+pub(crate) use slot::{drain, draining};

@@ -11,7 +11,7 @@ mod memory;
 mod ready;
 mod said;
 
-pub(crate) use drain::drain;
+pub(crate) use drain::{drain, reason as draining};
 
 use bound::{Bound, Call};
 use memory::{Memory, NEVER};

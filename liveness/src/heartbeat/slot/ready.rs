@@ -85,7 +85,8 @@ impl Slot {
             instance,
         };
         let event = self.carried();
-        self.write(state, target, (event, caller), Call::Beat)
+        // Waits for another writer's lock rather than skip the file.
+        self.write(state, target, (event, caller), Call::Now)
     }
 
     /// What a write of readiness records as its event: a beat, or what is
