@@ -11,7 +11,12 @@
 //! beating: the probe reports it dead until the container restarts. With
 //! `--http`, it also serves the kubelet's `httpGet` probe on
 //! `http://ADDR/livez` (`--http 127.0.0.1:0` picks a port; the address is
-//! printed on stderr). Started by systemd (a `Type=notify` unit with the
+//! printed on stderr), and the readiness probe's on `/readyz`. With
+//! `--unready-after SECONDS` (and `--unready-for SECONDS`), the main loop
+//! loses its database then, says `Worker::unready` while it is gone and
+//! `Worker::ready` after, beating all along; with `--drain-after SECONDS`
+//! it calls `liveness::drain` then, and goes on beating.
+//! Started by systemd (a `Type=notify` unit with the
 //! settings `worker-liveness --systemd` prints), it feeds systemd's
 //! watchdog from the same verdicts (`Probe::watchdog`).
 
@@ -24,7 +29,8 @@ use liveness::{Component, HttpServer, Liveness, Probe};
 use liveness_examples::{Indexer, Worker};
 
 const USAGE: &str = "usage: worker [--hang-after SECONDS] [--exit-after SECONDS] \
-                     [--fail-after SECONDS] [--period MS] [--http ADDR]";
+                     [--fail-after SECONDS] [--period MS] [--http ADDR] \
+                     [--unready-after SECONDS] [--unready-for SECONDS] [--drain-after SECONDS]";
 
 /// What the command line asks for.
 struct Options {
@@ -33,6 +39,9 @@ struct Options {
     fail_after: Option<Duration>,
     period: Duration,
     http: Option<String>,
+    unready_after: Option<Duration>,
+    unready_for: Option<Duration>,
+    drain_after: Option<Duration>,
 }
 
 fn options() -> Options {
@@ -42,6 +51,9 @@ fn options() -> Options {
         fail_after: None,
         period: Duration::from_millis(100),
         http: None,
+        unready_after: None,
+        unready_for: None,
+        drain_after: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -57,6 +69,9 @@ fn options() -> Options {
             ("--fail-after", Some(secs)) => options.fail_after = Some(secs),
             ("--period", Some(secs)) => options.period = secs / 1000,
             ("--http", _) if !value.is_empty() => options.http = Some(value),
+            ("--unready-after", Some(secs)) => options.unready_after = Some(secs),
+            ("--unready-for", Some(secs)) => options.unready_for = Some(secs),
+            ("--drain-after", Some(secs)) => options.drain_after = Some(secs),
             _ => {
                 eprintln!("{USAGE}");
                 std::process::exit(2);
@@ -92,6 +107,38 @@ fn watchdog() -> liveness::Watchdog {
     })
 }
 
+/// Whether the database is gone at `since` the start, by the options.
+fn database_gone(
+    unready_after: Option<Duration>,
+    unready_for: Option<Duration>,
+    since: Duration,
+) -> bool {
+    unready_after
+        .is_some_and(|after| since >= after && unready_for.is_none_or(|d| since < after + d))
+}
+
+/// Says whether the worker can serve (`unready`/`ready`: nothing is
+/// written while it does not change), and drains when it is time.
+fn readiness(
+    options: (Option<Duration>, Option<Duration>),
+    drain_after: &mut Option<Duration>,
+    since: Duration,
+) {
+    let said = if database_gone(options.0, options.1, since) {
+        Worker::unready("database unreachable")
+    } else {
+        Worker::ready()
+    };
+    if let Err(error) = said {
+        eprintln!("worker: {error}");
+    }
+    if drain_after.take_if(|after| since >= *after).is_some() {
+        if let Err(error) = liveness::drain("shutting down") {
+            eprintln!("worker: {error}");
+        }
+    }
+}
+
 fn main() {
     let Options {
         hang_after,
@@ -99,6 +146,9 @@ fn main() {
         mut fail_after,
         period,
         http,
+        unready_after,
+        unready_for,
+        mut drain_after,
     } = options();
     // Kept until the process ends: dropping it would stop the endpoint.
     let _http = http.as_deref().map(serve);
@@ -139,6 +189,11 @@ fn main() {
                 eprintln!("worker: {error}");
             }
         }
+        readiness(
+            (unready_after, unready_for),
+            &mut drain_after,
+            started.elapsed(),
+        );
         if let Err(error) = Worker::beat() {
             eprintln!("worker: {error}");
         }

@@ -306,3 +306,47 @@ fn dropping_the_handle_stops_the_server_with_connections_open() {
         .expect("the server did not stop");
     assert!(TcpStream::connect(addr).is_err(), "still listening");
 }
+
+#[derive(liveness::Liveness)]
+#[liveness(max_age = "90s", env = "GRPC_READY_PATH")]
+struct Api;
+
+#[test]
+fn readiness_follows_unready_while_liveness_stays_serving() {
+    use liveness::{Component, Liveness, Probe};
+
+    common::in_own_dir!(readiness_follows_unready_while_liveness_stays_serving, Api);
+    let server = Probe::new([Component::of::<Api>()])
+        .serve_grpc("127.0.0.1:0")
+        .unwrap();
+    let ask = || {
+        let out = health(server.local_addr(), &["check", "readiness", "liveness"])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    Api::beat_now().unwrap();
+    assert_eq!(ask(), "SERVING\nSERVING\n");
+    Api::unready("database unreachable").unwrap();
+    assert_eq!(ask(), "NOT_SERVING\nSERVING\n");
+    Api::ready().unwrap();
+    assert_eq!(ask(), "SERVING\nSERVING\n");
+}
+
+#[test]
+fn k8s_ready_grpc_asks_the_readiness_service() {
+    let files = Files::new();
+    let out = common::probe_cmd(&files.worker, &files.indexer)
+        .args(["--k8s", "--ready", "--grpc", "9090"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let yaml = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        yaml.contains(
+            "readinessProbe:\n  grpc:\n    port: 9090\n    service: \"readiness\"\n  periodSeconds: "
+        ),
+        "{yaml}"
+    );
+    assert!(!yaml.contains("exec:"), "{yaml}");
+}

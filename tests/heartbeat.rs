@@ -62,7 +62,7 @@ fn the_record_is_one_readable_line_saying_when_and_by_whom() {
     assert_eq!(text.len(), 1024, "a fixed size: {text:?}");
     let year = humantime::format_rfc3339_seconds(SystemTime::now()).to_string()[..4].to_owned();
     assert!(
-        text.starts_with(&format!("liveness/2 at={year}-")),
+        text.starts_with(&format!("liveness/3 at={year}-")),
         "{text}"
     );
     assert!(
@@ -76,18 +76,21 @@ fn the_record_is_one_readable_line_saying_when_and_by_whom() {
         " mnt=",
         " pidns=",
         " init=",
-        " name=- inst=- state=beating crc=",
+        " name=- inst=- state=beating ready=yes loc=- crc=",
     ] {
         assert!(text.contains(field), "{field} in {text}");
     }
     // A component's record names it.
     let path = Named::path();
     Named::beat_now().unwrap();
+    let at = line!() - 1;
     let text = fs::read_to_string(&path).unwrap();
-    assert!(
-        text.contains(" name=\"named\" inst=- state=beating crc="),
-        "{text}"
+    // ... and the call that wrote it.
+    let tail = format!(
+        " name=\"named\" inst=- state=beating ready=yes loc=\"{}\" line={at} crc=",
+        file!()
     );
+    assert!(text.contains(&tail), "{text}");
 }
 
 #[test]

@@ -135,9 +135,11 @@ fn restarts_under_runc_are_told_apart_by_the_probe() {
         transcript(&runs)
     );
     let line = dead.line("worker");
+    // It names where the loop stopped: the worker's `beat` call.
     assert!(
         line.starts_with("worker: dead: last heartbeat ")
-            && line.ends_with(" ago, max 3s (/tmp/liveness/worker)"),
+            && line.contains(" ago at examples/worker.rs:")
+            && line.ends_with(", max 3s (/tmp/liveness/worker)"),
         "{line}"
     );
     let last_beat = record_time(&std::fs::read_to_string(&heartbeat).unwrap());

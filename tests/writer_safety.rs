@@ -166,7 +166,7 @@ fn a_file_that_is_not_a_heartbeat_is_never_overwritten() {
         assert!(
             fs::read_to_string(&path)
                 .unwrap()
-                .starts_with("liveness/2 ")
+                .starts_with("liveness/3 ")
         );
     }
 }

@@ -651,7 +651,7 @@ mod tests {
         let File::Record(record) = oracle::read(Some(&bytes)) else {
             panic!("{}", String::from_utf8_lossy(&bytes));
         };
-        assert_eq!((record.version, record.state), (2, State::Beating));
+        assert_eq!((record.version, record.state), (3, State::Beating));
         assert_eq!(record.pid, std::process::id());
         assert_eq!(seal(body(&bytes)), bytes);
     }

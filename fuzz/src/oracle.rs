@@ -99,9 +99,17 @@ pub fn read(file: Option<&[u8]>) -> File {
     read.unwrap_or(File::Invalid)
 }
 
-/// `liveness/2 at=... crc=<8 hex>`, spaces to 1023 bytes, a newline.
+/// `liveness/2 at=... crc=<8 hex>`, spaces to 1023 bytes, a newline; or
+/// the third version: the same, with ` ready=yes` (or `no`/`draining` and
+/// `because="..."`) and ` loc=-` (or `loc="..." line=N`) before the check.
+/// Readiness and location never change a liveness verdict: read, not kept.
 fn second_version(bytes: &[u8]) -> Option<Record> {
-    let mut fields = Fields(sealed_body(bytes)?.strip_prefix("liveness/2")?);
+    let body = sealed_body(bytes)?;
+    let (version, rest) = match body.strip_prefix("liveness/3") {
+        Some(rest) => (3, rest),
+        None => (2, body.strip_prefix("liveness/2")?),
+    };
+    let mut fields = Fields(rest);
     let at = rfc3339(fields.plain("at")?)?;
     let boot = boot_id(fields.plain("boot")?)?;
     let up = seconds(fields.plain("up")?)?;
@@ -122,8 +130,11 @@ fn second_version(bytes: &[u8]) -> Option<Record> {
         return None;
     }
     let state = state(&mut fields)?;
+    if version == 3 {
+        third_version_fields(&mut fields)?;
+    }
     fields.0.is_empty().then_some(Record {
-        version: 2,
+        version,
         at,
         boot,
         up,
@@ -152,6 +163,21 @@ fn sealed_body(bytes: &[u8]) -> Option<&str> {
 }
 
 /// The `state=` field and the fields that come with it.
+/// `ready` (with `because` unless `yes`), then `loc` (with `line` unless `-`).
+fn third_version_fields(fields: &mut Fields<'_>) -> Option<()> {
+    match fields.plain("ready")? {
+        "yes" => {}
+        "no" | "draining" => {
+            fields.text("because")??;
+        }
+        _ => return None,
+    }
+    if fields.text("loc")?.is_some() {
+        number::<u32>(fields.plain("line")?)?;
+    }
+    Some(())
+}
+
 fn state(fields: &mut Fields<'_>) -> Option<State> {
     Some(match fields.plain("state")? {
         "beating" => State::Beating,

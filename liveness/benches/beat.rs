@@ -6,6 +6,8 @@
 //!   without the precise clock's counter read), so a skipped beat costs less
 //!   than a precise clock read. Off Linux the throttle reads the precise
 //!   clock and this budget is not met;
+//! - `ready()` and a pool instance's `unready(reason)` that repeat the
+//!   current state (and write nothing) against `beat()`; budget 1×;
 //! - `beat_now()` against one `pwrite` of a same-sized record to the same
 //!   file system; budget 4×; on the disk (`/var/tmp`) and on tmpfs (`/dev/shm`).
 //!
@@ -36,6 +38,8 @@ const ROUNDS: usize = 31;
 /// `beat()` that skips, over one `Instant::now()` (DESIGN.md §5).
 const HOT_BUDGET: f64 = 0.3;
 const HOT_ITERS: u32 = 1_000_000;
+/// `unready`/`ready` that change nothing, over `beat()`.
+const READY_BUDGET: f64 = 1.0;
 const WRITE_ITERS: u32 = 20_000;
 
 /// Nanoseconds per call of `f`, over `iters` calls.
@@ -115,6 +119,25 @@ fn hot_loops() -> bool {
         HOT_BUDGET,
         || per_call(HOT_ITERS, clock_read),
         || per_call(HOT_ITERS, || black_box(instance.beat()).unwrap()),
+    );
+    // `unready`/`ready` that repeat the state write nothing: side by side
+    // with `beat()`, budget 1× (DESIGN.md §8).
+    ok &= compare(
+        "ready() repeated vs beat()",
+        READY_BUDGET,
+        || per_call(HOT_ITERS, || black_box(Hot::beat()).unwrap()),
+        || per_call(HOT_ITERS, || black_box(Hot::ready()).unwrap()),
+    );
+    instance.unready("rebalancing").unwrap();
+    ok &= compare(
+        "instance unready(reason) repeated vs beat()",
+        READY_BUDGET,
+        || per_call(HOT_ITERS, || black_box(instance.beat()).unwrap()),
+        || {
+            per_call(HOT_ITERS, || {
+                black_box(instance.unready(black_box("rebalancing"))).unwrap()
+            })
+        },
     );
     ok &= compare(
         "beat() on 2 threads vs Instant::now() on 2",

@@ -33,7 +33,8 @@
 //! its tasks' `schedstat`.
 //!
 //! Budgets: the server's CPU per request ≤ 50 µs, ≤ 1.5 × the floor's, and
-//! below axum's when it is measured. Run with `cargo bench -p liveness
+//! below axum's when it is measured; `/readyz`'s ≤ 1.1 × `/livez`'s, in
+//! rounds that alternate the two on the same server. Run with `cargo bench -p liveness
 //! --features http --bench http`; exits 1 when over budget. The last line
 //! is for scripts: `http-check server_us=.. client_us=.. wall_us=..
 //! floor_us=.. verdicts_us=.. axum_us=..` (`axum_us=-` when not measured).
@@ -143,15 +144,47 @@ fn main() {
     let floor = Server::thread(floor(), "/livez", "liveness-floor");
     let mut axum = axum();
     let figures = measure(&probe, &server, &floor, axum.as_ref().map(|(s, _)| s));
+    let readyz = Server::thread(http.local_addr(), "/readyz", "liveness-http");
+    let readyz_ok = readyz_beside_livez(&server, &readyz);
     http.stop();
     if let Some((_, child)) = &mut axum {
         let _ = child.kill();
         let _ = child.wait();
     }
     let _ = std::fs::remove_dir_all(Worker::path().parent().unwrap());
-    if !report(figures) {
+    if !report(figures) || !readyz_ok {
         std::process::exit(1);
     }
+}
+
+/// `/readyz` over `/livez`, server CPU per request, medians of rounds
+/// that alternate the two on the same server.
+const READYZ_BUDGET: f64 = 1.1;
+
+/// `/readyz` and `/livez` side by side on one server: whether `/readyz`
+/// costs what `/livez` costs (within [`READYZ_BUDGET`]).
+fn readyz_beside_livez(livez: &Server, readyz: &Server) -> bool {
+    run_client(readyz.addr, WARM_UP, readyz.path);
+    let (mut live, mut ready) = (Vec::new(), Vec::new());
+    let per = |ns: u64| ns as f64 / 1000.0 / f64::from(CHECKS / ROUNDS);
+    for i in 0..ROUNDS {
+        // Each goes first in half the rounds.
+        if i % 2 == 0 {
+            live.push(per(round(livez).0));
+            ready.push(per(round(readyz).0));
+        } else {
+            ready.push(per(round(readyz).0));
+            live.push(per(round(livez).0));
+        }
+    }
+    let (live, ready) = (median(live), median(ready));
+    let ratio = ready / live;
+    println!(
+        "/readyz server CPU per request {ready:>6.1} µs vs /livez {live:>6.1} µs = {ratio:.2} × \
+         (budget {READYZ_BUDGET} ×) {}",
+        if ratio <= READYZ_BUDGET { "ok" } else { "OVER" }
+    );
+    ratio <= READYZ_BUDGET
 }
 
 /// Rounds alternate between the server, the floor, axum and the verdicts,

@@ -2,7 +2,7 @@
 //! files, the limits a judge applies, the one road to a verdict).
 //!
 //! Every form of a component reads these: the trait's constants build one
-//! (`Declared::DECLARATION`, in `liveness.rs`), a
+//! (`Declared::DECLARATION`, in `liveness/declared.rs`), a
 //! [`Component`](crate::Component) wraps one, a [`Timestamp`](crate::Timestamp)
 //! holds one, and the writer is bound to one.
 

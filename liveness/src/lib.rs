@@ -65,6 +65,11 @@
 //! - A fault the service detects itself: [`Liveness::fail`] makes it dead
 //!   until the container restarts, saying why.
 //! - Components known only at run time: [`Component::new`].
+//! - A dependency that is down: [`Liveness::unready`] takes the component
+//!   out of traffic (`--ready`, `/readyz`) without restarting it, and
+//!   [`Liveness::ready`] brings it back; [`drain`] takes the whole process
+//!   out for good, on `SIGTERM`. Dead lines name the `file:line` of the
+//!   call that last wrote.
 //!
 //! # The probe
 //!
@@ -173,6 +178,26 @@ macro_rules! liveness_main {
                 .main()
         }
     };
+}
+
+/// Takes every component of this process out of traffic for good, saying
+/// why: for a service that stops (on `SIGTERM`), so that it leaves the
+/// Service's endpoints before it stops serving. Liveness is untouched.
+///
+/// Sticky for the life of the process (the first reason stays): after it,
+/// [`Liveness::ready`] changes nothing, and every record this process
+/// writes, of every component and pool instance, says `draining`. It is
+/// written at once into the file of every component this process has
+/// written, so that the exec probe (`--ready`) sees it too. See
+/// `examples/drain.rs` for the wiring to `SIGTERM`.
+///
+/// # Errors
+///
+/// The first write that failed; every file is tried, and the process
+/// drains all the same (in memory, and in the next due beat's record).
+#[track_caller]
+pub fn drain(reason: &str) -> Result<(), Error> {
+    heartbeat::drain(reason, std::panic::Location::caller())
 }
 
 /// What generated code names; not a public API.

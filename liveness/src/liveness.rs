@@ -1,41 +1,12 @@
 //! The `Liveness` trait: a component's declaration and what it records.
 
-use std::{path::PathBuf, time::Duration};
+use std::{panic::Location, path::PathBuf, time::Duration};
 
-use crate::{
-    Error, Heartbeat, Instance, Status, Timestamp,
-    declaration::Declaration,
-    heartbeat::{self, Target},
-    record::Event,
-};
+use crate::{Error, Heartbeat, Instance, Status, Timestamp, heartbeat, record::Event};
 
-/// The one declaration value of a type, built from its constants: what its
-/// writer, its [`Component`](crate::Component) and its verdicts read.
-pub(crate) trait Declared {
-    const DECLARATION: Declaration;
+mod declared;
 
-    /// What a write of the type's own heartbeat is for.
-    fn own<'a>(declaration: &'a Declaration) -> Target<'a>;
-}
-
-impl<T: Liveness + ?Sized> Declared for T {
-    const DECLARATION: Declaration = Declaration::declared(
-        T::NAME,
-        (T::PATH, T::PATH_ENV),
-        T::MAX_AGE,
-        T::STARTUP_GRACE,
-        T::MAX_EXTEND,
-    );
-
-    #[inline]
-    fn own<'a>(declaration: &'a Declaration) -> Target<'a> {
-        Target {
-            declaration,
-            pool: T::heartbeat().pool(),
-            instance: None,
-        }
-    }
-}
+pub(crate) use declared::Declared;
 
 /// A component of a service that proves it is alive by beating.
 ///
@@ -105,13 +76,15 @@ pub trait Liveness {
     /// When a due write fails (see [`Error`]); the next write is attempted
     /// when the interval is over.
     #[inline]
+    #[track_caller]
     fn beat() -> Result<(), Error> {
         let slot = Self::heartbeat().own();
         match slot.due(Self::MAX_AGE) {
             None => Ok(()),
             Some(due) => {
                 let declaration = <Self as Declared>::DECLARATION;
-                slot.claim_and_write(due, <Self as Declared>::own(&declaration))
+                let target = <Self as Declared>::own(&declaration);
+                slot.claim_and_write(due, target, Location::caller())
             }
         }
     }
@@ -125,11 +98,9 @@ pub trait Liveness {
     /// [`Error::Failed`] once the component failed in this container (by
     /// this process or another; nothing is written), or when the write
     /// fails (see [`Error`]).
+    #[track_caller]
     fn beat_now() -> Result<(), Error> {
-        let declaration = <Self as Declared>::DECLARATION;
-        Self::heartbeat()
-            .own()
-            .record(<Self as Declared>::own(&declaration), Event::Beat)
+        <Self as Declared>::record_own(Event::Beat, Location::caller())
     }
 
     /// Declares a long operation: the component stays alive without beats
@@ -160,12 +131,10 @@ pub trait Liveness {
     /// [`Error::ExtendTooLong`] above it, [`Error::Failed`] after a failure
     /// in this container (nothing is recorded in any of these cases), or a
     /// failed write.
+    #[track_caller]
     fn extend(by: Duration, reason: &str) -> Result<(), Error> {
-        let declaration = <Self as Declared>::DECLARATION;
-        let event = heartbeat::extension(&declaration, by, reason)?;
-        Self::heartbeat()
-            .own()
-            .record(<Self as Declared>::own(&declaration), event)
+        let event = heartbeat::extension(&<Self as Declared>::DECLARATION, by, reason)?;
+        <Self as Declared>::record_own(event, Location::caller())
     }
 
     /// Declares the component broken: dead from now on in this container,
@@ -207,12 +176,42 @@ pub trait Liveness {
     ///
     /// When the write fails (see [`Error`]); the failure stands all the
     /// same, and the write is retried.
+    #[track_caller]
     fn fail(reason: &str) -> Result<(), Error> {
-        let declaration = <Self as Declared>::DECLARATION;
-        Self::heartbeat().own().record(
-            <Self as Declared>::own(&declaration),
-            heartbeat::failure(reason),
-        )
+        <Self as Declared>::record_own(heartbeat::failure(reason), Location::caller())
+    }
+
+    /// Takes the component out of traffic, saying why (`/readyz` and
+    /// `--ready` answer "not ready"), without touching its liveness: never
+    /// restarted for it, and [`fail`](Self::fail) still wins.
+    /// [`ready`](Self::ready) puts it back; see [`Status::is_ready`]. A call
+    /// repeating what this process last said writes nothing and costs about
+    /// a skipped [`beat`](Self::beat); a change is written at once (a
+    /// heartbeat too; an extension keeps its end). `reason` is bounded and
+    /// escaped as for `fail`. A new process starts ready.
+    ///
+    /// # Errors
+    ///
+    /// When the write fails (see [`Error`]); this process keeps the state,
+    /// and its next due beat writes it.
+    #[inline]
+    #[track_caller]
+    fn unready(reason: &str) -> Result<(), Error> {
+        <Self as Declared>::ready_own(Some(reason), Location::caller())
+    }
+
+    /// Puts the component back into traffic after [`unready`](Self::unready):
+    /// ready again while it is alive. Nothing undoes [`drain`](crate::drain):
+    /// after it, `ready` is `Ok` and changes nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Failed`] once the component failed in this container, or
+    /// when the write fails.
+    #[inline]
+    #[track_caller]
+    fn ready() -> Result<(), Error> {
+        <Self as Declared>::ready_own(None, Location::caller())
     }
 
     /// Pool instance `index`: a heartbeat of its own, beside the type's,

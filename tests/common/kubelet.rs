@@ -7,6 +7,11 @@
 //!
 //! The probe is an exec of a probe binary, or (with an HTTP service) a `GET`
 //! on a fresh connection, as the kubelet's `httpGet` does.
+//!
+//! With a readiness probe (`run_with_readiness`), the kubelet also keeps
+//! the pod's place in the Service's endpoints: out at the start, in after
+//! `successThreshold` passed checks, out after `failureThreshold` failed
+//! ones or when the container stops; readiness never restarts anything.
 
 use std::{
     process::{Child, Command, Stdio},
@@ -22,6 +27,16 @@ pub struct ProbeSpec {
     pub period: Duration,
     pub timeout: Duration,
     pub failure_threshold: u32,
+}
+
+/// The readiness probe's settings, as in a `readinessProbe` (its initial
+/// delay is the liveness probe's).
+#[derive(Clone, Copy)]
+pub struct ReadySpec {
+    pub period: Duration,
+    pub timeout: Duration,
+    pub failure_threshold: u32,
+    pub success_threshold: u32,
 }
 
 /// One probe run.
@@ -44,6 +59,10 @@ pub struct Life {
     pub last_beat_at_kill: Option<SystemTime>,
     pub killed_at_wall: Option<SystemTime>,
     pub probes: Vec<ProbeRun>,
+    /// The readiness probe's runs.
+    pub ready_probes: Vec<ProbeRun>,
+    /// When the container entered (`true`) or left the Service's endpoints.
+    pub endpoints: Vec<(Instant, bool)>,
 }
 
 /// A service in a pod: how to start its container `n`, how to probe it,
@@ -54,6 +73,11 @@ pub trait Service {
     /// `None` for a timeout) and what it said.
     fn probe(&self, child: &Child, proc: &FakeProc, timeout: Duration) -> (Option<i32>, String);
     fn last_beat(&self) -> Option<SystemTime>;
+    /// Asks the container's readiness once, as [`Service::probe`] asks its
+    /// liveness.
+    fn ready(&self, _: &Child, _: &FakeProc, _: Duration) -> (Option<i32>, String) {
+        panic!("this service has no readiness probe")
+    }
 }
 
 /// Runs an exec probe `cmd`, killing it at `timeout`.
@@ -104,6 +128,16 @@ impl<F: Fn(usize) -> Vec<&'static str>> Service for WorkerService<'_, F> {
     fn last_beat(&self) -> Option<SystemTime> {
         liveness::Timestamp::byref(&self.files.worker, Duration::from_secs(1)).value()
     }
+
+    fn ready(&self, _: &Child, proc: &FakeProc, timeout: Duration) -> (Option<i32>, String) {
+        exec_probe(
+            self.files
+                .probe()
+                .arg("--ready")
+                .env("LIVENESS_PROC_ROOT", proc.path()),
+            timeout,
+        )
+    }
 }
 
 struct Running {
@@ -122,6 +156,8 @@ fn start(service: &dyn Service, n: usize) -> Running {
         last_beat_at_kill: None,
         killed_at_wall: None,
         probes: Vec::new(),
+        ready_probes: Vec::new(),
+        endpoints: Vec::new(),
     };
     Running { child, proc, life }
 }
@@ -129,50 +165,153 @@ fn start(service: &dyn Service, n: usize) -> Running {
 /// Runs the pod for `duration`; returns the life of every container, in
 /// order.
 pub fn run(spec: ProbeSpec, service: &dyn Service, duration: Duration) -> Vec<Life> {
+    run_with_readiness(spec, None, service, duration)
+}
+
+/// The pod as the kubelet runs it: the current container, its probes'
+/// next ticks and counts of failures (and, for readiness, successes) in a
+/// row, whether it is in the Service's endpoints.
+struct Pod<'a> {
+    spec: ProbeSpec,
+    ready: Option<ReadySpec>,
+    service: &'a dyn Service,
+    lives: Vec<Life>,
+    current: Running,
+    next_live: Instant,
+    next_ready: Instant,
+    failures: u32,
+    ready_row: (u32, u32),
+    in_endpoints: bool,
+}
+
+/// Runs the pod for `duration` with a livenessProbe `spec` and, when
+/// given, a readinessProbe: a container starts out of the Service's
+/// endpoints, enters them after `success_threshold` passed readiness checks
+/// in a row, leaves after `failure_threshold` failed ones, and leaves when
+/// it stops. Readiness never restarts a container.
+pub fn run_with_readiness(
+    spec: ProbeSpec,
+    ready: Option<ReadySpec>,
+    service: &dyn Service,
+    duration: Duration,
+) -> Vec<Life> {
     let begin = Instant::now();
-    let mut lives = Vec::new();
-    let mut current = start(service, 0);
-    let mut next_tick = current.life.started + spec.initial_delay;
-    let mut failures = 0;
+    let mut pod = Pod::new(spec, ready, service);
     while begin.elapsed() < duration {
-        if let Some(wait) = next_tick.checked_duration_since(Instant::now()) {
+        let next = match pod.ready {
+            Some(_) => pod.next_live.min(pod.next_ready),
+            None => pod.next_live,
+        };
+        if let Some(wait) = next.checked_duration_since(Instant::now()) {
             std::thread::sleep(wait);
         }
-        next_tick += spec.period;
-        if current.child.try_wait().unwrap().is_some() {
-            current.life.exited = Some(Instant::now());
-            lives.push(current.life);
-            current = start(service, lives.len());
-            next_tick = current.life.started + spec.initial_delay;
-            failures = 0;
-            continue;
+        if pod.current.child.try_wait().unwrap().is_some() {
+            pod.current.life.exited = Some(Instant::now());
+            pod.restart();
+        } else if next == pod.next_live {
+            pod.next_live += pod.spec.period;
+            pod.liveness_check();
+        } else {
+            pod.readiness_check();
         }
+    }
+    pod.current.child.kill().unwrap();
+    pod.current.child.wait().unwrap();
+    pod.set_endpoints(false);
+    pod.lives.push(pod.current.life);
+    pod.lives
+}
+
+impl<'a> Pod<'a> {
+    fn new(spec: ProbeSpec, ready: Option<ReadySpec>, service: &'a dyn Service) -> Pod<'a> {
+        let current = start(service, 0);
+        let next = current.life.started + spec.initial_delay;
+        Pod {
+            spec,
+            ready,
+            service,
+            lives: Vec::new(),
+            current,
+            next_live: next,
+            next_ready: next,
+            failures: 0,
+            ready_row: (0, 0),
+            in_endpoints: false,
+        }
+    }
+
+    /// The current container is gone (exited or killed): a new one starts.
+    fn restart(&mut self) {
+        self.set_endpoints(false);
+        let next = start(self.service, self.lives.len() + 1);
+        let ended = std::mem::replace(&mut self.current, next);
+        self.lives.push(ended.life);
+        self.next_live = self.current.life.started + self.spec.initial_delay;
+        self.next_ready = self.next_live;
+        self.failures = 0;
+        self.ready_row = (0, 0);
+    }
+
+    fn set_endpoints(&mut self, inside: bool) {
+        if self.in_endpoints != inside {
+            self.in_endpoints = inside;
+            self.current.life.endpoints.push((Instant::now(), inside));
+        }
+    }
+
+    fn liveness_check(&mut self) {
         let at = Instant::now();
-        let (code, stdout) = service.probe(&current.child, &current.proc, spec.timeout);
-        let last_beat = service.last_beat();
-        failures = if code == Some(0) { 0 } else { failures + 1 };
-        current.life.probes.push(ProbeRun {
+        let (code, stdout) =
+            self.service
+                .probe(&self.current.child, &self.current.proc, self.spec.timeout);
+        let last_beat = self.service.last_beat();
+        self.failures = if code == Some(0) {
+            0
+        } else {
+            self.failures + 1
+        };
+        self.current.life.probes.push(ProbeRun {
             at,
             code,
             stdout,
             last_beat,
         });
-        if failures >= spec.failure_threshold {
-            current.child.kill().unwrap();
-            current.child.wait().unwrap();
-            current.life.killed = Some(Instant::now());
-            current.life.killed_at_wall = Some(SystemTime::now());
-            current.life.last_beat_at_kill = last_beat;
-            lives.push(current.life);
-            current = start(service, lives.len());
-            next_tick = current.life.started + spec.initial_delay;
-            failures = 0;
+        if self.failures >= self.spec.failure_threshold {
+            self.current.child.kill().unwrap();
+            self.current.child.wait().unwrap();
+            self.current.life.killed = Some(Instant::now());
+            self.current.life.killed_at_wall = Some(SystemTime::now());
+            self.current.life.last_beat_at_kill = last_beat;
+            self.restart();
         }
     }
-    current.child.kill().unwrap();
-    current.child.wait().unwrap();
-    lives.push(current.life);
-    lives
+
+    fn readiness_check(&mut self) {
+        let spec = self.ready.expect("a readinessProbe");
+        self.next_ready += spec.period;
+        let at = Instant::now();
+        let (code, stdout) =
+            self.service
+                .ready(&self.current.child, &self.current.proc, spec.timeout);
+        let (passed, failed) = self.ready_row;
+        self.ready_row = if code == Some(0) {
+            (passed + 1, 0)
+        } else {
+            (0, failed + 1)
+        };
+        self.current.life.ready_probes.push(ProbeRun {
+            at,
+            code,
+            stdout,
+            last_beat: None,
+        });
+        if self.ready_row.0 >= spec.success_threshold {
+            self.set_endpoints(true);
+        }
+        if self.ready_row.1 >= spec.failure_threshold {
+            self.set_endpoints(false);
+        }
+    }
 }
 
 /// Runs the example worker's pod: container `n` runs `worker` with `args(n)`.

@@ -100,10 +100,10 @@ pub(crate) fn response(status: ServingStatus) -> HealthCheckResponse {
     }
 }
 
-/// Readiness, until the readiness of a component (`unready`/`ready`) exists:
-/// every component alive. The one place to change when it does.
+/// Readiness: every component started, alive, not `unready`, and the
+/// process not draining (as `--ready` and `/readyz` judge it).
 fn ready(statuses: &[Status]) -> bool {
-    statuses.iter().all(Status::is_alive)
+    statuses.iter().all(Status::is_ready)
 }
 
 #[cfg(test)]

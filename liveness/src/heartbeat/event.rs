@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::{
     Error,
     declaration::Declaration,
-    record::{Event, REASON_LIMIT, bounded},
+    record::{Event, bounded_reason},
 };
 
 /// The extension `declaration` may record, or why not.
@@ -25,7 +25,7 @@ pub(crate) fn extension(
         }),
         Some(_) => Ok(Event::Extend {
             by,
-            reason: bounded(reason, REASON_LIMIT).to_owned(),
+            reason: bounded_reason(reason).to_owned(),
         }),
     }
 }
@@ -33,6 +33,6 @@ pub(crate) fn extension(
 /// A failure, its reason cut to what a record holds.
 pub(crate) fn failure(reason: &str) -> Event {
     Event::Fail {
-        reason: bounded(reason, REASON_LIMIT).to_owned(),
+        reason: bounded_reason(reason).to_owned(),
     }
 }

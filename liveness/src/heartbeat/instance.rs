@@ -1,8 +1,8 @@
 //! [`Instance`]: one member of a component's pool.
 
-use std::{fmt, marker::PhantomData, path::PathBuf, sync::Arc, time::Duration};
+use std::{fmt, marker::PhantomData, panic::Location, path::PathBuf, sync::Arc, time::Duration};
 
-use super::slot::{Slot, Target};
+use super::slot::{Handle, Slot, Target};
 use super::{event, writer::Heartbeat};
 use crate::{Error, declaration::Declaration, record::Event};
 
@@ -94,8 +94,9 @@ impl<T: ?Sized> Instance<T> {
     ///
     /// [`Error::OutsidePool`], or when a due write fails (see [`Error`]).
     #[inline]
+    #[track_caller]
     pub fn beat(&self) -> Result<(), Error> {
-        self.slot.beat(self.target())
+        self.slot.beat(self.target(), Location::caller())
     }
 
     /// Records a heartbeat of this instance now.
@@ -104,8 +105,10 @@ impl<T: ?Sized> Instance<T> {
     ///
     /// [`Error::OutsidePool`]; [`Error::Failed`] once the instance failed in
     /// this container; or when the write fails (see [`Error`]).
+    #[track_caller]
     pub fn beat_now(&self) -> Result<(), Error> {
-        self.slot.record(self.target(), Event::Beat)
+        self.slot
+            .record(self.target(), Event::Beat, Location::caller())
     }
 
     /// Keeps this instance alive without beats for `by` from now, saying
@@ -116,9 +119,10 @@ impl<T: ?Sized> Instance<T> {
     /// [`Error::ExtendNotDeclared`], [`Error::ExtendTooLong`],
     /// [`Error::OutsidePool`] or [`Error::Failed`] (nothing is recorded), or
     /// a failed write.
+    #[track_caller]
     pub fn extend(&self, by: Duration, reason: &str) -> Result<(), Error> {
         let event = event::extension(&self.declaration, by, reason)?;
-        self.slot.record(self.target(), event)
+        self.slot.record(self.target(), event, Location::caller())
     }
 
     /// Declares this instance broken; see [`Liveness::fail`](crate::Liveness::fail): sticky in this
@@ -148,8 +152,40 @@ impl<T: ?Sized> Instance<T> {
     ///
     /// [`Error::OutsidePool`] (nothing recorded), or when the write fails
     /// (see [`Error`]; the failure stands all the same, and is retried).
+    #[track_caller]
     pub fn fail(&self, reason: &str) -> Result<(), Error> {
-        self.slot.record(self.target(), event::failure(reason))
+        self.slot
+            .record(self.target(), event::failure(reason), Location::caller())
+    }
+
+    /// Takes this instance out of traffic, saying why; see
+    /// [`Liveness::unready`](crate::Liveness::unready). The other instances
+    /// go on as they are; the component is not ready while any instance is
+    /// not.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutsidePool`] (nothing recorded), or when the write fails
+    /// (see [`Error`]; this process keeps the state, and its next due beat
+    /// writes it).
+    #[inline]
+    #[track_caller]
+    pub fn unready(&self, reason: &str) -> Result<(), Error> {
+        self.slot
+            .set_ready(self.target(), Some(reason), Location::caller())
+    }
+
+    /// Puts this instance back into traffic; see
+    /// [`Liveness::ready`](crate::Liveness::ready).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutsidePool`], [`Error::Failed`] once the instance failed in
+    /// this container, or when the write fails.
+    #[inline]
+    #[track_caller]
+    pub fn ready(&self) -> Result<(), Error> {
+        self.slot.set_ready(self.target(), None, Location::caller())
     }
 }
 
@@ -160,6 +196,7 @@ impl<T: ?Sized> Instance<T> {
         Target {
             declaration: &self.declaration,
             pool: self.heartbeat.pool(),
+            slot: Handle::Instance(&self.slot),
             instance: Some(self.index),
         }
     }

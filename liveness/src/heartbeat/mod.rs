@@ -23,4 +23,5 @@ pub(crate) use changes::changes;
 pub(crate) use changes::{wait, wake};
 pub(crate) use event::{extension, failure};
 pub(crate) use identity::failure_here;
-pub(crate) use slot::Target;
+pub(crate) use slot::{Caller, Handle, Target};
+pub(crate) use slot::{drain, draining};

@@ -6,31 +6,52 @@ use std::{
 };
 
 mod bound;
+mod drain;
 mod memory;
+mod ready;
+mod said;
+
+pub(crate) use drain::{drain, reason as draining};
 
 use bound::{Bound, Call};
 use memory::{Memory, NEVER};
+
+use std::sync::Arc;
 
 use super::{identity::failure_here, pool::Pool};
 use crate::{
     Error, clock,
     declaration::Declaration,
     host::Identity,
-    record::{Event, Owner, Record},
+    record::{Event, Location, Owner, Readiness, Record},
     registry,
     store::HeartbeatFile,
 };
 
+/// The source line of a call, as `#[track_caller]` gives it.
+pub(crate) type Caller = &'static std::panic::Location<'static>;
+
 /// The longest interval between two writes of `beat`.
 const MAX_INTERVAL: Duration = Duration::from_secs(1);
 
-/// What a write is for: the declaration, the type's pool, and the
-/// instance, if the slot is a pool instance's.
+/// What a write is for: the declaration, the type's pool, the slot as
+/// `drain` finds it again, and the instance, if the slot is a pool
+/// instance's.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Target<'a> {
     pub declaration: &'a Declaration,
-    pub pool: &'a Pool,
+    pub pool: &'static Pool,
+    pub slot: Handle<'a>,
     pub instance: Option<u32>,
+}
+
+/// The slot written, as it lives for the life of the process.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Handle<'a> {
+    /// A type's own, in its `static`.
+    Own(&'static Slot),
+    /// A pool instance's, kept by its type's map.
+    Instance(&'a Arc<Slot>),
 }
 
 /// The writer of one heartbeat file: a type's own, or one pool instance's.
@@ -60,10 +81,10 @@ impl Slot {
     /// A type's `beat` calls [`Slot::due`] and [`Slot::claim_and_write`]
     /// itself, so that its declaration is built only when a write is due.
     #[inline]
-    pub fn beat(&self, target: Target<'_>) -> Result<(), Error> {
+    pub fn beat(&self, target: Target<'_>, caller: Caller) -> Result<(), Error> {
         match self.due(target.declaration.max_age()) {
             None => Ok(()),
-            Some(due) => self.claim_and_write(due, target),
+            Some(due) => self.claim_and_write(due, target, caller),
         }
     }
 
@@ -79,7 +100,12 @@ impl Slot {
     /// Claims the write due at `due` and writes a beat (see [`Slot::beat`]).
     #[cold]
     #[inline(never)]
-    pub fn claim_and_write(&self, due: u64, target: Target<'_>) -> Result<(), Error> {
+    pub fn claim_and_write(
+        &self,
+        due: u64,
+        target: Target<'_>,
+        caller: Caller,
+    ) -> Result<(), Error> {
         if due == NEVER {
             return Ok(()); // failed, and the failure is in the file
         }
@@ -105,18 +131,18 @@ impl Slot {
             Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
             Err(TryLockError::WouldBlock) => return Ok(()),
         };
-        self.write(state, target, Event::Beat, Call::Beat)
+        self.write(state, target, (Event::Beat, caller), Call::Beat)
     }
 
     /// Records `event` now, after any write in progress.
-    pub fn record(&self, target: Target<'_>, event: Event) -> Result<(), Error> {
+    pub fn record(&self, target: Target<'_>, event: Event, caller: Caller) -> Result<(), Error> {
         let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let ends_throttle = matches!(event, Event::Extend { .. });
         let call = match event {
             Event::Fail { .. } => Call::Fail,
             _ => Call::Now,
         };
-        self.write(state, target, event, call)?;
+        self.write(state, target, (event, caller), call)?;
         if ends_throttle {
             // The next beat ends the extension: it must write.
             self.memory.next_due.store(0, Ordering::Relaxed);
@@ -130,11 +156,12 @@ impl Slot {
         self.memory.last()
     }
 
+    /// Writes `event`, said by `caller`, with the slot's readiness.
     fn write(
         &self,
         mut state: MutexGuard<'_, Option<Bound>>,
         target: Target<'_>,
-        event: Event,
+        (event, caller): (Event, Caller),
         call: Call,
     ) -> Result<(), Error> {
         let bound = bind(&mut state, self, target)?;
@@ -142,7 +169,12 @@ impl Slot {
             return bound.after_failure(&self.memory, target.instance, call);
         }
         let owner = Owner::new(target.declaration.name(), target.instance);
-        let record = Identity::get().record(Some(owner), event);
+        let mut record = Identity::get().record(Some(owner), event);
+        record.ready = match drain::reason() {
+            Some(reason) => Readiness::Draining(reason.to_owned()),
+            None => bound.ready.clone(),
+        };
+        record.location = Some(Location::of(caller));
         let file = &mut bound.file;
         let bytes = record.encode().ok_or_else(|| Error::InvalidTime {
             path: file.path().to_owned(),
@@ -192,11 +224,13 @@ fn bind<'s>(
         None => {
             let path = declaration.file(target.instance);
             registry::claim(&path, slot as *const Slot as usize, declaration.name())?;
+            drain::register(drainer(&target));
             state.insert(Bound {
                 declaration: declaration.clone(),
                 file: HeartbeatFile::new(path, failure_here),
                 failure: None,
                 admitted: false,
+                ready: Readiness::Ready,
             })
         }
     };
@@ -204,6 +238,21 @@ fn bind<'s>(
         target.pool.admit(declaration, index, &mut bound.admitted)?;
     }
     Ok(bound)
+}
+
+/// What writes the process's drain into `target`'s slot (see
+/// `slot/drain.rs`).
+fn drainer(target: &Target<'_>) -> drain::Drainer {
+    let (pool, instance) = (target.pool, target.instance);
+    match target.slot {
+        Handle::Own(slot) => {
+            Arc::new(move |caller| slot.drain(Handle::Own(slot), pool, instance, caller))
+        }
+        Handle::Instance(slot) => {
+            let slot = Arc::clone(slot);
+            Arc::new(move |caller| slot.drain(Handle::Instance(&slot), pool, instance, caller))
+        }
+    }
 }
 
 /// The throttle's interval for `max_age`, in nanoseconds.

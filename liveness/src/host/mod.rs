@@ -214,6 +214,8 @@ impl Identity {
             incarnation: self.incarnation,
             owner,
             event,
+            ready: crate::record::Readiness::Ready,
+            location: None,
         }
     }
 }

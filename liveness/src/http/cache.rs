@@ -22,7 +22,7 @@ pub(super) struct Cached<J> {
     judge: J,
     /// Per question (liveness or startup, text or JSON): when it was
     /// answered, the count of this process's changes then, and the answer.
-    answers: Mutex<[Option<Answer>; 4]>,
+    answers: Mutex<[Option<Answer>; 6]>,
 }
 
 /// When an answer was given, the count of this process's changes then,
@@ -33,14 +33,14 @@ impl<J: Judge> Cached<J> {
     pub fn new(judge: J) -> Cached<J> {
         Cached {
             judge,
-            answers: Mutex::new([None, None, None, None]),
+            answers: Mutex::new([None, None, None, None, None, None]),
         }
     }
 }
 
 impl<J: Judge> Judge for Cached<J> {
     fn report(&self, check: Check, json: bool) -> (bool, String) {
-        let slot = usize::from(check == Check::Startup) * 2 + usize::from(json);
+        let slot = check as usize * 2 + usize::from(json);
         let now = Instant::now();
         let changes = crate::heartbeat::changes();
         let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);

@@ -70,20 +70,23 @@ impl Judge for Probe {
         let statuses = survey(self.components(), Source::Memory);
         let alive = statuses.iter().all(Status::is_alive);
         let started = statuses.iter().all(Status::has_started);
+        let ready = statuses.iter().all(Status::is_ready);
         let ok = match check {
             Check::Liveness => alive,
             Check::Startup => started,
+            Check::Readiness => ready,
         };
         let summary = summary::summarise(&statuses);
         let mut body = String::new();
         if json {
-            body = json_body(&summary, alive, started);
+            body = json_body(&summary, [alive, started, ready]);
             body.push('\n');
         } else {
             for status in &summary.listed {
                 match check {
                     Check::Liveness => body += &status.to_string(),
                     Check::Startup => body += &status.startup_line().to_string(),
+                    Check::Readiness => body += &status.ready_line().to_string(),
                 }
                 body.push('\n');
             }
@@ -96,9 +99,10 @@ impl Judge for Probe {
     }
 }
 
-/// The probe's `--json` document for the listed statuses, with `alive` and
-/// `started` for all of them and, when pools are summarised, `pools`.
-fn json_body(summary: &summary::Summary<'_>, alive: bool, started: bool) -> String {
+/// The probe's `--json` document for the listed statuses, with `alive`,
+/// `started` and `ready` for all of them and, when pools are summarised,
+/// `pools`.
+fn json_body(summary: &summary::Summary<'_>, [alive, started, ready]: [bool; 3]) -> String {
     let listed: Vec<Status> = summary.listed.iter().map(|s| (*s).clone()).collect();
     let body = crate::probe::report::json(&listed);
     if summary.pools.is_empty() {
@@ -109,6 +113,7 @@ fn json_body(summary: &summary::Summary<'_>, alive: bool, started: bool) -> Stri
     };
     doc.insert("alive".into(), alive.into());
     doc.insert("started".into(), started.into());
+    doc.insert("ready".into(), ready.into());
     let pools = serde_json::to_value(&summary.pools).unwrap_or_default();
     doc.insert("pools".into(), pools);
     serde_json::Value::Object(doc).to_string()
@@ -136,7 +141,13 @@ impl Probe {
     /// an unparsable request 400. Every response closes its connection.
     ///
     /// `/livez/startup` answers the startup probe's question as `--startup`
-    /// does: 200 once every component has beaten, 503 before.
+    /// does: 200 once every component has beaten, 503 before. `/readyz`
+    /// answers the readiness probe's as `--ready` does: 200 while every
+    /// component is started, alive, not [`unready`](crate::Liveness::unready)
+    /// and not [draining](crate::drain), 503 otherwise, one
+    /// [`ready_line`](Status::ready_line) per component. With another
+    /// `http_path`, readiness is `/readyz` beside a path ending in `/livez`
+    /// (`/api/readyz` for `/api/livez`), else the path + `/ready`.
     ///
     /// A component whose writer lives in this process is judged from
     /// memory, on the last record its writer wrote, with the same clocks and

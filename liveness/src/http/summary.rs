@@ -27,9 +27,9 @@ pub(super) struct Counted {
     /// `<path>.*`, escaped.
     path: String,
     instances: usize,
-    /// Alive and started, not listed.
+    /// Alive, started and ready, not listed.
     alive_not_listed: usize,
-    /// Dead or not started, past the listed ones.
+    /// Dead, not started or not ready, past the listed ones.
     more_not_listed: usize,
 }
 
@@ -42,7 +42,7 @@ impl Counted {
         );
         if self.more_not_listed > 0 {
             line += &format!(
-                "; {} more dead or not started, not listed",
+                "; {} more dead, not started or not ready, not listed",
                 self.more_not_listed
             );
         }
@@ -78,7 +78,7 @@ pub(super) fn summarise(statuses: &[Status]) -> Summary<'_> {
         };
         let mut listed = 0;
         for status in group {
-            if status.is_alive() && status.has_started() {
+            if status.is_alive() && status.has_started() && status.is_ready() {
                 counted.alive_not_listed += 1;
             } else if listed < LISTED_AT_MOST {
                 listed += 1;

@@ -29,6 +29,12 @@ pub(super) const OPTIONS: &[Opt] = &[
         help: "exit 0 once every component has beaten in this container",
     },
     Opt {
+        long: "--ready",
+        short: None,
+        value: None,
+        help: "exit 0 while every component is ready for traffic",
+    },
+    Opt {
         long: "--k8s",
         short: None,
         value: None,
@@ -89,6 +95,7 @@ pub(super) const OPTIONS: &[Opt] = &[
 pub(super) enum Mode {
     Judge { json: bool },
     Startup { json: bool },
+    Ready { json: bool },
     K8s(k8s::Options),
     Docker(docker::Options),
     Systemd,
@@ -138,15 +145,21 @@ pub(super) fn parse(args: &[OsString]) -> Result<Mode, Mistake> {
                 json: has("--json"),
             }
         }
+        _ if has("--ready") && longs.iter().all(|l| ["--ready", "--json"].contains(l)) => {
+            Mode::Ready {
+                json: has("--json"),
+            }
+        }
         _ if has("--k8s")
             && longs
                 .iter()
-                .all(|l| ["--k8s", "--command", "--http", "--grpc"].contains(l)) =>
+                .all(|l| ["--k8s", "--command", "--http", "--grpc", "--ready"].contains(l)) =>
         {
             Mode::K8s(k8s::Options {
                 command: value("--command").cloned(),
                 http: value("--http").map(|v| port("--http", v)).transpose()?,
                 grpc: value("--grpc").map(|v| port("--grpc", v)).transpose()?,
+                ready: has("--ready"),
             })
         }
         _ => return Err(Mistake::Unexpected),
@@ -215,6 +228,18 @@ mod tests {
                 ..k8s::Options::default()
             }))
         );
+        assert_eq!(
+            parse(&args(&["--ready", "--json"])),
+            Ok(Mode::Ready { json: true })
+        );
+        assert_eq!(parse(&args(&["--ready"])), Ok(Mode::Ready { json: false }));
+        assert_eq!(
+            parse(&args(&["--ready", "--k8s"])),
+            Ok(Mode::K8s(k8s::Options {
+                ready: true,
+                ..k8s::Options::default()
+            }))
+        );
         for bad in [
             &["--bogus"][..],
             &["--help", "extra"],
@@ -223,6 +248,8 @@ mod tests {
             &["--startup", "--k8s"],
             &["--systemd", "--json"],
             &["--systemd", "--k8s"],
+            &["--ready", "--startup"],
+            &["--ready", "--ready"],
         ] {
             assert_eq!(parse(&args(bad)), Err(Mistake::Unexpected), "{bad:?}");
         }

@@ -13,7 +13,8 @@ use super::{
 };
 use crate::{Status, escape};
 
-/// Exit code when every component is alive (or, `--startup`, started).
+/// Exit code when every component is alive (or, `--startup`, started;
+/// `--ready`, ready).
 const ALIVE: u8 = 0;
 /// Exit code when any component is dead (or, `--startup`, not started yet).
 const DEAD: u8 = 1;
@@ -82,15 +83,15 @@ impl Probe {
             Err(mistake) => return self.refuse(&args, mistake, err),
         };
         let code = match mode {
-            Mode::Judge { json } => {
-                let statuses = self.statuses();
-                print(out, &statuses, json, Status::to_string);
-                code(statuses.iter().all(Status::is_alive))
-            }
-            Mode::Startup { json } => {
-                let statuses = self.statuses();
-                print(out, &statuses, json, |s| s.startup_line().to_string());
-                code(statuses.iter().all(Status::has_started))
+            Mode::Judge { json } => self.judge(out, json, Status::to_string, Status::is_alive),
+            Mode::Startup { json } => self.judge(
+                out,
+                json,
+                |s| s.startup_line().to_string(),
+                Status::has_started,
+            ),
+            Mode::Ready { json } => {
+                self.judge(out, json, |s| s.ready_line().to_string(), Status::is_ready)
             }
             Mode::K8s(options) => emit(&k8s::snippet(self, &options), out, err),
             Mode::Docker(options) => emit(&docker::snippet(self, &options), out, err),
@@ -130,6 +131,20 @@ impl Probe {
         };
         let _ = write!(err, "error: {said}\n\n{}", self.usage());
         USAGE
+    }
+
+    /// Judges every component, prints a `line` each (or the JSON
+    /// document), and exits 0 when every one is `ok`.
+    fn judge(
+        &self,
+        out: &mut dyn Write,
+        json: bool,
+        line: impl Fn(&Status) -> String,
+        ok: impl Fn(&Status) -> bool,
+    ) -> u8 {
+        let statuses = self.statuses();
+        print(out, &statuses, json, line);
+        code(statuses.iter().all(ok))
     }
 
     /// The name usage and `--version` show: the binary's file name, and the

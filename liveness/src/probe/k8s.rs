@@ -38,6 +38,8 @@ pub(super) struct Options {
     pub http: Option<u16>,
     /// `--grpc PORT`: `grpc` probes (`grpc.health.v1`) instead of `exec`.
     pub grpc: Option<u16>,
+    /// `--ready`: a `readinessProbe` too.
+    pub ready: bool,
 }
 
 /// The path of this executable, as the kubelet should run it.
@@ -129,6 +131,17 @@ pub(super) fn snippet(probe: &Probe, options: &Options) -> Snippet {
             timing.period,
             threshold,
         );
+    }
+    if options.ready {
+        let ask = match (options.grpc, options.http) {
+            (Some(port), _) => ready::Ask::Grpc { port },
+            (None, Some(port)) => ready::Ask::Http {
+                path: http_path(probe),
+                port,
+            },
+            (None, None) => ready::Ask::Exec(action(probe, options, false)),
+        };
+        yaml += &ready::block(ask, timing.period);
     }
     yaml += &mounts;
     Snippet { yaml, warnings }
@@ -260,3 +273,6 @@ fn action(probe: &Probe, options: &Options, startup: bool) -> String {
 
 /// The heartbeat directories' mounts and volumes.
 mod volumes;
+
+/// `--k8s --ready`: the `readinessProbe`.
+mod ready;

@@ -1,9 +1,10 @@
 //! The `--json` document: every component's status, on one line.
 //!
 //! ```json
-//! {"alive":true,"started":true,"components":[{"name":"consumer","instance":2,
+//! {"alive":true,"started":true,"ready":false,"components":[{"name":"consumer","instance":2,
 //!  "path":"/tmp/liveness/consumer.2","verdict":"alive","alive":true,
-//!  "started":true,"state":"extended","why":"extended","reason":"reindexing",
+//!  "started":true,"ready":false,"unready_reason":"cache warming",
+//!  "draining":false,"location":"src/consumer.rs:42","state":"extended","why":"extended","reason":"reindexing",
 //!  "deadline":"2026-11-25T05:31:02.123Z","message":"consumer[2]: alive: ...",
 //!  "age_ms":4,"max_age_ms":30000,"startup_grace_ms":30000,
 //!  "last_beat":"2026-11-25T05:21:02.123456789Z","writer_pid":4242,
@@ -22,6 +23,8 @@ use crate::{Status, escape};
 struct Report {
     alive: bool,
     started: bool,
+    /// Every component ready (`--ready`'s exit code).
+    ready: bool,
     components: Vec<ComponentReport>,
 }
 
@@ -34,6 +37,15 @@ struct ComponentReport {
     alive: bool,
     /// Whether it has recorded anything in this container (`--startup`).
     started: bool,
+    /// Whether it should get traffic (`--ready`).
+    ready: bool,
+    /// The reason given to `unready` or `drain`, when that is why it is
+    /// not ready.
+    unready_reason: Option<String>,
+    /// Whether its process drains.
+    draining: bool,
+    /// `file:line` of the call that wrote its record.
+    location: Option<String>,
     /// `beating`, `extended`, `failed`, `starting`, or `null` when the file
     /// cannot tell.
     state: Option<&'static str>,
@@ -68,6 +80,12 @@ fn component(s: &Status) -> ComponentReport {
         verdict: s.verdict().as_str(),
         alive: s.is_alive(),
         started: s.has_started(),
+        ready: s.is_ready(),
+        unready_reason: s.unready_reason().map(|r| escape::text(r).to_string()),
+        draining: s.is_draining(),
+        location: s
+            .location()
+            .map(|(file, line)| format!("{}:{line}", escape::text(file))),
         state: s.state().map(|state| state.as_str()),
         why: s.why_word(),
         reason: s.reason().map(|r| escape::text(r).to_string()),
@@ -91,6 +109,7 @@ pub(crate) fn json(statuses: &[Status]) -> String {
     let report = Report {
         alive: statuses.iter().all(Status::is_alive),
         started: statuses.iter().all(Status::has_started),
+        ready: statuses.iter().all(Status::is_ready),
         components: statuses.iter().map(component).collect(),
     };
     serde_json::to_string(&report).unwrap_or_default()

@@ -10,7 +10,7 @@ use super::on_disk::differs;
 use crate::{
     Component, Status,
     host::Host,
-    record::{Event, Parsed},
+    record::{Event, Parsed, Readiness, Record},
     store::{self, Budget, Contents, FileId},
 };
 
@@ -68,6 +68,18 @@ pub(super) fn judge(unit: &mut Unit<'_>, host: &Host) -> Status {
         .judge(unit.instance, &unit.path, contents, host)
 }
 
+/// `record`, from this process's memory, as draining once the process
+/// drains: not ready from the moment `drain` is called, written or not
+/// (a write waiting for another writer's lock, or one that failed).
+fn draining(mut record: Record) -> Record {
+    if let Some(reason) = crate::heartbeat::draining() {
+        if !matches!(record.ready, Readiness::Draining(_)) {
+            record.ready = Readiness::Draining(reason.to_owned());
+        }
+    }
+    record
+}
+
 /// Reads one heartbeat, from the writer's memory when `source` allows and
 /// this process wrote it.
 pub(super) fn read<'a>(
@@ -91,7 +103,7 @@ pub(super) fn read<'a>(
             (Contents::Parsed(Parsed::Record(record)), None)
         }
         Some(record) => match differs(&path, &record, budget) {
-            None => (Contents::Parsed(Parsed::Record(record)), None),
+            None => (Contents::Parsed(Parsed::Record(draining(record))), None),
             Some(read) => {
                 from_memory = false;
                 read

@@ -1,9 +1,13 @@
 //! A record's fields, their limits, and their encoding into one line.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::{
+    fmt::Write,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
 
 use super::{
     ids::{BootId, Incarnation},
+    ready::{Location, Readiness, bounded_reason},
     text,
 };
 
@@ -37,8 +41,7 @@ pub(crate) const RECORD_LEN: usize = 1024;
 /// compared cut).
 pub(crate) const NAME_LIMIT: usize = 48;
 
-/// Bytes of a reason a record holds; longer reasons are cut.
-pub(crate) const REASON_LIMIT: usize = 120;
+pub(crate) use super::ready::REASON_LIMIT;
 
 /// Seconds from the epoch to 10000-01-01, the end of RFC 3339 time.
 pub(super) const YEAR_10000: u64 = 253_402_300_800;
@@ -46,7 +49,11 @@ pub(super) const YEAR_10000: u64 = 253_402_300_800;
 /// The largest boot-clock reading a record holds, exclusive (3,000 years).
 pub(super) const MAX_UP: u64 = 100_000_000_000;
 
-pub(super) const MAGIC: &str = "liveness/2";
+/// The version this crate writes.
+pub(super) const MAGIC: &str = "liveness/3";
+
+/// The version before, without readiness and location, still read.
+pub(super) const MAGIC_V2: &str = "liveness/2";
 
 /// One record: who wrote what, when, where.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,6 +71,10 @@ pub(crate) struct Record {
     pub owner: Option<Owner>,
     /// What was recorded.
     pub event: Event,
+    /// Whether the component takes traffic; `Ready` in older versions.
+    pub ready: Readiness,
+    /// The call that wrote it, when known (not in older versions).
+    pub location: Option<Location>,
 }
 
 /// The process that wrote a record.
@@ -135,7 +146,10 @@ impl Record {
         if since_epoch.as_secs() >= YEAR_10000 {
             return None;
         }
-        let mut line = format!(
+        // One allocation for the whole line.
+        let mut line = String::with_capacity(RECORD_LEN);
+        let _ = write!(
+            line,
             "{MAGIC} at={} boot={} up={} pid={} start={} {} ",
             humantime::format_rfc3339_nanos(self.wall),
             self.boot.map_or(BootId::NIL, |(id, _)| id),
@@ -148,7 +162,7 @@ impl Record {
             Some(owner) => {
                 line += "name=";
                 text::quote(bounded(&owner.name, NAME_LIMIT), &mut line);
-                line += &format!(" inst={}", optional(owner.instance));
+                let _ = write!(line, " inst={}", optional(owner.instance));
             }
             None => line += "name=- inst=-",
         }
@@ -156,22 +170,50 @@ impl Record {
             Event::Beat => line += " state=beating",
             Event::Extend { by, reason } => {
                 line += &format!(" state=extended for={} why=", seconds(*by)?);
-                text::quote(bounded(reason, REASON_LIMIT), &mut line);
+                text::quote(bounded_reason(reason), &mut line);
             }
             Event::Fail { reason } => {
                 line += " state=failed why=";
-                text::quote(bounded(reason, REASON_LIMIT), &mut line);
+                text::quote(bounded_reason(reason), &mut line);
             }
             Event::Pool { size } => line += &format!(" state=pool size={size}"),
         }
+        self.encode_v3(&mut line);
         let crc = CRC32_WRITE.checksum(line.as_bytes());
-        line += &format!(" crc={crc:08x}");
+        let _ = write!(line, " crc={crc:08x}");
         let mut bytes = [b' '; RECORD_LEN];
         bytes
             .get_mut(..line.len())?
             .copy_from_slice(line.as_bytes());
         bytes[RECORD_LEN - 1] = b'\n';
         (line.len() < RECORD_LEN).then_some(bytes)
+    }
+}
+
+impl Record {
+    /// The fields of the third version: ` ready=yes`, ` ready=no
+    /// because="..."` or ` ready=draining because="..."`; then ` loc=-` or
+    /// ` loc="src/main.rs" line=42`.
+    fn encode_v3(&self, line: &mut String) {
+        match &self.ready {
+            Readiness::Ready => *line += " ready=yes",
+            Readiness::Unready(reason) => {
+                *line += " ready=no because=";
+                text::quote(bounded_reason(reason), line);
+            }
+            Readiness::Draining(reason) => {
+                *line += " ready=draining because=";
+                text::quote(bounded_reason(reason), line);
+            }
+        }
+        match &self.location {
+            None => *line += " loc=-",
+            Some(location) => {
+                *line += " loc=";
+                text::quote(Location::bounded_file(&location.file), line);
+                let _ = write!(line, " line={}", location.line);
+            }
+        }
     }
 }
 

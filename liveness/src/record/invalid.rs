@@ -5,6 +5,10 @@ use std::time::SystemTime;
 use super::fields::Record;
 
 /// What a heartbeat file held.
+///
+/// A record is a few hundred bytes, the float sixteen: a `Parsed` lives
+/// for one judgement, and is never kept in bulk, so it is not boxed.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Parsed {
     /// A record of this crate, of any version.

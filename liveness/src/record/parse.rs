@@ -3,9 +3,12 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::{
-    fields::{CRC32, Event, MAGIC, MAX_UP, Owner, RECORD_LEN, Record, Writer, YEAR_10000},
+    fields::{
+        CRC32, Event, MAGIC, MAGIC_V2, MAX_UP, Owner, RECORD_LEN, Record, Writer, YEAR_10000,
+    },
     ids::{BootId, Incarnation},
     invalid::{Invalid, Parsed, garbage},
+    ready::{Location, Readiness},
     text, v1,
 };
 
@@ -24,7 +27,10 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, Invalid> {
 }
 
 fn parse_record(bytes: &[u8]) -> Result<Record, Invalid> {
-    if !bytes.starts_with(MAGIC.as_bytes()) || bytes.get(MAGIC.len()) != Some(&b' ') {
+    let magic = [MAGIC, MAGIC_V2]
+        .into_iter()
+        .find(|magic| bytes.starts_with(magic.as_bytes()) && bytes.get(magic.len()) == Some(&b' '));
+    let Some(magic) = magic else {
         let version = bytes
             .split(u8::is_ascii_whitespace)
             .next()
@@ -34,11 +40,11 @@ fn parse_record(bytes: &[u8]) -> Result<Record, Invalid> {
             "unsupported record format \"{}\"",
             crate::escape::text(&version)
         )));
-    }
+    };
     let body = checked_body(bytes)?;
     // The check passed: the fields were written by a writer of this format,
     // and a mismatch below means a hand-made file.
-    let mut fields = Fields(&body[MAGIC.len()..]);
+    let mut fields = Fields(&body[magic.len()..]);
     let wall = humantime::parse_rfc3339(fields.plain("at")?)
         .map_err(|e| garbage(format!("bad `at` time: {e}")))?;
     let boot_id = BootId::parse(fields.plain("boot")?).ok_or_else(|| bad("boot"))?;
@@ -50,6 +56,11 @@ fn parse_record(bytes: &[u8]) -> Result<Record, Invalid> {
     let incarnation = incarnation(&mut fields)?;
     let owner = owner(&mut fields)?;
     let event = event(&mut fields)?;
+    let (ready, location) = if magic == MAGIC {
+        (readiness(&mut fields)?, location(&mut fields)?)
+    } else {
+        (Readiness::Ready, None)
+    };
     if !fields.0.is_empty() {
         return Err(garbage("record has extra fields"));
     }
@@ -60,6 +71,8 @@ fn parse_record(bytes: &[u8]) -> Result<Record, Invalid> {
         incarnation,
         owner,
         event,
+        ready,
+        location,
     })
 }
 
@@ -137,6 +150,27 @@ fn event(fields: &mut Fields<'_>) -> Result<Event, Invalid> {
         },
         _ => return Err(bad("state")),
     })
+}
+
+fn readiness(fields: &mut Fields<'_>) -> Result<Readiness, Invalid> {
+    let reason = |fields: &mut Fields<'_>| fields.text("because")?.ok_or_else(|| bad("because"));
+    Ok(match fields.plain("ready")? {
+        "yes" => Readiness::Ready,
+        "no" => Readiness::Unready(reason(fields)?),
+        "draining" => Readiness::Draining(reason(fields)?),
+        _ => return Err(bad("ready")),
+    })
+}
+
+fn location(fields: &mut Fields<'_>) -> Result<Option<Location>, Invalid> {
+    let Some(file) = fields.text("loc")? else {
+        return Ok(None);
+    };
+    let line = number(fields.plain("line")?).ok_or_else(|| bad("line"))?;
+    Ok(Some(Location {
+        file: file.into(),
+        line,
+    }))
 }
 
 fn bad(key: &str) -> Invalid {

@@ -2,7 +2,7 @@ use proptest::prelude::*;
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use super::{fields::*, *};
+use super::{fields::*, ready, *};
 
 const BOOT: BootId = BootId(*b"6f1c0a62-2a4b-4f0e-9d0c-3b1f7a9e12e2");
 
@@ -21,6 +21,8 @@ fn sample(event: Event) -> Record {
         }),
         owner: Some(Owner::new("consumer", Some(2))),
         event,
+        ready: Readiness::Ready,
+        location: None,
     }
 }
 
@@ -46,9 +48,9 @@ fn a_record_is_one_readable_line_of_fixed_length() {
     assert_eq!(text.lines().count(), 1);
     assert_eq!(
         text.trim_end(),
-        "liveness/2 at=2025-11-25T05:21:02.123456789Z boot=6f1c0a62-2a4b-4f0e-9d0c-3b1f7a9e12e2 \
+        "liveness/3 at=2025-11-25T05:21:02.123456789Z boot=6f1c0a62-2a4b-4f0e-9d0c-3b1f7a9e12e2 \
          up=12345.678901234 pid=4242 start=1234500 mnt=4026532650 pidns=4026531836 init=442800 \
-         name=\"consumer\" inst=2 state=beating crc=c6897a55"
+         name=\"consumer\" inst=2 state=beating ready=yes loc=- crc=448131cf"
     );
 }
 
@@ -91,12 +93,27 @@ fn the_longest_names_and_reasons_fit_and_are_cut_at_a_char_boundary() {
         panic!("the worst case does not parse back");
     };
     assert_eq!(back.owner.unwrap().name.len(), NAME_LIMIT);
+    let fits = "\u{1}".repeat((ready::QUOTED_REASON_LIMIT - 2) / 4);
     assert_eq!(
         back.event,
         Event::Fail {
-            reason: "\u{1}".repeat(REASON_LIMIT)
+            reason: fits.clone()
         }
     );
+    // With every text field at its worst at once.
+    record.event = Event::Extend {
+        by: Duration::from_secs(MAX_UP - 1),
+        reason: worst.clone(),
+    };
+    record.ready = Readiness::Draining(worst.clone());
+    record.location = Some(Location {
+        file: "\u{1}".repeat(500).into(),
+        line: u32::MAX,
+    });
+    let Ok(Parsed::Record(back)) = parse(&record.encode().unwrap()) else {
+        panic!("the worst case of the third version does not parse back");
+    };
+    assert_eq!(back.ready, Readiness::Draining(fits));
     assert_eq!(bounded("ééé", 5), "éé");
     assert_eq!(bounded("abc", 5), "abc");
 }
@@ -141,6 +158,49 @@ fn epoch_float_files_are_wall_clock_records() {
 }
 
 #[test]
+fn readiness_and_location_are_one_line_and_parse_back() {
+    let mut record = sample(Event::Extend {
+        by: Duration::from_secs(600),
+        reason: "reindexing".into(),
+    });
+    record.ready = Readiness::Unready("database\nunreachable".into());
+    record.location = Some(Location {
+        file: "src/ingest.rs".into(),
+        line: 42,
+    });
+    let bytes = record.encode().unwrap();
+    let text = std::str::from_utf8(&bytes).unwrap();
+    assert_eq!(text.lines().count(), 1);
+    assert!(
+        text.contains(
+            " why=\"reindexing\" ready=no because=\"database\\x0aunreachable\" \
+             loc=\"src/ingest.rs\" line=42 crc="
+        ),
+        "{text}"
+    );
+    assert_eq!(parse(&bytes), Ok(Parsed::Record(record.clone())));
+    record.ready = Readiness::Draining("shutting down".into());
+    assert_eq!(parse(&record.encode().unwrap()), Ok(Parsed::Record(record)));
+}
+
+#[test]
+fn second_version_records_still_read_as_ready_without_a_location() {
+    let body = "liveness/2 at=2025-11-25T05:21:02.123456789Z boot=6f1c0a62-2a4b-4f0e-9d0c-3b1f7a9e12e2 \
+                up=12345.678901234 pid=4242 start=1234500 mnt=4026532650 pidns=4026531836 init=442800 \
+                name=\"consumer\" inst=2 state=beating";
+    let line = format!("{body} crc={:08x}", CRC32.checksum(body.as_bytes()));
+    let mut bytes = [b' '; RECORD_LEN];
+    bytes[..line.len()].copy_from_slice(line.as_bytes());
+    bytes[RECORD_LEN - 1] = b'\n';
+    assert_eq!(parse(&bytes), Ok(Parsed::Record(sample(Event::Beat))));
+    // The third version's fields in a second-version record are refused.
+    let body = format!("{body} ready=yes loc=-");
+    let line = format!("{body} crc={:08x}", CRC32.checksum(body.as_bytes()));
+    bytes[..line.len()].copy_from_slice(line.as_bytes());
+    assert!(parse(&bytes).is_err());
+}
+
+#[test]
 fn unknown_versions_are_named_escaped() {
     let error = parse(b"liveness/9\x1b[31m at=x\n").unwrap_err();
     assert_eq!(
@@ -179,6 +239,23 @@ fn any_event() -> impl Strategy<Value = Event> {
     ]
 }
 
+fn any_readiness() -> impl Strategy<Value = Readiness> {
+    prop_oneof![
+        Just(Readiness::Ready),
+        ".{0,200}".prop_map(Readiness::Unready),
+        ".{0,200}".prop_map(Readiness::Draining),
+    ]
+}
+
+fn any_location() -> impl Strategy<Value = Option<Location>> {
+    proptest::option::of(
+        (".{0,200}", any::<u32>()).prop_map(|(file, line)| Location {
+            file: file.into(),
+            line,
+        }),
+    )
+}
+
 fn any_record() -> impl Strategy<Value = Record> {
     (
         (0..YEAR_10000, 0..1_000_000_000u32),
@@ -186,20 +263,24 @@ fn any_record() -> impl Strategy<Value = Record> {
         (any::<u32>(), proptest::option::of(any::<u64>())),
         proptest::option::of(any::<(u64, u64, u64)>()),
         proptest::option::of((".{0,80}", proptest::option::of(any::<u32>()))),
-        any_event(),
+        (any_event(), any_readiness(), any_location()),
     )
-        .prop_map(|((s, n), boot, (pid, start), inc, owner, event)| Record {
-            wall: UNIX_EPOCH + Duration::new(s, n),
-            boot: boot.map(|(id, s, n)| (id, Duration::new(s, n))),
-            writer: Writer { pid, start },
-            incarnation: inc.map(|(mnt_ns, pid_ns, init_start)| Incarnation {
-                mnt_ns,
-                pid_ns,
-                init_start,
-            }),
-            owner: owner.map(|(name, instance)| Owner::new(&name, instance)),
-            event,
-        })
+        .prop_map(
+            |((s, n), boot, (pid, start), inc, owner, (event, ready, location))| Record {
+                wall: UNIX_EPOCH + Duration::new(s, n),
+                boot: boot.map(|(id, s, n)| (id, Duration::new(s, n))),
+                writer: Writer { pid, start },
+                incarnation: inc.map(|(mnt_ns, pid_ns, init_start)| Incarnation {
+                    mnt_ns,
+                    pid_ns,
+                    init_start,
+                }),
+                owner: owner.map(|(name, instance)| Owner::new(&name, instance)),
+                event,
+                ready,
+                location,
+            },
+        )
 }
 
 proptest! {
@@ -210,10 +291,19 @@ proptest! {
         let bytes = record.encode().expect("in range");
         let mut expected = record;
         expected.event = match expected.event {
-            Event::Extend { by, reason } => Event::Extend { by, reason: bounded(&reason, REASON_LIMIT).into() },
-            Event::Fail { reason } => Event::Fail { reason: bounded(&reason, REASON_LIMIT).into() },
+            Event::Extend { by, reason } => Event::Extend { by, reason: bounded_reason(&reason).into() },
+            Event::Fail { reason } => Event::Fail { reason: bounded_reason(&reason).into() },
             other => other,
         };
+        expected.ready = match expected.ready {
+            Readiness::Unready(reason) => Readiness::Unready(bounded_reason(&reason).into()),
+            Readiness::Draining(reason) => Readiness::Draining(bounded_reason(&reason).into()),
+            Readiness::Ready => Readiness::Ready,
+        };
+        expected.location = expected.location.map(|l| Location {
+            file: Location::bounded_file(&l.file).to_owned().into(),
+            line: l.line,
+        });
         prop_assert_eq!(parse(&bytes), Ok(Parsed::Record(expected)));
     }
 

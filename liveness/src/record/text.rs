@@ -21,6 +21,17 @@ pub(super) fn quote(text: &str, out: &mut String) {
     out.push('"');
 }
 
+/// The bytes `c` takes inside a quoted field.
+pub(super) fn quoted_len(c: char) -> usize {
+    match c {
+        '\\' | '"' => 2,
+        c if c.is_ascii_control() => 4,
+        // The other control characters are U+0080..=U+009F: `\u{NN}`.
+        c if c.is_control() => 6,
+        c => c.len_utf8(),
+    }
+}
+
 /// Reads a quoted field at the start of `input`; returns the text and the
 /// rest of `input` after the closing quote.
 pub(super) fn unquote(input: &str) -> Option<(String, &str)> {
@@ -96,6 +107,18 @@ mod tests {
         assert_eq!(round_trip("c1\u{9b}"), "\"c1\\u{9b}\"");
         round_trip("数据库 \u{202e} é");
         round_trip("");
+    }
+
+    #[test]
+    fn quoted_len_counts_what_quote_writes() {
+        for text in ["a\"b\\c", "\n\u{1b}\u{85}\u{9b}", "数据库 é"] {
+            let mut quoted = String::new();
+            quote(text, &mut quoted);
+            assert_eq!(
+                quoted.len(),
+                2 + text.chars().map(quoted_len).sum::<usize>()
+            );
+        }
     }
 
     #[test]

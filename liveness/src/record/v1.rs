@@ -72,6 +72,8 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Record, Invalid> {
         }),
         owner: None,
         event: Event::Beat,
+        ready: super::Readiness::Ready,
+        location: None,
     })
 }
 

@@ -98,13 +98,14 @@ impl Status {
         }
     }
 
-    fn why(&self, f: &mut fmt::Formatter<'_>, verdict: Verdict) -> fmt::Result {
+    pub(super) fn why(&self, f: &mut fmt::Formatter<'_>, verdict: Verdict) -> fmt::Result {
         let max = human(self.limits.max_age);
         match &self.reason {
             Reason::Beat { age } => write!(
                 f,
-                "last heartbeat {} ago, max {max}",
-                self.shown_age(*age, verdict)
+                "last heartbeat {} ago{}, max {max}",
+                self.shown_age(*age, verdict),
+                At(self.location().filter(|_| verdict == Verdict::Dead)),
             ),
             Reason::Extended { age, by, reason } => {
                 let limit = extended_limit(*by, &self.limits);
@@ -112,10 +113,11 @@ impl Status {
                     Some(left) => write!(f, "extended: {}, {} left", text(reason), human(left)),
                     None => write!(
                         f,
-                        "extension ran out {} ago: {}, last heartbeat {} ago",
+                        "extension ran out {} ago: {}, last heartbeat {} ago{}",
                         exact(*age - limit, Duration::ZERO),
                         text(reason),
-                        human(*age)
+                        human(*age),
+                        At(self.location()),
                     ),
                 }
             }
@@ -195,6 +197,18 @@ impl Status {
                 human(up)
             ),
             None => f.write_str(what),
+        }
+    }
+}
+
+/// ` at <file>:<line>`, escaped, when the location is known.
+struct At<'a>(Option<(&'a str, u32)>);
+
+impl fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some((file, line)) => write!(f, " at {}:{line}", text(file)),
+            None => Ok(()),
         }
     }
 }

@@ -1,11 +1,13 @@
 //! Verdicts: from a heartbeat and a snapshot of the host to one line:
 //! `judged.rs` ([`Status`]), `judge.rs` (the rules), `line.rs` (the line),
-//! `origin.rs` (whose container), `verdict.rs` ([`Verdict`], [`State`]).
+//! `origin.rs` (whose container), `verdict.rs` ([`Verdict`], [`State`]),
+//! `ready.rs` (readiness and the writer's location).
 
 mod judge;
 mod judged;
 mod line;
 mod origin;
+mod ready;
 mod verdict;
 
 pub(crate) use judge::{Expect, Limits, Reason};

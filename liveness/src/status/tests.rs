@@ -49,6 +49,8 @@ pub(super) fn record(wall: u64, up: u64, event: Event) -> Record {
         incarnation: Some(HERE),
         owner: Some(Owner::new("worker", None)),
         event,
+        ready: crate::record::Readiness::Ready,
+        location: None,
     }
 }
 

@@ -9,7 +9,7 @@ use crate::record::{self, Parsed};
 /// (a) empty; (b) a complete record of ours, any version, that parses and
 /// passes its check, at most [`READ_LIMIT`] bytes; (c) one of our records
 /// torn mid-write: exactly [`RECORD_LEN`](record::RECORD_LEN) bytes starting
-/// with `liveness/2 ` (our in-place writes are always that long); or (d) the
+/// with `liveness/2 ` or `liveness/3 ` (our in-place writes are always that long); or (d) the
 /// prior art's float, an epoch time with a fraction within ten years before
 /// now and a day after ([`is_prior_art`]). Anything else (a PID file, a port
 /// number, a large file that merely starts like a record) was put there by
@@ -22,7 +22,8 @@ pub(crate) fn is_heartbeat(contents: &[u8]) -> bool {
         return false;
     }
     if contents.starts_with(b"liveness/") {
-        let torn = contents.len() == record::RECORD_LEN && contents.starts_with(b"liveness/2 ");
+        let torn = contents.len() == record::RECORD_LEN
+            && (contents.starts_with(b"liveness/2 ") || contents.starts_with(b"liveness/3 "));
         return torn || matches!(record::parse(contents), Ok(Parsed::Record(_)));
     }
     is_prior_art(contents, crate::clock::wall())

@@ -70,6 +70,7 @@ impl Budget {
 }
 
 /// What reading a heartbeat file gave.
+#[allow(clippy::large_enum_variant)] // a record, for one judgement (see `Parsed`)
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Contents {
     /// No file at the path.

@@ -8,7 +8,7 @@ use super::memory::{Memory, NEVER};
 use crate::{
     Error,
     declaration::Declaration,
-    record::{Event, Record},
+    record::{Event, Readiness, Record},
     store::HeartbeatFile,
 };
 
@@ -21,6 +21,9 @@ pub(super) struct Bound {
     pub(super) failure: Option<Failure>,
     /// A pool instance admitted by its container's `.pool` record.
     pub(super) admitted: bool,
+    /// What this process last said of its readiness (`unready`, `ready`);
+    /// every record it writes carries it, unless the process drains.
+    pub(super) ready: Readiness,
 }
 
 /// The failure a slot knows of: declared by this process, or found in the
@@ -40,7 +43,7 @@ pub(super) enum Call {
     /// `beat`, throttled: does not wait for another writer's lock, and is
     /// quietly `Ok` after a failure.
     Beat,
-    /// `beat_now`, `extend`: an error after a failure.
+    /// `beat_now`, `extend`, `ready`: an error after a failure.
     Now,
     /// `fail`: a second one keeps the first reason.
     Fail,

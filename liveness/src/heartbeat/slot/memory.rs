@@ -3,6 +3,8 @@
 
 use std::sync::{Mutex, PoisonError, atomic::AtomicU64};
 
+use super::said::Said;
+
 use super::super::changes::changed;
 use crate::record::{Event, Record};
 
@@ -18,6 +20,8 @@ pub(super) struct Memory {
     /// lock, held only to copy: a write stalled on a slow disk does not
     /// hold it.
     last: Mutex<Option<Record>>,
+    /// What this process last said of its readiness (`slot/said.rs`).
+    pub said: Said,
 }
 
 impl Memory {
@@ -25,6 +29,7 @@ impl Memory {
         Memory {
             next_due: AtomicU64::new(0),
             last: Mutex::new(None),
+            said: Said::new(),
         }
     }
 

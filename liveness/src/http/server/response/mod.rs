@@ -22,8 +22,9 @@ pub(crate) fn too_large() -> String {
 
 /// The response to `parsed`, for a server on `path`.
 ///
-/// `GET` and `HEAD` on `path` (query ignored), or on `path` followed by
-/// `/startup`, ask `judge`: 200 when alive, 503 when dead. Any other path
+/// `GET` and `HEAD` on `path` (query ignored), on `path` followed by
+/// `/startup`, or on the readiness path (`/readyz`, see [`Check::of`]), ask
+/// `judge`: 200 when alive (started, ready), 503 when not. Any other path
 /// is 404, any other method 405, a head that does not parse 400, and one
 /// too large 431.
 pub(crate) fn answer(parsed: &Parsed<'_>, path: &str, judge: &dyn Judge) -> Vec<u8> {
@@ -44,10 +45,8 @@ pub(crate) fn answer(parsed: &Parsed<'_>, path: &str, judge: &dyn Judge) -> Vec<
 /// The response to a valid request head.
 fn answer_request(request: &Request<'_>, path: &str, judge: &dyn Judge) -> Vec<u8> {
     let head_only = request.method == Method::Head;
-    let check = match request.path.strip_prefix(path) {
-        Some("") => Check::Liveness,
-        Some("/startup") => Check::Startup,
-        _ => return Response::text(Code::NotFound, NOT_FOUND).build(head_only),
+    let Some(check) = Check::of(request.path, path) else {
+        return Response::text(Code::NotFound, NOT_FOUND).build(head_only);
     };
     if request.method == Method::Other {
         let mut response = Response::text(Code::MethodNotAllowed, METHOD_NOT_ALLOWED);
