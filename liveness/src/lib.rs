@@ -93,6 +93,7 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod clock;
 mod component;
@@ -104,7 +105,7 @@ mod escape;
 pub mod fuzzing;
 mod heartbeat;
 mod host;
-#[cfg(all(feature = "http", unix))]
+#[cfg(feature = "probe")]
 mod http;
 mod liveness;
 mod probe;
@@ -119,6 +120,8 @@ pub use error::Error;
 pub use heartbeat::{Heartbeat, Instance};
 #[cfg(all(feature = "http", unix))]
 pub use http::HttpServer;
+#[cfg(feature = "probe")]
+pub use http::Response;
 pub use liveness::Liveness;
 pub use probe::Probe;
 pub use record::MAX_POOL_SIZE;

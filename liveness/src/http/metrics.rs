@@ -1,0 +1,185 @@
+//! The Prometheus text exposition format (version 0.0.4) of the verdicts:
+//! a gauge family per figure, a sample per component and pool instance.
+//!
+//! Written by hand rather than with `prometheus-client`: the samples are
+//! made afresh from one survey per scrape, where the crate keeps
+//! long-lived metric objects in a registry (a family per figure, a map
+//! from labels to gauges, each set and then encoded), and the few lines
+//! here are all of the format that is used (`BENCHMARKS.md` has the
+//! figures).
+
+use std::{fmt::Write, time::SystemTime};
+
+use super::Check;
+use crate::{Probe, State, Status, escape};
+
+/// A gauge family: its name, its help text, and its value for a status
+/// (`None`: no sample for that status).
+struct Family {
+    name: &'static str,
+    help: &'static str,
+    value: fn(&Status) -> Option<f64>,
+}
+
+/// Every family, in the order of the output.
+const FAMILIES: &[Family] = &[
+    Family {
+        name: "liveness_alive",
+        help: "1 when the component (pool instance) is alive or starting within its grace, 0 when dead.",
+        value: |s| Some(flag(s.is_alive())),
+    },
+    Family {
+        name: "liveness_started",
+        help: "1 once the component (pool instance) has recorded a beat, an extension or a failure in this container.",
+        value: |s| Some(flag(s.has_started())),
+    },
+    Family {
+        name: "liveness_failed",
+        help: "1 when the component (pool instance) declared itself failed in this container (the reason is in /livez).",
+        value: |s| Some(flag(s.state() == Some(State::Failed))),
+    },
+    Family {
+        name: "liveness_heartbeat_age_seconds",
+        help: "Age of the last heartbeat recorded in this container.",
+        value: |s| s.age().map(|age| age.as_secs_f64()),
+    },
+    Family {
+        name: "liveness_max_age_seconds",
+        help: "The declared maximum age of a heartbeat.",
+        value: |s| Some(s.max_age().as_secs_f64()),
+    },
+    Family {
+        name: "liveness_last_beat_timestamp_seconds",
+        help: "Wall-clock time of the last heartbeat in the file, in seconds since the Unix epoch.",
+        value: |s| s.last_beat().map(unix_seconds),
+    },
+    Family {
+        name: "liveness_extended_until_timestamp_seconds",
+        help: "End of the running extension, in seconds since the Unix epoch.",
+        value: |s| {
+            let extended = s.state() == Some(State::Extended);
+            s.deadline().filter(|_| extended).map(unix_seconds)
+        },
+    },
+    Family {
+        name: "liveness_file_info",
+        help: "The heartbeat file each component (pool instance) is judged from, in the label path.",
+        value: |_| Some(1.0),
+    },
+];
+
+fn flag(on: bool) -> f64 {
+    if on { 1.0 } else { 0.0 }
+}
+
+/// Seconds since the Unix epoch (negative before it).
+fn unix_seconds(time: SystemTime) -> f64 {
+    match time.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(after) => after.as_secs_f64(),
+        Err(before) => -before.duration().as_secs_f64(),
+    }
+}
+
+/// The exposition of `statuses`.
+pub(super) fn render(statuses: &[Status]) -> String {
+    let labels: Vec<(String, String)> = statuses.iter().map(labels).collect();
+    let mut out = String::with_capacity(1024 + statuses.len() * FAMILIES.len() * 96);
+    for family in FAMILIES {
+        // Writing to a String cannot fail.
+        let _ = writeln!(out, "# HELP {} {}", family.name, family.help);
+        let _ = writeln!(out, "# TYPE {} gauge", family.name);
+        let info = family.name == "liveness_file_info";
+        for (status, (labels, path)) in statuses.iter().zip(&labels) {
+            let Some(value) = (family.value)(status) else {
+                continue;
+            };
+            out += family.name;
+            out += labels;
+            if info {
+                out.pop();
+                out += path;
+            }
+            let _ = writeln!(out, " {value}");
+        }
+    }
+    out
+}
+
+/// A status's labels, `{component="..",instance=".."}` (no `instance` for
+/// a component without a pool), and for the file's family the same with
+/// `,path=".."}` in place of the closing brace. Values are escaped by the
+/// project's escaper, then as the format requires.
+fn labels(status: &Status) -> (String, String) {
+    let mut labels = String::from("{component=\"");
+    label_value(&mut labels, &escape::text(status.name()).to_string());
+    labels.push('"');
+    if let Some(instance) = status.instance() {
+        let _ = write!(labels, ",instance=\"{instance}\"");
+    }
+    labels.push('}');
+    let mut path = String::from(",path=\"");
+    label_value(&mut path, &escape::path(status.path()).to_string());
+    path += "\"}";
+    (labels, path)
+}
+
+/// Appends `value` as a label value: backslash, double quote and newline
+/// escaped (the escaper leaves no newline; the format's rule is kept
+/// whole all the same).
+fn label_value(out: &mut String, value: &str) {
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+}
+
+impl Probe {
+    /// The verdicts as Prometheus text (exposition format 0.0.4), for a
+    /// service that serves its metrics itself; the built-in server and
+    /// [`respond`](Probe::respond) answer `/metrics` with it. Judged at
+    /// the call, as `/livez` is.
+    ///
+    /// A gauge family per figure, with `HELP` and `TYPE`, and a sample
+    /// per component and pool instance, labelled `component` (the escaped
+    /// name) and, for a pool instance, `instance`:
+    ///
+    /// | family | value |
+    /// |---|---|
+    /// | `liveness_alive` | 1 alive (or starting within its grace), 0 dead |
+    /// | `liveness_started` | 1 once it recorded anything in this container |
+    /// | `liveness_failed` | 1 when it declared itself failed (the reason is in `/livez`: free text makes a poor label) |
+    /// | `liveness_heartbeat_age_seconds` | age of its last heartbeat in this container; no sample before one |
+    /// | `liveness_max_age_seconds` | the declared maximum |
+    /// | `liveness_last_beat_timestamp_seconds` | the last heartbeat's wall-clock time, Unix seconds; no sample without one |
+    /// | `liveness_extended_until_timestamp_seconds` | the end of a running extension; no sample otherwise |
+    /// | `liveness_file_info` | 1, with the heartbeat file in the label `path` |
+    ///
+    /// Label values go through the escaper of the lines (`\n`, `\u{1b}`,
+    /// `\\`), then the format's own escapes, so a parser reads back what
+    /// the line shows. Drift toward the limit, before the kill:
+    /// `liveness_heartbeat_age_seconds / liveness_max_age_seconds > 0.8`.
+    ///
+    /// ```
+    /// use liveness::{Component, Liveness, Probe};
+    ///
+    /// #[derive(Liveness)]
+    /// #[liveness(max_age = "90s", path = "/tmp/liveness-doc-metrics/worker")]
+    /// struct Worker;
+    ///
+    /// Worker::beat_now()?;
+    /// let text = Probe::new([Component::of::<Worker>()]).metrics();
+    /// assert!(text.contains("# TYPE liveness_alive gauge\n"));
+    /// assert!(text.contains("\nliveness_alive{component=\"worker\"} 1\n"));
+    /// assert!(text.contains("\nliveness_max_age_seconds{component=\"worker\"} 90\n"));
+    /// # std::fs::remove_dir_all("/tmp/liveness-doc-metrics")?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "probe")))]
+    pub fn metrics(&self) -> String {
+        super::Judge::report(self, Check::Metrics, false).1
+    }
+}
