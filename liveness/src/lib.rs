@@ -124,6 +124,8 @@ pub use http::HttpServer;
 pub use http::Response;
 pub use liveness::Liveness;
 pub use probe::Probe;
+#[cfg(feature = "probe")]
+pub use probe::Report;
 pub use record::MAX_POOL_SIZE;
 pub use status::{State, Status, Verdict};
 pub use timestamp::Timestamp;

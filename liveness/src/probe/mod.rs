@@ -20,6 +20,8 @@ mod survey;
 mod unit;
 
 #[cfg(feature = "probe")]
+pub use report::Report;
+#[cfg(feature = "probe")]
 pub(crate) use survey::survey;
 pub(crate) use unit::Source;
 
