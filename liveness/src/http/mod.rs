@@ -53,6 +53,8 @@ mod judge;
 #[cfg(all(feature = "http", unix))]
 mod listen;
 mod metrics;
+#[cfg(all(test, unix))]
+mod properties;
 #[cfg(all(feature = "http", unix))]
 mod request;
 mod respond;
