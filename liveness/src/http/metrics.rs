@@ -8,7 +8,10 @@
 //! here are all of the format that is used (`BENCHMARKS.md` has the
 //! figures).
 
-use std::{fmt::Write, time::SystemTime};
+use std::{
+    fmt::Write,
+    time::{Duration, SystemTime},
+};
 
 use super::Check;
 use crate::{Probe, State, Status, escape};
@@ -18,7 +21,17 @@ use crate::{Probe, State, Status, escape};
 struct Family {
     name: &'static str,
     help: &'static str,
-    value: fn(&Status) -> Option<f64>,
+    value: fn(&Status) -> Option<Value>,
+}
+
+/// A sample's value, written without floating point: the figures are
+/// whole milliseconds at most.
+enum Value {
+    Flag(bool),
+    /// A duration, to the millisecond.
+    Seconds(Duration),
+    /// A wall-clock time, Unix seconds to the millisecond.
+    Time(SystemTime),
 }
 
 /// Every family, in the order of the output.
@@ -26,57 +39,70 @@ const FAMILIES: &[Family] = &[
     Family {
         name: "liveness_alive",
         help: "1 when the component (pool instance) is alive or starting within its grace, 0 when dead.",
-        value: |s| Some(flag(s.is_alive())),
+        value: |s| Some(Value::Flag(s.is_alive())),
     },
     Family {
         name: "liveness_started",
         help: "1 once the component (pool instance) has recorded a beat, an extension or a failure in this container.",
-        value: |s| Some(flag(s.has_started())),
+        value: |s| Some(Value::Flag(s.has_started())),
     },
     Family {
         name: "liveness_failed",
         help: "1 when the component (pool instance) declared itself failed in this container (the reason is in /livez).",
-        value: |s| Some(flag(s.state() == Some(State::Failed))),
+        value: |s| Some(Value::Flag(s.state() == Some(State::Failed))),
     },
     Family {
         name: "liveness_heartbeat_age_seconds",
         help: "Age of the last heartbeat recorded in this container.",
-        value: |s| s.age().map(|age| age.as_secs_f64()),
+        value: |s| s.age().map(Value::Seconds),
     },
     Family {
         name: "liveness_max_age_seconds",
         help: "The declared maximum age of a heartbeat.",
-        value: |s| Some(s.max_age().as_secs_f64()),
+        value: |s| Some(Value::Seconds(s.max_age())),
     },
     Family {
         name: "liveness_last_beat_timestamp_seconds",
         help: "Wall-clock time of the last heartbeat in the file, in seconds since the Unix epoch.",
-        value: |s| s.last_beat().map(unix_seconds),
+        value: |s| s.last_beat().map(Value::Time),
     },
     Family {
         name: "liveness_extended_until_timestamp_seconds",
         help: "End of the running extension, in seconds since the Unix epoch.",
         value: |s| {
             let extended = s.state() == Some(State::Extended);
-            s.deadline().filter(|_| extended).map(unix_seconds)
+            s.deadline().filter(|_| extended).map(Value::Time)
         },
     },
     Family {
         name: "liveness_file_info",
         help: "The heartbeat file each component (pool instance) is judged from, in the label path.",
-        value: |_| Some(1.0),
+        value: |_| Some(Value::Flag(true)),
     },
 ];
 
-fn flag(on: bool) -> f64 {
-    if on { 1.0 } else { 0.0 }
-}
-
-/// Seconds since the Unix epoch (negative before it).
-fn unix_seconds(time: SystemTime) -> f64 {
-    match time.duration_since(SystemTime::UNIX_EPOCH) {
-        Ok(after) => after.as_secs_f64(),
-        Err(before) => -before.duration().as_secs_f64(),
+impl Value {
+    /// Appends the value: `1`, `0`, `90`, `0.004`, `-1.5`.
+    fn write(&self, out: &mut String) {
+        let (negative, duration) = match *self {
+            Value::Flag(on) => return out.push(if on { '1' } else { '0' }),
+            Value::Seconds(duration) => (false, duration),
+            Value::Time(time) => match time.duration_since(SystemTime::UNIX_EPOCH) {
+                Ok(after) => (false, after),
+                Err(before) => (true, before.duration()),
+            },
+        };
+        if negative {
+            out.push('-');
+        }
+        let _ = write!(out, "{}", duration.as_secs());
+        let millis = duration.subsec_millis();
+        if millis > 0 {
+            let _ = write!(out, ".{millis:03}");
+            while out.ends_with('0') {
+                out.pop();
+            }
+        }
     }
 }
 
@@ -85,9 +111,11 @@ pub(super) fn render(statuses: &[Status]) -> String {
     let labels: Vec<(String, String)> = statuses.iter().map(labels).collect();
     let mut out = String::with_capacity(1024 + statuses.len() * FAMILIES.len() * 96);
     for family in FAMILIES {
-        // Writing to a String cannot fail.
-        let _ = writeln!(out, "# HELP {} {}", family.name, family.help);
-        let _ = writeln!(out, "# TYPE {} gauge", family.name);
+        for part in ["# HELP ", family.name, " ", family.help, "\n# TYPE "] {
+            out += part;
+        }
+        out += family.name;
+        out += " gauge\n";
         let info = family.name == "liveness_file_info";
         for (status, (labels, path)) in statuses.iter().zip(&labels) {
             let Some(value) = (family.value)(status) else {
@@ -99,7 +127,9 @@ pub(super) fn render(statuses: &[Status]) -> String {
                 out.pop();
                 out += path;
             }
-            let _ = writeln!(out, " {value}");
+            out.push(' ');
+            value.write(&mut out);
+            out.push('\n');
         }
     }
     out
@@ -111,29 +141,38 @@ pub(super) fn render(statuses: &[Status]) -> String {
 /// project's escaper, then as the format requires.
 fn labels(status: &Status) -> (String, String) {
     let mut labels = String::from("{component=\"");
-    label_value(&mut labels, &escape::text(status.name()).to_string());
+    // Writing to a String cannot fail.
+    let _ = write!(Label(&mut labels), "{}", escape::text(status.name()));
     labels.push('"');
     if let Some(instance) = status.instance() {
         let _ = write!(labels, ",instance=\"{instance}\"");
     }
     labels.push('}');
     let mut path = String::from(",path=\"");
-    label_value(&mut path, &escape::path(status.path()).to_string());
+    let _ = write!(Label(&mut path), "{}", escape::path(status.path()));
     path += "\"}";
     (labels, path)
 }
 
-/// Appends `value` as a label value: backslash, double quote and newline
-/// escaped (the escaper leaves no newline; the format's rule is kept
-/// whole all the same).
-fn label_value(out: &mut String, value: &str) {
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
+/// Writes a label value: backslash, double quote and newline escaped as
+/// the format requires (the escaper leaves no newline; the format's rule
+/// is kept whole all the same).
+struct Label<'a>(&'a mut String);
+
+impl Write for Label<'_> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        let mut rest = text;
+        while let Some(at) = rest.find(['\\', '"', '\n']) {
+            self.0.push_str(&rest[..at]);
+            self.0.push_str(match rest.as_bytes()[at] {
+                b'\\' => "\\\\",
+                b'"' => "\\\"",
+                _ => "\\n",
+            });
+            rest = &rest[at + 1..];
         }
+        self.0.push_str(rest);
+        Ok(())
     }
 }
 
@@ -181,5 +220,32 @@ impl Probe {
     #[cfg_attr(docsrs, doc(cfg(feature = "probe")))]
     pub fn metrics(&self) -> String {
         super::Judge::report(self, Check::Metrics, false).1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_written_to_the_millisecond_without_trailing_zeros() {
+        let ms = Duration::from_millis;
+        let cases = [
+            (Value::Flag(true), "1"),
+            (Value::Flag(false), "0"),
+            (Value::Seconds(ms(90_000)), "90"),
+            (Value::Seconds(ms(4)), "0.004"),
+            (Value::Seconds(ms(1_500) + Duration::from_nanos(999)), "1.5"),
+            (
+                Value::Time(SystemTime::UNIX_EPOCH + ms(1_700_000_000_120)),
+                "1700000000.12",
+            ),
+            (Value::Time(SystemTime::UNIX_EPOCH - ms(1_500)), "-1.5"),
+        ];
+        for (value, written) in cases {
+            let mut out = String::new();
+            value.write(&mut out);
+            assert_eq!(out, written);
+        }
     }
 }
