@@ -76,11 +76,14 @@
 //!
 //! # Features
 //!
-//! - `probe` (default): the probe's command line and `liveness_main!`, with
-//!   `serde_json` and `env_logger`. A service whose probe is another binary
-//!   can turn it off (`default-features = false`) and compile neither.
-//! - `http`: [`Probe::serve_http`], an `httpGet` endpoint inside the
-//!   service, so the kubelet checks it without an exec.
+//! | feature | default | adds | dependencies |
+//! |---|---|---|---|
+//! | (none) | | [`Liveness`], [`Component`], [`Probe::statuses`], [`Status`], [`Timestamp`]: heartbeats and verdicts | `crc`, `humantime`, `log`, `thiserror`, `rustix` (Unix) |
+//! | `probe` | yes | the probe's command line and [`liveness_main!`]; [`Probe::respond`] and [`Probe::metrics`] for a service's own router; `serde::Serialize` for [`Status`], [`Verdict`], [`State`] and the JSON [`Report`] | `serde`, `serde_json`, `env_logger` |
+//! | `http` | | [`Probe::serve_http`], an `httpGet` endpoint (`/livez`, `/livez/startup`, `/metrics`) inside the service, so the kubelet checks it without an exec (Unix) | `probe`, `httparse` |
+//!
+//! A service whose probe is another binary can turn `probe` off
+//! (`default-features = false`) and compile none of its dependencies.
 //!
 //! # On Kubernetes
 //!
@@ -156,6 +159,7 @@ pub use liveness_derive::Liveness;
 /// command line and for serving the probe from a subcommand instead. Needs
 /// the `probe` feature (on by default).
 #[cfg(feature = "probe")]
+#[cfg_attr(docsrs, doc(cfg(feature = "probe")))]
 #[macro_export]
 macro_rules! liveness_main {
     ($($component:ty),+ $(,)?) => {

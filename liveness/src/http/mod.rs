@@ -134,6 +134,7 @@ impl Probe {
     /// [`respond`](Probe::respond) answer on (default `/livez`; its startup
     /// check is that path followed by `/startup`); it must start with `/` and
     /// hold no space or control character.
+    #[cfg_attr(docsrs, doc(cfg(feature = "probe")))]
     #[must_use]
     pub fn http_path(mut self, path: &'static str) -> Probe {
         self.http_path = path;

@@ -83,6 +83,7 @@ fn refuses(param: &[u8]) -> bool {
 
 /// The answer to a `GET` (or `HEAD`) of a path, from [`Probe::respond`]:
 /// what the built-in server sends, for a service's own router to send.
+#[cfg_attr(docsrs, doc(cfg(feature = "probe")))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Response {
     status: u16,

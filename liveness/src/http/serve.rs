@@ -73,6 +73,7 @@ impl Probe {
     /// When `addr` cannot be resolved or bound, when the path is invalid or
     /// the probe has no component (`InvalidInput`), or when the thread cannot
     /// be started.
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
     #[must_use = "the server stops when its handle is dropped: keep it (`let _server = probe.serve_http(..)?;`)"]
     pub fn serve_http(&self, addr: impl ToSocketAddrs) -> io::Result<HttpServer> {
         let path = self.http_path;
@@ -126,6 +127,7 @@ pub(super) fn spawn(
 /// alone drops it at once, stopping the server: the compiler warns about
 /// that (`#[must_use]`); bind it, `let _server = probe.serve_http(..)?;`
 /// (not `let _ = ...`, which drops it too).
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 #[must_use = "the server stops when this handle is dropped: keep it for as long as the service runs"]
 #[derive(Debug)]
 pub struct HttpServer {
