@@ -49,11 +49,14 @@ families = [{'name': f.name, 'type': f.type, 'help': f.documentation,
 json.dump({'content_type': content_type, 'families': families, 'text': text}, sys.stdout)
 ";
 
+/// A family's samples: their labels and values.
+type Samples = Vec<(BTreeMap<String, String>, f64)>;
+
 /// What the parser read.
 struct Parsed {
     content_type: Option<String>,
     /// Per family name: its type, help, and samples (labels, value).
-    families: BTreeMap<String, (String, String, Vec<(BTreeMap<String, String>, f64)>)>,
+    families: BTreeMap<String, (String, String, Samples)>,
     text: String,
 }
 
@@ -100,7 +103,7 @@ fn parse(addr: Option<SocketAddr>, text: Option<&str>) -> Parsed {
         text.unwrap_or_default()
     );
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let mut families: BTreeMap<_, (String, String, Vec<_>)> = BTreeMap::new();
+    let mut families: BTreeMap<_, (String, String, Samples)> = BTreeMap::new();
     for family in doc["families"].as_array().unwrap() {
         let samples = family["samples"].as_array().unwrap().iter().map(|s| {
             assert_eq!(s["name"], family["name"], "a sample of another name");
