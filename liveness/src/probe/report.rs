@@ -157,6 +157,8 @@ mod tests {
 
     use serde_json::Value;
 
+    use crate::probe::report::{Report, json};
+
     /// The table "JSON" of `cli.md`: each field and its type
     /// (`bool`, `string or null`, ...).
     fn schema() -> BTreeMap<String, String> {
@@ -220,10 +222,10 @@ mod tests {
         let alive = crate::Timestamp::byref(&path, max_age).check();
         let mut seen = BTreeMap::new();
         for statuses in [vec![missing.clone()], vec![alive.clone(), missing], vec![]] {
-            let doc: Value = serde_json::from_str(&super::json(&statuses)).unwrap();
+            let doc: Value = serde_json::from_str(&json(&statuses)).unwrap();
             conforms(&doc, &mut seen);
             // A Report serialized by a user is the same document.
-            let report = serde_json::to_value(super::Report::new(statuses)).unwrap();
+            let report = serde_json::to_value(Report::new(statuses)).unwrap();
             assert_eq!(report, doc);
         }
         // Both sides of an `or null` were seen, where the two statuses differ.
@@ -237,7 +239,7 @@ mod tests {
     #[test]
     fn a_status_serializes_as_its_object_of_the_document() {
         let status = crate::Timestamp::byref("/nonexistent/x", Duration::from_secs(9)).check();
-        let doc: Value = serde_json::from_str(&super::json(std::slice::from_ref(&status))).unwrap();
+        let doc: Value = serde_json::from_str(&json(std::slice::from_ref(&status))).unwrap();
         assert_eq!(serde_json::to_value(&status).unwrap(), doc["components"][0]);
         assert_eq!(serde_json::to_value(status.verdict()).unwrap(), "dead");
         assert_eq!(
