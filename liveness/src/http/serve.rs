@@ -23,7 +23,10 @@ impl Probe {
     /// an unparsable request 400. Every response closes its connection.
     ///
     /// `/livez/startup` answers the startup probe's question as `--startup`
-    /// does: 200 once every component has beaten, 503 before.
+    /// does: 200 once every component has beaten, 503 before. `/metrics`
+    /// answers 200 with the verdicts as Prometheus text
+    /// ([`metrics`](Probe::metrics)). Every answer is the one
+    /// [`respond`](Probe::respond) gives, from the same function.
     ///
     /// A component whose writer lives in this process is judged from
     /// memory, on the last record its writer wrote, with the same clocks and
