@@ -124,7 +124,7 @@ fn push_digits(out: &mut String, mut n: u64, width: usize) {
 /// The exposition of `statuses`.
 pub(super) fn render(statuses: &[Status]) -> String {
     let labels: Vec<(String, String)> = statuses.iter().map(labels).collect();
-    let mut out = String::with_capacity(1024 + statuses.len() * FAMILIES.len() * 96);
+    let mut out = String::with_capacity(2048 + statuses.len() * FAMILIES.len() * 128);
     for family in FAMILIES {
         for part in ["# HELP ", family.name, " ", family.help, "\n# TYPE "] {
             out += part;
@@ -155,7 +155,9 @@ pub(super) fn render(statuses: &[Status]) -> String {
 /// `,path=".."}` in place of the closing brace. Values are escaped by the
 /// project's escaper, then as the format requires.
 fn labels(status: &Status) -> (String, String) {
-    let mut labels = String::from("{component=\"");
+    // Room for the escapes of most names and paths: no growing.
+    let mut labels = String::with_capacity(48 + 2 * status.name().len());
+    labels += "{component=\"";
     // Writing to a String cannot fail.
     let _ = write!(Label(&mut labels), "{}", escape::text(status.name()));
     labels.push('"');
@@ -163,7 +165,8 @@ fn labels(status: &Status) -> (String, String) {
         let _ = write!(labels, ",instance=\"{instance}\"");
     }
     labels.push('}');
-    let mut path = String::from(",path=\"");
+    let mut path = String::with_capacity(16 + 2 * status.path().as_os_str().len());
+    path += ",path=\"";
     let _ = write!(Label(&mut path), "{}", escape::path(status.path()));
     path += "\"}";
     (labels, path)
