@@ -215,22 +215,13 @@ fn every_state_parses_with_the_values_of_its_verdict() {
     assert!(!served.text.contains("lost"), "a reason is no label");
 }
 
-#[test]
-fn hostile_names_and_paths_parse_back_as_their_lines_show_them() {
+/// Asserts that the parser reads back every component of `names`, with
+/// its name and path labels as `/livez`'s JSON shows them.
+fn parse_back(names: &[String]) {
     let dir = common::scratch();
-    let names = [
-        "new\nline",
-        "quo\"te",
-        "back\\slash",
-        "\\\"\n",
-        "esc\u{1b}[31m",
-        "}\"} 1\nliveness_alive{component=\"x\"} 0",
-        "",
-        "ünïcödé",
-    ];
     let components = names.iter().enumerate().map(|(i, name)| {
-        let path = dir.path().join(format!("p{i}-{name}"));
-        Component::new(*name, path, Duration::from_secs(30))
+        let path = dir.path().join(format!("p{i}-{}", name.replace('/', "")));
+        Component::new(name.clone(), path, Duration::from_secs(30))
     });
     let probe = Probe::new(components);
     let parsed = parse(None, Some(&probe.metrics()));
@@ -245,6 +236,59 @@ fn hostile_names_and_paths_parse_back_as_their_lines_show_them() {
         assert!(found, "{json} not in {files:?}");
     }
     assert_eq!(files.len(), names.len());
+}
+
+#[test]
+fn hostile_names_and_paths_parse_back_as_their_lines_show_them() {
+    let names = [
+        "new\nline",
+        "quo\"te",
+        "back\\slash",
+        "\\\"\n",
+        "esc\u{1b}[31m",
+        "}\"} 1\nliveness_alive{component=\"x\"} 0",
+        "",
+        "ünïcödé",
+    ];
+    parse_back(&names.map(String::from));
+}
+
+/// Random names from the characters that break formats and any others,
+/// 200 components in one document, read back by the parser: a seed per
+/// run (printed when it fails).
+#[test]
+fn random_names_and_paths_parse_back() {
+    const TRICKY: &[char] = &[
+        '\n', '\r', '\t', '"', '\\', '{', '}', '=', ',', ' ', '#', '\u{1b}', '\u{202e}', '\u{0}',
+        'é', '\u{7f}',
+    ];
+    let seed = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos()
+        | 1;
+    let mut state = u64::from(seed);
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    // Numbered: samples are told apart by name (`Probe::metrics`).
+    let names: Vec<String> = (0..200)
+        .map(|i| {
+            let len = next() % 12;
+            let random: String = (0..len)
+                .map(|_| match next() % 3 {
+                    0 => char::from_u32((next() % 0x3000) as u32).unwrap_or('x'),
+                    _ => TRICKY[(next() % TRICKY.len() as u64) as usize],
+                })
+                .collect();
+            format!("{i}{random}")
+        })
+        .collect();
+    eprintln!("seed {seed}");
+    parse_back(&names);
 }
 
 #[test]

@@ -215,6 +215,10 @@ impl Probe {
     /// | `liveness_extended_until_timestamp_seconds` | the end of a running extension; no sample otherwise |
     /// | `liveness_file_info` | 1, with the heartbeat file in the label `path` |
     ///
+    /// Samples are told apart by component name (and instance): give the
+    /// components of one probe distinct names, or two of them give the
+    /// same series twice.
+    ///
     /// Label values go through the escaper of the lines (`\n`, `\u{1b}`,
     /// `\\`), then the format's own escapes, so a parser reads back what
     /// the line shows. Drift toward the limit, before the kill:
