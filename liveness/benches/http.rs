@@ -32,12 +32,19 @@
 //! current-thread tokio runtime), measured in the same rounds, its CPU from
 //! its tasks' `schedstat`.
 //!
+//! `/metrics` is measured beside `/livez`, budget 2 ×: the server's CPU per
+//! scrape of the same two components, in the same rounds (answers reused
+//! for 20 ms alike); and `Probe::respond` of each path for one component,
+//! a survey per call, on this thread (what a scrape costs past the reuse).
+//!
 //! Budgets: the server's CPU per request ≤ 50 µs, ≤ 1.5 × the floor's, and
 //! below axum's when it is measured; `/readyz`'s ≤ 1.1 × `/livez`'s, in
 //! rounds that alternate the two on the same server. Run with `cargo bench -p liveness
 //! --features http --bench http`; exits 1 when over budget. The last line
 //! is for scripts: `http-check server_us=.. client_us=.. wall_us=..
-//! floor_us=.. verdicts_us=.. axum_us=..` (`axum_us=-` when not measured).
+//! floor_us=.. verdicts_us=.. axum_us=..` (`axum_us=-` when not measured),
+//! after `http-metrics server_metrics_us=.. respond_livez_us=..
+//! respond_metrics_us=..`.
 
 use std::{
     hint::black_box,
@@ -70,6 +77,8 @@ const WARM_UP: u32 = 1_000;
 const BUDGET_US: f64 = 50.0;
 /// Server CPU per request over the floor server's.
 const FLOOR_BUDGET: f64 = 1.5;
+/// A `/metrics` scrape over a `/livez` check.
+const METRICS_BUDGET: f64 = 2.0;
 
 /// The kubelet's request (Go's `net/http` with the prober's headers).
 fn request(addr: SocketAddr, path: &str) -> String {
@@ -142,17 +151,22 @@ fn main() {
     let http = probe.serve_http("127.0.0.1:0").unwrap();
     let server = Server::thread(http.local_addr(), "/livez", "liveness-http");
     let floor = Server::thread(floor(), "/livez", "liveness-floor");
+    // The same thread, asked for /metrics.
+    let metrics = Server::thread(http.local_addr(), "/metrics", "liveness-http");
     let mut axum = axum();
     let figures = measure(&probe, &server, &floor, axum.as_ref().map(|(s, _)| s));
     let readyz = Server::thread(http.local_addr(), "/readyz", "liveness-http");
     let readyz_ok = readyz_beside_livez(&server, &readyz);
+    let one = Probe::new([Component::of::<Worker>()]);
+    let scrapes = measure_metrics(&one, &metrics);
     http.stop();
     if let Some((_, child)) = &mut axum {
         let _ = child.kill();
         let _ = child.wait();
     }
     let _ = std::fs::remove_dir_all(Worker::path().parent().unwrap());
-    if !report(figures) || !readyz_ok {
+    let metrics_ok = report_metrics(figures[0], scrapes);
+    if !report(figures) || !readyz_ok || !metrics_ok {
         std::process::exit(1);
     }
 }
@@ -288,4 +302,52 @@ fn verdicts(probe: &Probe) -> u64 {
         black_box(lines);
     }
     thread_cpu_ns(&task) - start
+}
+
+/// The server's CPU per `/metrics` scrape, and `Probe::respond` of
+/// `/livez` and of `/metrics` for one component, µs per call: medians of
+/// rounds that alternate them.
+fn measure_metrics(one: &Probe, metrics: &Server) -> [f64; 3] {
+    run_client(metrics.addr, WARM_UP, metrics.path);
+    let per = |ns: u64| ns as f64 / 1000.0 / f64::from(CHECKS / ROUNDS);
+    let mut rounds: [Vec<f64>; 3] = Default::default();
+    for _ in 0..ROUNDS {
+        rounds[0].push(per(round(metrics).0));
+        rounds[1].push(per(responses(one, "/livez")));
+        rounds[2].push(per(responses(one, "/metrics")));
+    }
+    rounds.map(median)
+}
+
+/// CPU of one round's worth of `Probe::respond(path)`, on this thread.
+fn responses(probe: &Probe, path: &str) -> u64 {
+    let task = std::process::id().to_string();
+    let start = thread_cpu_ns(&task);
+    for _ in 0..CHECKS / ROUNDS {
+        let response = probe.respond(path, None);
+        assert_eq!(response.status(), 200);
+        black_box(response);
+    }
+    thread_cpu_ns(&task) - start
+}
+
+/// Prints the `/metrics` figures beside `/livez`'s; whether within budget.
+fn report_metrics(server_us: f64, [scrape_us, livez_us, metrics_us]: [f64; 3]) -> bool {
+    let served = scrape_us / server_us;
+    let responded = metrics_us / livez_us;
+    let ok = served <= METRICS_BUDGET && responded <= METRICS_BUDGET;
+    println!(
+        "/metrics beside /livez (budget {METRICS_BUDGET} ×): {}",
+        if ok { "ok" } else { "OVER BUDGET" }
+    );
+    println!("  server thread CPU per scrape {scrape_us:>7.1} µs  = {served:.2} × a /livez check");
+    println!(
+        "  respond, one component: /metrics {metrics_us:>7.1} µs, /livez {livez_us:>7.1} µs  \
+         = {responded:.2} ×"
+    );
+    println!(
+        "http-metrics server_metrics_us={scrape_us:.1} respond_livez_us={livez_us:.1} \
+         respond_metrics_us={metrics_us:.1}"
+    );
+    ok
 }

@@ -5,13 +5,14 @@
 //!   disk (every instance file missing, empty, torn, 1 MiB, a FIFO or a
 //!   symlink; or every one torn), at most 100 ms each;
 //! - **a beating pool**: the server thread's CPU per `/livez` check, text
-//!   and JSON, at most 1 ms. Checks are 25 ms apart, past the 20 ms for
+//!   and JSON, and per `/metrics` scrape (a sample per instance and
+//!   family), at most 1 ms each. Checks are 25 ms apart, past the 20 ms for
 //!   which the server reuses an answer: each one surveys the pool, as the
 //!   kubelet's check every few seconds does.
 //!
 //! Run with `cargo bench -p liveness --features http --bench pool`; exits 1
 //! when over a budget. The last line is for scripts:
-//! `pool hostile_ms=.. torn_ms=.. http_hostile_ms=.. http_torn_ms=.. server_text_us=.. server_json_us=.. server_beating_us=..`
+//! `pool hostile_ms=.. torn_ms=.. http_hostile_ms=.. http_torn_ms=.. server_text_us=.. server_json_us=.. server_beating_us=.. server_metrics_us=..`
 //! (the last, every instance beating between checks, is reported, not
 //! budgeted).
 
@@ -116,11 +117,11 @@ fn hostile_dir(name: &str, every_state: bool) -> PathBuf {
     dir
 }
 
-fn get(addr: SocketAddr, accept: &str) -> usize {
+fn get(addr: SocketAddr, path: &str, accept: &str) -> usize {
     let mut stream = TcpStream::connect(addr).unwrap();
     write!(
         stream,
-        "GET /livez HTTP/1.1\r\nHost: pod\r\nAccept: {accept}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: pod\r\nAccept: {accept}\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     let mut response = Vec::new();
@@ -149,20 +150,33 @@ fn hostile(dir: &Path) -> (f64, f64) {
         survey.push(start.elapsed().as_secs_f64() * 1e3);
         std::thread::sleep(Duration::from_millis(25)); // past the reuse
         let start = Instant::now();
-        get(server.local_addr(), "*/*");
+        get(server.local_addr(), "/livez", "*/*");
         http.push(start.elapsed().as_secs_f64() * 1e3);
     }
     (median(survey), median(http))
 }
 
+/// CPU per `Probe::respond(path)` of the beating pool on this thread (a
+/// survey each, no socket), microseconds, median of 21.
+fn responds(path: &str) -> f64 {
+    let probe = Probe::new([Component::of::<Beating>()]);
+    let task = std::process::id().to_string(); // the main thread's id is the pid
+    let runs = (0..RUNS).map(|_| {
+        let start = thread_cpu_ns(&task);
+        assert_eq!(probe.respond(path, None).status(), 200);
+        (thread_cpu_ns(&task) - start) as f64 / 1e3
+    });
+    median(runs.collect())
+}
+
 /// Server thread CPU per check of the beating pool, microseconds, and the
 /// response's size; with `beats`, every instance beats between two checks
 /// (each file is then read again, to find the writer's record in it).
-fn server_cpu(accept: &str, beats: bool) -> (f64, usize) {
+fn server_cpu(path: &str, accept: &str, beats: bool) -> (f64, usize) {
     let probe = Probe::new([Component::of::<Beating>()]);
     let before = tasks_named("liveness-http");
     let server = probe.serve_http("127.0.0.1:0").unwrap();
-    get(server.local_addr(), accept); // the thread runs and is named
+    get(server.local_addr(), path, accept); // the thread runs and is named
     let task = tasks_named("liveness-http")
         .into_iter()
         .find(|t| !before.contains(t))
@@ -176,7 +190,7 @@ fn server_cpu(accept: &str, beats: bool) -> (f64, usize) {
                 Beating::instance(i).beat_now().unwrap();
             }
         }
-        size = get(server.local_addr(), accept);
+        size = get(server.local_addr(), path, accept);
     }
     let per = (thread_cpu_ns(&task) - start) as f64 / 1e3 / CHECKS as f64;
     (per, size)
@@ -192,16 +206,20 @@ fn main() {
     }
     let (hostile_ms, http_hostile_ms) = hostile(&hostile_dir("hostile", true));
     let (torn_ms, http_torn_ms) = hostile(&hostile_dir("torn", false));
-    let (text_us, text_size) = server_cpu("*/*", false);
-    let (json_us, json_size) = server_cpu("application/json", false);
-    let (beating_us, _) = server_cpu("*/*", true);
+    let (text_us, text_size) = server_cpu("/livez", "*/*", false);
+    let (json_us, json_size) = server_cpu("/livez", "application/json", false);
+    let (beating_us, _) = server_cpu("/livez", "*/*", true);
+    let (metrics_us, metrics_size) = server_cpu("/metrics", "*/*", false);
+    let (respond_livez_us, respond_metrics_us) = (responds("/livez"), responds("/metrics"));
     let _ = std::fs::remove_dir_all(DIR);
 
     let verdict = |ok: bool| if ok { "ok" } else { "OVER" };
     let hostile_ok = [hostile_ms, http_hostile_ms, torn_ms, http_torn_ms]
         .iter()
         .all(|ms| *ms <= HOSTILE_BUDGET_MS);
-    let server_ok = text_us <= SERVER_BUDGET_US && json_us <= SERVER_BUDGET_US;
+    let server_ok = [text_us, json_us, metrics_us]
+        .iter()
+        .all(|us| *us <= SERVER_BUDGET_US);
     println!(
         "1024 instances, medians of {RUNS} runs (budget {HOSTILE_BUDGET_MS} ms each): {}",
         verdict(hostile_ok)
@@ -219,10 +237,15 @@ fn main() {
     println!(
         "  text {text_us:>7.1} µs ({text_size} bytes), json {json_us:>7.1} µs ({json_size} bytes)"
     );
+    println!("  /metrics {metrics_us:>7.1} µs ({metrics_size} bytes)");
+    println!(
+        "  of which the answer alone (Probe::respond on this thread, not budgeted): \
+         /livez {respond_livez_us:>7.1} µs, /metrics {respond_metrics_us:>7.1} µs"
+    );
     println!(
         "pool hostile_ms={hostile_ms:.2} torn_ms={torn_ms:.2} http_hostile_ms={http_hostile_ms:.2} \
          http_torn_ms={http_torn_ms:.2} server_text_us={text_us:.1} server_json_us={json_us:.1} \
-         server_beating_us={beating_us:.1}"
+         server_beating_us={beating_us:.1} server_metrics_us={metrics_us:.1}"
     );
     if !hostile_ok || !server_ok {
         std::process::exit(1);

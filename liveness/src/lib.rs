@@ -81,16 +81,16 @@
 //!
 //! # Features
 //!
-//! - `probe` (default): the probe's command line and `liveness_main!`, with
-//!   `serde_json` and `env_logger`. A service whose probe is another binary
-//!   can turn it off (`default-features = false`) and compile neither.
-//! - `http`: [`Probe::serve_http`], an `httpGet` endpoint inside the
-//!   service, so the kubelet checks it without an exec.
-//! - `systemd`: [`Probe::watchdog`], systemd's watchdog fed from the
-//!   components' verdicts, for a `Type=notify` unit with `WatchdogSec=`.
-//! - `grpc` (Rust 1.88): [`Probe::grpc_service`] and [`Probe::serve_grpc`],
-//!   a `grpc.health.v1.Health` service for the kubelet's `grpc` probe, on
-//!   `tonic`; it includes `http`.
+//! | feature | default | adds | dependencies |
+//! |---|---|---|---|
+//! | (none) | | [`Liveness`], [`Component`], [`Probe::statuses`], [`Status`], [`Timestamp`]: heartbeats and verdicts | `crc`, `humantime`, `log`, `thiserror`, `rustix` (Unix) |
+//! | `probe` | yes | the probe's command line and [`liveness_main!`]; [`Probe::respond`] and [`Probe::metrics`] for a service's own router; `serde::Serialize` for [`Status`], [`Verdict`], [`State`] and the JSON [`Report`] | `serde`, `serde_json`, `env_logger` |
+//! | `http` | | [`Probe::serve_http`], an `httpGet` endpoint (`/livez`, `/readyz`, `/livez/startup`, `/metrics`) inside the service, so the kubelet checks it without an exec (Unix) | `probe`, `httparse` |
+//! | `systemd` | | [`Probe::watchdog`]: systemd's watchdog (`READY=1`, `WATCHDOG=1`, `WATCHDOG=trigger`) fed from the components' verdicts, for a `Type=notify` unit with `WatchdogSec=` (Unix) | `sd-notify` |
+//! | `grpc` | | [`Probe::grpc_service`] and [`Probe::serve_grpc`]: a `grpc.health.v1.Health` service for the kubelet's `grpc` probe (tonic 0.14.6 and later need Rust 1.88) | `http`, `tonic`, `tonic-health`, `tokio` |
+//!
+//! A service whose probe is another binary can turn `probe` off
+//! (`default-features = false`) and compile none of its dependencies.
 //!
 //! # On Kubernetes
 //!
@@ -103,6 +103,7 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod clock;
 mod component;
@@ -116,7 +117,7 @@ pub mod fuzzing;
 mod grpc;
 mod heartbeat;
 mod host;
-#[cfg(all(feature = "http", unix))]
+#[cfg(feature = "probe")]
 mod http;
 mod liveness;
 mod probe;
@@ -135,8 +136,12 @@ pub use grpc::{GrpcHealth, GrpcServer};
 pub use heartbeat::{Heartbeat, Instance};
 #[cfg(all(feature = "http", unix))]
 pub use http::HttpServer;
+#[cfg(feature = "probe")]
+pub use http::Response;
 pub use liveness::Liveness;
 pub use probe::Probe;
+#[cfg(feature = "probe")]
+pub use probe::Report;
 pub use record::MAX_POOL_SIZE;
 pub use status::{State, Status, Verdict};
 #[cfg(all(feature = "systemd", unix))]
@@ -169,6 +174,7 @@ pub use liveness_derive::Liveness;
 /// command line and for serving the probe from a subcommand instead. Needs
 /// the `probe` feature (on by default).
 #[cfg(feature = "probe")]
+#[cfg_attr(docsrs, doc(cfg(feature = "probe")))]
 #[macro_export]
 macro_rules! liveness_main {
     ($($component:ty),+ $(,)?) => {

@@ -73,6 +73,7 @@ impl Probe {
     ///     .await?;
     /// # Ok(()) }
     /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
     pub fn grpc_service(&self) -> HealthServer<GrpcHealth> {
         HealthServer::new(GrpcHealth::new(self.components())).max_decoding_message_size(MAX_REQUEST)
     }
@@ -105,6 +106,7 @@ impl Probe {
     /// When `addr` cannot be resolved or bound, when the probe has no
     /// component (`InvalidInput`), or when the runtime or thread cannot be
     /// started.
+    #[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
     #[must_use = "the server stops when its handle is dropped: keep it (`let _grpc = probe.serve_grpc(..)?;`)"]
     pub fn serve_grpc(&self, addr: impl ToSocketAddrs) -> io::Result<GrpcServer> {
         if self.components().is_empty() {

@@ -81,6 +81,7 @@ pub(super) fn spawn(
 /// Keep it for as long as the service runs: the kubelet restarts a
 /// container whose probe stops answering. Bind it, `let _grpc =
 /// probe.serve_grpc(..)?;` (not `let _ = ...`, which drops it at once).
+#[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
 #[must_use = "the server stops when this handle is dropped: keep it for as long as the service runs"]
 #[derive(Debug)]
 pub struct GrpcServer {

@@ -20,6 +20,7 @@ pub(super) const MAX_WATCHES: usize = 64;
 /// The `grpc.health.v1.Health` service of a [`Probe`](crate::Probe), from
 /// [`Probe::grpc_service`](crate::Probe::grpc_service) (feature `grpc`):
 /// its components, judged at each call.
+#[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
 #[derive(Clone, Debug)]
 pub struct GrpcHealth {
     components: Arc<[Component]>,

@@ -20,9 +20,9 @@ pub(super) const FRESH_FOR: Duration = Duration::from_millis(20);
 /// A judge that reuses its answers for [`FRESH_FOR`].
 pub(super) struct Cached<J> {
     judge: J,
-    /// Per question (liveness or startup, text or JSON): when it was
-    /// answered, the count of this process's changes then, and the answer.
-    answers: Mutex<[Option<Answer>; 6]>,
+    /// Per question (what is checked, text or JSON): when it was answered,
+    /// the count of this process's changes then, and the answer.
+    answers: Mutex<Vec<((Check, bool), Answer)>>,
 }
 
 /// When an answer was given, the count of this process's changes then,
@@ -33,24 +33,30 @@ impl<J: Judge> Cached<J> {
     pub fn new(judge: J) -> Cached<J> {
         Cached {
             judge,
-            answers: Mutex::new([None, None, None, None, None, None]),
+            answers: Mutex::new(Vec::new()),
         }
     }
 }
 
 impl<J: Judge> Judge for Cached<J> {
     fn report(&self, check: Check, json: bool) -> (bool, String) {
-        let slot = check as usize * 2 + usize::from(json);
         let now = Instant::now();
         let changes = crate::heartbeat::changes();
         let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((at, seen, ok, body)) = &answers[slot] {
+        let slot = answers
+            .iter()
+            .position(|(question, _)| *question == (check, json));
+        if let Some((_, (at, seen, ok, body))) = slot.map(|i| &answers[i]) {
             if now.duration_since(*at) < FRESH_FOR && *seen == changes {
                 return (*ok, body.clone());
             }
         }
         let (ok, body) = self.judge.report(check, json);
-        answers[slot] = Some((now, changes, ok, body.clone()));
+        let answer = (now, changes, ok, body.clone());
+        match slot {
+            Some(i) => answers[i].1 = answer,
+            None => answers.push(((check, json), answer)),
+        }
         (ok, body)
     }
 }

@@ -23,6 +23,7 @@ const USAGE: u8 = 2;
 
 impl Probe {
     /// Runs on the process's own arguments; what `liveness_main!` calls.
+    #[cfg_attr(docsrs, doc(cfg(feature = "probe")))]
     pub fn main(self) -> ExitCode {
         self.run(std::env::args_os().skip(1))
     }
@@ -30,6 +31,7 @@ impl Probe {
     /// Runs on `args` (without the program name, nor the subcommand),
     /// printing to stdout and stderr, with logging set up from the
     /// environment.
+    #[cfg_attr(docsrs, doc(cfg(feature = "probe")))]
     pub fn run<I>(&self, args: I) -> ExitCode
     where
         I: IntoIterator,
@@ -65,6 +67,7 @@ impl Probe {
     /// assert!(line.starts_with("worker: dead: no heartbeat"));
     /// assert!(line.ends_with("(/nonexistent/worker)\n"));
     /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "probe")))]
     pub fn run_with<I>(&self, args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
     where
         I: IntoIterator,

@@ -23,7 +23,9 @@ mod unit;
 #[cfg(feature = "probe")]
 mod units;
 
-#[cfg(any(all(feature = "http", unix), all(feature = "systemd", unix)))]
+#[cfg(feature = "probe")]
+pub use report::Report;
+#[cfg(any(feature = "probe", all(feature = "systemd", unix)))]
 pub(crate) use survey::survey;
 pub(crate) use unit::Source;
 
@@ -64,13 +66,13 @@ pub struct Probe {
     components: Vec<Component>,
     subcommand: Option<&'static str>,
     version: Option<&'static str>,
-    /// The path `serve_http` answers on.
-    #[cfg(all(feature = "http", unix))]
+    /// The path `serve_http` and `respond` answer on.
+    #[cfg(feature = "probe")]
     pub(crate) http_path: &'static str,
 }
 
 /// The path [`Probe::serve_http`] serves unless [`Probe::http_path`] says.
-#[cfg(all(feature = "http", unix))]
+#[cfg(feature = "probe")]
 pub(crate) const DEFAULT_PATH: &str = "/livez";
 
 impl Probe {
@@ -80,7 +82,7 @@ impl Probe {
             components: components.into_iter().collect(),
             subcommand: None,
             version: None,
-            #[cfg(all(feature = "http", unix))]
+            #[cfg(feature = "probe")]
             http_path: DEFAULT_PATH,
         }
     }

@@ -8,6 +8,11 @@
 /// assert_eq!(Verdict::Starting.as_str(), "starting");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "probe",
+    derive(serde::Serialize),
+    serde(rename_all = "lowercase")
+)]
 pub enum Verdict {
     /// The last heartbeat is younger than the maximum age, or an extension
     /// it declared is still running.
@@ -38,6 +43,11 @@ impl Verdict {
 /// assert_eq!(State::Extended.as_str(), "extended");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "probe",
+    derive(serde::Serialize),
+    serde(rename_all = "lowercase")
+)]
 pub enum State {
     /// It beats.
     Beating,

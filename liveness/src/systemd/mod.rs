@@ -84,6 +84,7 @@ impl Probe {
     /// naming the variable), the probe has no component (`InvalidInput`), a
     /// watchdog already runs in this process (`AlreadyExists`), the socket
     /// cannot be reached, or the thread cannot be started.
+    #[cfg_attr(docsrs, doc(cfg(feature = "systemd")))]
     #[must_use = "the watchdog stops when its handle is dropped: keep it (`let _watchdog = probe.watchdog()?;`)"]
     pub fn watchdog(&self) -> io::Result<Watchdog> {
         let [notify_socket, watchdog_usec, watchdog_pid] =
@@ -144,6 +145,7 @@ impl Probe {
 /// Keep it for as long as the service runs: with `WatchdogSec=`, systemd
 /// kills a service whose pings stop. `let _ = probe.watchdog()?;` drops it
 /// at once; bind it, `let _watchdog = probe.watchdog()?;`.
+#[cfg_attr(docsrs, doc(cfg(feature = "systemd")))]
 #[must_use = "the watchdog stops when this handle is dropped: keep it for as long as the service runs"]
 #[derive(Debug)]
 pub struct Watchdog {

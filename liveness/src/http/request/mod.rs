@@ -163,27 +163,13 @@ fn route(target: &str) -> &str {
     path.split(['?', '#']).next().unwrap_or(path)
 }
 
-/// Whether an `Accept` header lists `application/json` (and not with `q=0`).
-/// Wildcards (`*/*`, the kubelet's) get the plain lines.
+/// Whether an `Accept` header lists `application/json` (and not with `q=0`);
+/// wildcards (`*/*`, the kubelet's) get the plain lines.
 fn accepts_json(headers: &[httparse::Header<'_>]) -> bool {
     headers
         .iter()
         .filter(|header| header.name.eq_ignore_ascii_case("accept"))
-        .flat_map(|header| header.value.split(|b| *b == b','))
-        .any(|range| {
-            let mut parts = range.split(|b| *b == b';');
-            let media = parts.next().unwrap_or_default().trim_ascii();
-            media.eq_ignore_ascii_case(b"application/json")
-                && !parts.any(|param| refuses(param.trim_ascii()))
-        })
-}
-
-/// Whether a media-range parameter is a zero weight: `q=0`, `q=0.000`.
-fn refuses(param: &[u8]) -> bool {
-    match param {
-        [b'q' | b'Q', b'=', b'0', rest @ ..] => rest.iter().all(|b| *b == b'.' || *b == b'0'),
-        _ => false,
-    }
+        .any(|header| super::respond::accepts_json(header.value))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use std::{
 };
 
 use super::*;
-use crate::http::{HttpServer, spawn};
+use crate::http::{HttpServer, serve::spawn};
 
 /// A judge that says alive, with a body of `len` bytes.
 struct Sized(usize);

@@ -3,16 +3,16 @@
 
 use std::io::Write;
 
+pub(crate) use crate::http::respond::TEXT;
+#[cfg(any(test, fuzzing))]
+pub(crate) use crate::http::respond::{JSON, METRICS};
 use crate::http::{
-    Check, Judge,
+    Judge,
     request::{MAX_HEAD, MAX_HEADERS, Method, Parsed, Request},
+    respond::{self, Response},
 };
 
-pub(crate) const TEXT: &str = "text/plain; charset=utf-8";
-pub(crate) const JSON: &str = "application/json";
-
 pub(crate) const BAD_REQUEST: &str = "bad request: not an HTTP/1.x request head\n";
-pub(crate) const NOT_FOUND: &str = "not found\n";
 pub(crate) const METHOD_NOT_ALLOWED: &str = "method not allowed: use GET or HEAD\n";
 
 /// The body of a 431, with the bounds the parser applies.
@@ -22,117 +22,80 @@ pub(crate) fn too_large() -> String {
 
 /// The response to `parsed`, for a server on `path`.
 ///
-/// `GET` and `HEAD` on `path` (query ignored), on `path` followed by
-/// `/startup`, or on the readiness path (`/readyz`, see [`Check::of`]), ask
-/// `judge`: 200 when alive (started, ready), 503 when not. Any other path
-/// is 404, any other method 405, a head that does not parse 400, and one
-/// too large 431.
+/// `GET` and `HEAD` get what [`Probe::respond`](crate::Probe::respond)
+/// answers (the same function decides): on `path` (query ignored), or on
+/// `path` followed by `/startup`, or on the readiness path (`/readyz`),
+/// `judge`'s verdict, 200 when alive (started, ready), 503 when not; on `/metrics`, 200 and the Prometheus text. Any other path is
+/// 404, any other method 405, a head that does not parse 400, and one too
+/// large 431.
 pub(crate) fn answer(parsed: &Parsed<'_>, path: &str, judge: &dyn Judge) -> Vec<u8> {
     match parsed {
         Parsed::Request(request) => answer_request(request, path, judge),
-        Parsed::Malformed => Response::text(Code::BadRequest, BAD_REQUEST).build(false),
-        Parsed::TooLarge => {
-            let body = too_large();
-            Response {
-                body: body.as_bytes(),
-                ..Response::text(Code::TooLarge, "")
-            }
-            .build(false)
-        }
+        Parsed::Malformed => build(400, TEXT, false, BAD_REQUEST.as_bytes(), false),
+        Parsed::TooLarge => build(431, TEXT, false, too_large().as_bytes(), false),
     }
 }
 
 /// The response to a valid request head.
 fn answer_request(request: &Request<'_>, path: &str, judge: &dyn Judge) -> Vec<u8> {
     let head_only = request.method == Method::Head;
-    let Some(check) = Check::of(request.path, path) else {
-        return Response::text(Code::NotFound, NOT_FOUND).build(head_only);
+    let Some(check) = respond::route(path, request.path) else {
+        let response = Response::not_found();
+        return send(&response, head_only);
     };
     if request.method == Method::Other {
-        let mut response = Response::text(Code::MethodNotAllowed, METHOD_NOT_ALLOWED);
-        response.allow = true;
-        return response.build(false);
+        return build(405, TEXT, true, METHOD_NOT_ALLOWED.as_bytes(), false);
     }
-    let (alive, body) = judge.report(check, request.json);
-    Response {
-        code: if alive { Code::Ok } else { Code::Unavailable },
-        content_type: if request.json { JSON } else { TEXT },
-        allow: false,
-        body: body.as_bytes(),
-    }
-    .build(head_only)
+    send(&respond::answer(judge, check, request.json), head_only)
 }
 
-/// The statuses the server answers with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Code {
-    Ok,
-    BadRequest,
-    NotFound,
-    MethodNotAllowed,
-    TooLarge,
-    Unavailable,
+/// The bytes of `response`.
+fn send(response: &Response, head_only: bool) -> Vec<u8> {
+    let body = response.body().as_bytes();
+    build(
+        response.status(),
+        response.content_type(),
+        false,
+        body,
+        head_only,
+    )
 }
 
-impl Code {
-    /// The status line's code and reason phrase.
-    fn as_str(self) -> &'static str {
-        match self {
-            Code::Ok => "200 OK",
-            Code::BadRequest => "400 Bad Request",
-            Code::NotFound => "404 Not Found",
-            Code::MethodNotAllowed => "405 Method Not Allowed",
-            Code::TooLarge => "431 Request Header Fields Too Large",
-            Code::Unavailable => "503 Service Unavailable",
-        }
+/// The status line's code and reason phrase.
+fn status_line(code: u16) -> &'static str {
+    match code {
+        200 => "200 OK",
+        400 => "400 Bad Request",
+        404 => "404 Not Found",
+        405 => "405 Method Not Allowed",
+        431 => "431 Request Header Fields Too Large",
+        _ => "503 Service Unavailable",
     }
 }
 
-struct Response<'a> {
-    pub code: Code,
-    pub content_type: &'static str,
-    /// Send `Allow: GET, HEAD` (with a 405).
-    pub allow: bool,
-    pub body: &'a [u8],
-}
-
-impl Response<'_> {
-    pub fn text(code: Code, body: &'static str) -> Response<'static> {
-        Response {
-            code,
-            content_type: TEXT,
-            allow: false,
-            body: body.as_bytes(),
-        }
+/// A response's bytes, with `Allow: GET, HEAD` when `allow` (a 405); the
+/// headers only for a `HEAD` request, with the `Content-Length` a `GET`
+/// would get.
+fn build(code: u16, content_type: &str, allow: bool, body: &[u8], head_only: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(192 + body.len());
+    // Writing to a Vec cannot fail.
+    let _ = write!(
+        out,
+        "HTTP/1.1 {}\r\n\
+         Content-Type: {}\r\n\
+         Content-Length: {}\r\n\
+         {}\
+         Cache-Control: no-store\r\n\
+         Connection: close\r\n\r\n",
+        status_line(code),
+        content_type,
+        body.len(),
+        if allow { "Allow: GET, HEAD\r\n" } else { "" },
+    );
+    if !head_only {
+        out.extend_from_slice(body);
     }
-
-    /// The response's bytes; the headers only for a `HEAD` request, with the
-    /// `Content-Length` a `GET` would get.
-    pub fn build(&self, head_only: bool) -> Vec<u8> {
-        let mut out = Vec::with_capacity(192 + self.body.len());
-        // Writing to a Vec cannot fail.
-        let _ = write!(
-            out,
-            "HTTP/1.1 {}\r\n\
-             Content-Type: {}\r\n\
-             Content-Length: {}\r\n\
-             {}\
-             Cache-Control: no-store\r\n\
-             Connection: close\r\n\r\n",
-            self.code.as_str(),
-            self.content_type,
-            self.body.len(),
-            if self.allow {
-                "Allow: GET, HEAD\r\n"
-            } else {
-                ""
-            },
-        );
-        if !head_only {
-            out.extend_from_slice(self.body);
-        }
-        out
-    }
+    out
 }
 
 /// Checks that `response` is one well-formed HTTP/1.1 response as
@@ -168,7 +131,12 @@ pub(crate) fn check_response(response: &[u8]) -> (u16, &[u8]) {
     assert_eq!(header("connection"), Some(&b"close"[..]));
     assert_eq!(header("allow").is_some(), code == 405);
     let content_type = header("content-type").expect("no Content-Type");
-    assert!(content_type == TEXT.as_bytes() || content_type == JSON.as_bytes());
+    assert!(
+        [TEXT, JSON, METRICS]
+            .iter()
+            .any(|t| content_type == t.as_bytes()),
+        "unexpected Content-Type"
+    );
     let length: usize = std::str::from_utf8(header("content-length").expect("no Content-Length"))
         .ok()
         .and_then(|v| v.parse().ok())

@@ -2,7 +2,10 @@
 //! `/livez` with a judge whose verdict is fixed.
 
 use super::*;
-use crate::http::request::{MAX_HEADERS, parse};
+use crate::http::{
+    Check,
+    request::{MAX_HEADERS, parse},
+};
 
 /// A judge with a fixed verdict.
 pub(crate) struct Fixed(pub bool);
