@@ -569,3 +569,30 @@ fn k8s_prints_the_example_deployments_heartbeat_volume() {
         pod.volumes.as_ref().unwrap()[0].empty_dir
     );
 }
+
+#[test]
+fn k8s_of_the_longest_durations_prints_probes_the_api_accepts() {
+    let most = std::time::Duration::MAX;
+    let forever = liveness::Component::new("forever", "/tmp/liveness/forever", most)
+        .startup_grace(most)
+        .max_extend(most);
+    let slow = liveness::Component::new("slow", "/tmp/liveness/slow", secs(30)).startup_grace(most);
+    for components in [vec![forever.clone()], vec![forever, slow]] {
+        for args in [
+            &["--k8s"][..],
+            &["--k8s", "--ready"],
+            &["--k8s", "--http", "8080", "--ready"],
+            &["--k8s", "--grpc", "9090", "--ready"],
+        ] {
+            let doc = k8s_of(components.clone(), args);
+            for kind in ["livenessProbe", "startupProbe", "readinessProbe"] {
+                if let Some(probe) = doc.get(kind) {
+                    // The API's fields are 32-bit: this parse fails beyond.
+                    let probe: Probe = serde_yaml_ng::from_value(probe.clone())
+                        .unwrap_or_else(|e| panic!("{kind} of {args:?}: {e}"));
+                    assert!(probe.period_seconds.unwrap() >= 1, "{kind}");
+                }
+            }
+        }
+    }
+}

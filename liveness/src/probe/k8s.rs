@@ -57,6 +57,10 @@ pub(super) struct Snippet {
     pub warnings: Vec<String>,
 }
 
+/// The largest value of the API's 32-bit fields (`periodSeconds`,
+/// `failureThreshold`).
+const MAX_INT32: u64 = i32::MAX as u64;
+
 /// The probe timings, in whole seconds.
 struct Timing<'a> {
     /// The component with the smallest `max_age`, which sets the period.
@@ -77,11 +81,14 @@ impl Timing<'_> {
             .map(|c| c.grace())
             .max()
             .unwrap_or(max_age);
-        let period = max_age.as_secs().div_ceil(3).max(1);
+        // The API's seconds and thresholds are 32-bit: a `max_age` of
+        // centuries still prints a probe the API server accepts.
+        let period = max_age.as_secs().div_ceil(3).clamp(1, MAX_INT32);
         // Only a grace longer than its own component's max_age needs more
         // than the livenessProbe's own tolerance of a start.
         let long_grace = components.iter().any(|c| c.grace() > c.max_age());
-        let startup_threshold = long_grace.then(|| grace.as_secs().div_ceil(period).max(1));
+        let startup_threshold =
+            long_grace.then(|| grace.as_secs().div_ceil(period).clamp(1, MAX_INT32));
         Timing {
             smallest,
             grace,
@@ -156,7 +163,7 @@ fn bounds(components: &[Component], timing: &Timing<'_>) -> String {
         format!(
             "{} + {period}s x {FAILURE_THRESHOLD} = {}",
             human(limit),
-            human(limit + timing.detection())
+            human(limit.saturating_add(timing.detection()))
         )
     };
     let mut text = "# A hung loop is restarted at the latest\n\
@@ -215,7 +222,7 @@ fn start(timing: &Timing<'_>) -> String {
             "# A container that never beats, within the longest startup_grace + {detection}s = {start_kill}\n\
              # of its start.\n",
             detection = timing.detection().as_secs(),
-            start_kill = human(timing.grace + timing.detection()),
+            start_kill = human(timing.grace.saturating_add(timing.detection())),
         ),
     }
 }
