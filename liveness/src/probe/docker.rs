@@ -15,7 +15,8 @@
 //! The command is JSON (the exec form, no shell) in printable ASCII: any
 //! other character of the path is a `\u` escape, which Docker and Compose
 //! decode to the same path, so the output is one line a terminal shows as
-//! it is. Names and paths in comments go through [`escape`].
+//! it is; in Compose's, a `$` is `$$` (Compose would read `$NAME` as a
+//! variable). Names and paths in comments go through [`escape`].
 
 use std::{ffi::OsString, fmt::Write as _, path::PathBuf, time::Duration};
 
@@ -219,7 +220,9 @@ fn go_duration(d: Duration) -> String {
 
 /// A JSON array of strings in printable ASCII: every other character as a
 /// `\u` escape. JSON (the Dockerfile) spells a character beyond U+FFFF as
-/// a surrogate pair; YAML (`yaml`, Compose) as `\U` and eight digits.
+/// a surrogate pair; YAML (`yaml`, Compose) as `\U` and eight digits, and
+/// `$` as `$$`, which Compose reads as `$` (`$NAME` it would replace with
+/// the variable).
 fn json_array<'a>(items: impl IntoIterator<Item = &'a str>, yaml: bool) -> String {
     let mut out = String::from("[");
     for (n, item) in items.into_iter().enumerate() {
@@ -230,6 +233,7 @@ fn json_array<'a>(items: impl IntoIterator<Item = &'a str>, yaml: bool) -> Strin
                     out.push('\\');
                     out.push(c);
                 }
+                '$' if yaml => out += "$$",
                 ' '..='~' => out.push(c),
                 _ if yaml && u32::from(c) > 0xffff => {
                     let _ = write!(out, "\\U{:08x}", u32::from(c));
@@ -250,11 +254,40 @@ fn json_array<'a>(items: impl IntoIterator<Item = &'a str>, yaml: bool) -> Strin
 mod tests {
     use proptest::prelude::*;
 
-    use super::json_array;
+    use super::{Format, Options, json_array, snippet};
+    use crate::{Component, Probe};
+
+    fn printed(format: Format, command: &str) -> String {
+        let probe = Probe::new([Component::new(
+            "worker",
+            "/tmp/liveness/worker",
+            std::time::Duration::from_secs(30),
+        )]);
+        let options = Options {
+            format,
+            command: Some(command.into()),
+        };
+        snippet(&probe, &options).yaml
+    }
+
+    /// Compose replaces `$NAME` and `${NAME}` in every value with the
+    /// variable (empty when unset) and reads `$$` as one `$`; a Dockerfile
+    /// does not substitute in `HEALTHCHECK`.
+    #[test]
+    fn a_dollar_in_the_command_stays_a_dollar() {
+        let compose = printed(Format::Compose, "/opt/$HOME/${USER}probe$");
+        assert!(
+            compose.contains(r#"test: ["CMD", "/opt/$$HOME/$${USER}probe$$"]"#),
+            "{compose}"
+        );
+        let docker = printed(Format::Dockerfile, "/opt/$HOME/probe");
+        assert!(docker.contains(r#"CMD ["/opt/$HOME/probe"]"#), "{docker}");
+    }
 
     proptest! {
         /// Any command reads back exactly from the printed JSON, which is
-        /// printable ASCII; the YAML form differs only beyond U+FFFF.
+        /// printable ASCII; the YAML form differs only beyond U+FFFF and in
+        /// its `$$`.
         #[test]
         fn any_command_reads_back_exactly(items in proptest::collection::vec(any::<String>(), 1..4)) {
             let json = json_array(items.iter().map(String::as_str), false);
@@ -262,7 +295,7 @@ mod tests {
             let back: Vec<String> = serde_json::from_str(&json).unwrap();
             prop_assert_eq!(&back, &items);
             let yaml = json_array(items.iter().map(String::as_str), true);
-            let wide = items.iter().any(|i| i.chars().any(|c| u32::from(c) > 0xffff));
+            let wide = items.iter().any(|i| i.chars().any(|c| u32::from(c) > 0xffff || c == '$'));
             prop_assert_eq!(yaml == json, !wide);
         }
     }
