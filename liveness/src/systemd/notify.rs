@@ -5,6 +5,11 @@
 //! later removes `NOTIFY_SOCKET` from its environment (to keep it from its
 //! children) still reaches systemd; a send that fails (systemd re-executed
 //! itself and bound a new socket) reconnects once and sends again.
+//!
+//! The socket never blocks: when systemd's queue is full (it stopped
+//! reading) a send fails at once, so the thread, and the handle's drop that
+//! joins it, never wait on systemd; the thread tries again at its next
+//! judgement.
 
 use std::{io, os::unix::net::UnixDatagram};
 
@@ -32,7 +37,11 @@ impl Notifier {
             Some(socket) => sent(socket, &message),
             None => Err(io::ErrorKind::NotConnected.into()),
         };
-        if first.is_ok() {
+        let full = |r: &io::Result<()>| {
+            r.as_ref()
+                .is_err_and(|e| e.kind() == io::ErrorKind::WouldBlock)
+        };
+        if first.is_ok() || full(&first) {
             return first;
         }
         self.connected = None;
@@ -67,6 +76,7 @@ fn sent(socket: &UnixDatagram, message: &str) -> io::Result<()> {
 
 fn connect(socket: &Socket) -> io::Result<UnixDatagram> {
     let datagram = UnixDatagram::unbound()?;
+    datagram.set_nonblocking(true)?;
     match socket {
         Socket::Path(path) => datagram.connect(path)?,
         Socket::Abstract(name) => datagram.connect_addr(&abstract_addr(name)?)?,

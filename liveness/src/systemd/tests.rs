@@ -222,3 +222,66 @@ fn an_extended_component_is_pinged_until_its_extension_runs_out() {
         "{last:?}"
     );
 }
+
+/// Fills `systemd`'s queue from other senders (each holds but so many
+/// bytes in flight), until a datagram from a new one would wait.
+fn fill(dir: &Path) -> Vec<UnixDatagram> {
+    let mut senders = Vec::new();
+    loop {
+        let sender = UnixDatagram::unbound().unwrap();
+        sender.connect(dir.join("notify")).unwrap();
+        sender.set_nonblocking(true).unwrap();
+        let mut sent = 0;
+        while sender.send(b"STATUS=filler\n").is_ok() {
+            sent += 1;
+        }
+        senders.push(sender);
+        if sent == 0 {
+            return senders;
+        }
+    }
+}
+
+#[test]
+fn a_socket_that_never_reads_holds_neither_the_thread_nor_the_handle() {
+    let _turn = turn();
+    let dir = Dir::new("full");
+    let systemd = listen(&dir.0);
+    let _filler = fill(&dir.0);
+    let watchdog = probe(&dir.0, LONG)
+        .watch(watching(&dir.0, Duration::from_millis(1)))
+        .unwrap();
+    // Its pings find the queue full; then the handle is dropped.
+    std::thread::sleep(Duration::from_millis(50));
+    let (done, dropped) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        drop(watchdog);
+        done.send(()).unwrap();
+    });
+    // A hang guard, not a timing assertion.
+    dropped
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the handle's drop waits on a socket that never reads");
+    // And the next watchdog starts, and is heard once systemd reads again,
+    // READY=1 too, though its first tries found the queue full.
+    let record = crate::host::Identity::get().record(
+        Some(crate::record::Owner::new("job", None)),
+        crate::record::Event::Beat,
+    );
+    std::fs::write(dir.0.join("job"), record.encode().unwrap()).unwrap();
+    let watchdog = probe(&dir.0, LONG)
+        .watch(watching(&dir.0, Duration::from_millis(1)))
+        .unwrap();
+    // Its first notifications find the queue still full.
+    std::thread::sleep(Duration::from_millis(50));
+    systemd.set_read_timeout(None).unwrap();
+    let mut buf = [0; 4096];
+    let heard = loop {
+        let len = systemd.recv(&mut buf).unwrap();
+        if &buf[..len] != b"STATUS=filler\n" {
+            break String::from_utf8(buf[..len].to_vec()).unwrap();
+        }
+    };
+    assert!(heard.ends_with("\nREADY=1\nWATCHDOG=1\n"), "{heard:?}");
+    drop(watchdog);
+}

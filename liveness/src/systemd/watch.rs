@@ -93,7 +93,7 @@ pub(crate) fn status_line(statuses: &[Status]) -> String {
 }
 
 /// What has been told so far.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Told {
     status: Option<String>,
     ready: bool,
@@ -141,11 +141,14 @@ impl Watcher {
         loop {
             let statuses = survey(self.probe.components(), Source::Memory);
             let judged = Judged::of(&statuses);
+            let before = told.clone();
             let states = told.next(&judged, self.ping.is_some());
             if !states.is_empty() {
                 match self.notifier.send(&states) {
                     Ok(()) => failed_sends = 0,
                     Err(error) => {
+                        // Not told: said again at the next judgement.
+                        told = before;
                         failed_sends += 1;
                         if failed_sends == 1 {
                             log::warn!("liveness: cannot notify systemd: {error}");
