@@ -75,7 +75,8 @@ pub(super) fn snippet(probe: &Probe, options: &Options) -> k8s::Snippet {
         .iter()
         .map(Component::grace)
         .max()
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .min(GO_MAX);
     let command = options
         .command
         .clone()
@@ -115,11 +116,11 @@ pub(super) fn snippet(probe: &Probe, options: &Options) -> k8s::Snippet {
 }
 
 /// `--interval`: a third of the smallest `max_age`, at least 1 s (as
-/// `--k8s`'s `periodSeconds`).
+/// `--k8s`'s `periodSeconds`), at most [`GO_MAX`].
 fn k8s_period(components: &[Component]) -> Duration {
     let smallest = components.iter().map(Component::max_age).min();
     let secs = smallest.unwrap_or(Duration::from_secs(90)).as_secs();
-    Duration::from_secs(secs.div_ceil(3).max(1))
+    Duration::from_secs(secs.div_ceil(3).max(1)).min(GO_MAX)
 }
 
 /// A command inside `target/` (a build, not the image), and one a
@@ -282,6 +283,34 @@ mod tests {
         );
         let docker = printed(Format::Dockerfile, "/opt/$HOME/probe");
         assert!(docker.contains(r#"CMD ["/opt/$HOME/probe"]"#), "{docker}");
+    }
+
+    /// The longest durations print the longest Go reads, and the
+    /// comments work out the bounds with what is printed.
+    #[test]
+    fn the_longest_durations_are_what_go_reads_in_the_arithmetic_too() {
+        let age = std::time::Duration::MAX;
+        let probe = Probe::new([Component::new("w", "/tmp/liveness/w", age)
+            .startup_grace(age)
+            .max_extend(age)]);
+        let options = Options {
+            format: Format::Dockerfile,
+            command: Some("/p".into()),
+        };
+        let text = snippet(&probe, &options).yaml;
+        let go_max = "9223372036s";
+        assert!(
+            text.contains(&format!(
+                "--interval={go_max} --timeout=1s --start-period={go_max} "
+            )),
+            "{text}"
+        );
+        let go_max = humantime::format_duration(super::GO_MAX).to_string();
+        assert!(text.contains(&format!(" + {go_max} x 3 = ")), "{text}");
+        assert!(
+            text.contains(&format!("within {go_max} + {go_max} x 3 = ")),
+            "{text}"
+        );
     }
 
     proptest! {
