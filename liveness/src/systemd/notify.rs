@@ -16,6 +16,7 @@ use std::{io, os::unix::net::UnixDatagram};
 use sd_notify::NotifyState;
 
 use super::env::Socket;
+use crate::escape;
 
 /// A connection to systemd's notification socket.
 pub(crate) struct Notifier {
@@ -24,9 +25,14 @@ pub(crate) struct Notifier {
 }
 
 impl Notifier {
-    /// Connects to `socket`.
+    /// Connects to `socket`; an error names it.
     pub fn connect(socket: Socket) -> io::Result<Notifier> {
-        let connected = Some(connect(&socket)?);
+        let connected = Some(connect(&socket).map_err(|error| {
+            io::Error::new(
+                error.kind(),
+                format!("cannot reach NOTIFY_SOCKET `{}`: {error}", shown(&socket)),
+            )
+        })?);
         Ok(Notifier { socket, connected })
     }
 
@@ -71,6 +77,18 @@ fn sent(socket: &UnixDatagram, message: &str) -> io::Result<()> {
             io::ErrorKind::WriteZero,
             "notification cut short",
         ))
+    }
+}
+
+/// `socket` as `NOTIFY_SOCKET` spells it, escaped.
+fn shown(socket: &Socket) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    match socket {
+        Socket::Path(path) => escape::path(path).to_string(),
+        Socket::Abstract(name) => {
+            let name = std::path::Path::new(std::ffi::OsStr::from_bytes(name));
+            format!("@{}", escape::path(name))
+        }
     }
 }
 
