@@ -73,3 +73,32 @@ proptest! {
         prop_assert_eq!(yaml == json, !wide);
     }
 }
+
+/// YAML (and Go's) ends a line at `\r`, NEL, U+2028 and U+2029 too: a name
+/// holding one must not end its comment.
+#[test]
+fn hostile_names_stay_in_their_comments() {
+    let name = "evil\r\u{85}\u{2028}\u{2029}\ntest: [\"CMD\", \"true\"] $HOME %i \\";
+    let probe = Probe::new([Component::new(
+        name,
+        format!("/tmp/liveness/{name}"),
+        std::time::Duration::from_secs(30),
+    )
+    .max_extend(std::time::Duration::from_secs(60))])
+    .subcommand("probe");
+    for format in [Format::Dockerfile, Format::Compose] {
+        let options = Options {
+            format,
+            command: Some("/p".into()),
+        };
+        let text = snippet(&probe, &options).yaml;
+        let breaks = ['\r', '\u{85}', '\u{2028}', '\u{2029}'];
+        assert!(!text.contains(breaks), "{text:?}");
+        let settings: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+        let expected = match format {
+            Format::Dockerfile => 1,
+            Format::Compose => 6,
+        };
+        assert_eq!(settings.len(), expected, "{text}");
+    }
+}
