@@ -320,3 +320,45 @@ fn a_socket_that_never_reads_holds_neither_the_thread_nor_the_handle() {
     assert!(heard.ends_with("\nREADY=1\nWATCHDOG=1\n"), "{heard:?}");
     drop(watchdog);
 }
+
+#[test]
+fn the_longest_ping_and_age_neither_panic_nor_keep_the_handle() {
+    let _turn = turn();
+    let dir = Dir::new("longest");
+    let systemd = listen(&dir.0);
+    let job = Component::new("job", dir.0.join("job"), Duration::MAX)
+        .startup_grace(Duration::MAX)
+        .max_extend(Duration::MAX);
+    // A writer extended it for as long as a record holds.
+    let event = crate::record::Event::Extend {
+        by: Duration::from_nanos(u64::MAX),
+        reason: "forever".into(),
+    };
+    let owner = crate::record::Owner::new("job", None);
+    let record = crate::host::Identity::get().record(Some(owner), event);
+    std::fs::write(dir.0.join("job"), record.encode().unwrap()).unwrap();
+    // WATCHDOG_USEC=18446744073709551615, as the environment reads it.
+    let ping = super::env::parse(
+        super::env::Vars {
+            notify_socket: Some(dir.0.join("notify").as_os_str()),
+            watchdog_usec: Some("18446744073709551615".as_ref()),
+            watchdog_pid: None,
+        },
+        std::process::id(),
+    )
+    .unwrap();
+    let watchdog = Probe::new([job]).watch(ping).unwrap();
+    let first = receive(&systemd);
+    assert!(
+        first.starts_with("STATUS=job: alive: extended: forever"),
+        "{first:?}"
+    );
+    assert!(first.ends_with("\nREADY=1\nWATCHDOG=1\n"), "{first:?}");
+    let (done, dropped) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        drop(watchdog);
+        done.send(()).unwrap();
+    });
+    // A hang guard, not a timing assertion.
+    dropped.recv_timeout(Duration::from_secs(10)).unwrap();
+}
