@@ -5,7 +5,8 @@
 //! It judges when a ping is due, when a component's deadline passes (the
 //! moment a verdict can turn dead without anything being recorded), when a
 //! writer of this process records a change (`fail`, `extend`: it sleeps on
-//! the count of changes, which wakes it), and every [`CHANGE_POLL`] until
+//! the count of changes, which wakes it), and every [`CHANGE_POLL`] (or ping,
+//! when sooner: systemd's watchdog runs during the start too) until
 //! every component has started (for `READY=1`: a beat is not a change).
 //! In between it sleeps: no polling once started. Then, in one datagram:
 //! `STATUS=` when the line changed, `READY=1` the first time every component
@@ -157,28 +158,29 @@ impl Watcher {
                 }
             }
             // Asleep until the next judgement is due, or a change.
-            seen = wait(seen, &self.stop, self.wait(&statuses, &judged));
+            seen = wait(seen, &self.stop, until_next(&statuses, &judged, self.ping));
             if self.stop.load(Ordering::Acquire) {
                 return;
             }
         }
     }
+}
 
-    /// Until the next judgement: the next ping, the first deadline (and a
-    /// millisecond, to judge past it), or the next poll while starting.
-    fn wait(&self, statuses: &[Status], judged: &Judged) -> Duration {
-        if !judged.started {
-            return CHANGE_POLL;
-        }
-        let now = SystemTime::now();
-        let deadline = statuses
-            .iter()
-            .filter_map(Status::deadline)
-            .map(|d| d.duration_since(now).unwrap_or_default() + Duration::from_millis(1))
-            .min();
-        let ping = self.ping.unwrap_or(UNWATCHED);
-        deadline.map_or(ping, |d| d.min(ping))
+/// Until the next judgement: the next ping, the first deadline (and a
+/// millisecond, to judge past it), or the next poll while starting,
+/// whichever comes first.
+pub(crate) fn until_next(statuses: &[Status], judged: &Judged, ping: Option<Duration>) -> Duration {
+    if !judged.started {
+        return ping.map_or(CHANGE_POLL, |ping| ping.min(CHANGE_POLL));
     }
+    let now = SystemTime::now();
+    let deadline = statuses
+        .iter()
+        .filter_map(Status::deadline)
+        .map(|d| d.duration_since(now).unwrap_or_default() + Duration::from_millis(1))
+        .min();
+    let ping = ping.unwrap_or(UNWATCHED);
+    deadline.map_or(ping, |d| d.min(ping))
 }
 
 #[cfg(test)]
