@@ -8,8 +8,8 @@
 //!
 //! The socket never blocks: when systemd's queue is full (it stopped
 //! reading) a send fails at once, so the thread, and the handle's drop that
-//! joins it, never wait on systemd; the thread tries again at its next
-//! judgement.
+//! joins it, never wait on systemd; the thread tries again 10 ms later
+//! (`watch.rs`), with what it had to say then.
 
 use std::{io, os::unix::net::UnixDatagram};
 

@@ -37,6 +37,11 @@ pub(crate) const CHANGE_POLL: Duration = Duration::from_millis(50);
 /// `STATUS=` only, and `WATCHDOG=trigger` on a dead verdict).
 const UNWATCHED: Duration = Duration::from_secs(1);
 
+/// How soon a notification that could not be sent is tried again:
+/// systemd's queue, shared by every service, is full but for a moment, and
+/// a ping must not wait for the next one.
+const SEND_RETRY: Duration = Duration::from_millis(10);
+
 /// The longest `STATUS=` sent: systemd drops a notification datagram longer
 /// than a pipe buffer (4 KiB), and reads one status line.
 pub(crate) const STATUS_MAX: usize = 1024;
@@ -140,6 +145,7 @@ impl Watcher {
         let mut seen = changes();
         let mut failed_sends = 0u32;
         loop {
+            let mut unsent = false;
             let statuses = survey(self.probe.components(), Source::Memory);
             let judged = Judged::of(&statuses);
             let before = told.clone();
@@ -148,8 +154,9 @@ impl Watcher {
                 match self.notifier.send(&states) {
                     Ok(()) => failed_sends = 0,
                     Err(error) => {
-                        // Not told: said again at the next judgement.
+                        // Not told: said again soon.
                         told = before;
+                        unsent = true;
                         failed_sends += 1;
                         if failed_sends == 1 {
                             log::warn!("liveness: cannot notify systemd: {error}");
@@ -158,7 +165,11 @@ impl Watcher {
                 }
             }
             // Asleep until the next judgement is due, or a change.
-            seen = wait(seen, &self.stop, until_next(&statuses, &judged, self.ping));
+            let mut until = until_next(&statuses, &judged, self.ping);
+            if unsent {
+                until = until.min(SEND_RETRY);
+            }
+            seen = wait(seen, &self.stop, until);
             if self.stop.load(Ordering::Acquire) {
                 return;
             }

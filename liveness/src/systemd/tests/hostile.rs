@@ -110,3 +110,35 @@ fn the_longest_ping_and_age_neither_panic_nor_keep_the_handle() {
     // A hang guard, not a timing assertion.
     dropped.recv_timeout(Duration::from_secs(10)).unwrap();
 }
+
+/// systemd's socket is shared by every service: its queue can be full for a
+/// moment. What could not be sent is sent again soon after, not a ping
+/// interval later (by then systemd's watchdog may have fired).
+#[test]
+fn a_notification_the_full_queue_refused_is_sent_again_soon() {
+    let _turn = turn();
+    let dir = Dir::new("retry");
+    let systemd = listen(&dir.0);
+    let fillers = fill(&dir.0);
+    let record = crate::host::Identity::get().record(
+        Some(crate::record::Owner::new("job", None)),
+        crate::record::Event::Beat,
+    );
+    std::fs::write(dir.0.join("job"), record.encode().unwrap()).unwrap();
+    // Its next ping, or the component's deadline, is a minute away.
+    let _watchdog = probe(&dir.0, LONG)
+        .watch(watching(&dir.0, Duration::from_secs(60)))
+        .unwrap();
+    // Its first notification finds the queue full.
+    std::thread::sleep(Duration::from_millis(50));
+    drop(fillers);
+    let mut buf = [0; 4096];
+    let heard = loop {
+        // A hang guard (10 s), not a timing assertion.
+        let len = systemd.recv(&mut buf).expect("not sent again");
+        if &buf[..len] != b"STATUS=filler\n" {
+            break String::from_utf8(buf[..len].to_vec()).unwrap();
+        }
+    };
+    assert!(heard.ends_with("\nREADY=1\nWATCHDOG=1\n"), "{heard:?}");
+}
