@@ -154,6 +154,19 @@ mod tests {
         assert_eq!(ms(Question::Component("indexer".into())), 300);
     }
 
+    #[test]
+    fn a_service_of_no_component_is_never_serving() {
+        for question in [Question::Liveness, Question::Readiness, Question::Startup] {
+            assert_eq!(
+                question.status(&[]),
+                ServingStatus::NotServing,
+                "{question:?}"
+            );
+        }
+        assert_eq!(Question::of(&[], "worker"), None);
+        assert_eq!(Question::Liveness.interval(&[]), MAX_INTERVAL);
+    }
+
     proptest! {
         #[test]
         fn any_other_name_is_not_found(service in any::<String>()) {

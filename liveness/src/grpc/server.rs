@@ -117,3 +117,30 @@ impl Drop for GrpcServer {
         self.shut_down();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::{io::ErrorKind, time::Duration};
+
+    use crate::{Component, Probe};
+
+    #[test]
+    fn a_second_server_on_the_same_port_is_refused_and_the_first_serves_on() {
+        let job = Component::new(
+            "job",
+            "/tmp/liveness-grpc-twice/job",
+            Duration::from_secs(60),
+        );
+        let probe = Probe::new([job]);
+        let first = probe.serve_grpc("127.0.0.1:0").unwrap();
+        let addr = first.local_addr();
+        let second = probe.serve_grpc(addr).unwrap_err();
+        assert_eq!(second.kind(), ErrorKind::AddrInUse, "{second}");
+        assert!(std::net::TcpStream::connect(addr).is_ok());
+        first.stop();
+        assert!(std::net::TcpStream::connect(addr).is_err());
+        // The port is free again for a new one.
+        let again = probe.serve_grpc(addr).unwrap();
+        assert_eq!(again.local_addr(), addr);
+    }
+}

@@ -20,7 +20,8 @@ pub(super) fn snippet(probe: &Probe) -> String {
         .map(|c| c.max_age())
         .min()
         .unwrap_or(Duration::from_secs(90))
-        .max(Duration::from_millis(2));
+        .max(Duration::from_millis(2))
+        .min(SYSTEMD_MAX);
     let grace = components
         .iter()
         .map(|c| c.grace())
@@ -63,7 +64,7 @@ pub(super) fn snippet(probe: &Probe) -> String {
          TimeoutStartSec={}\n",
         human(grace),
         human(START_MARGIN),
-        setting(grace + START_MARGIN)
+        start_setting(grace.saturating_add(START_MARGIN))
     );
     text += "# A watchdog restart is a failure.\nRestart=on-failure\n";
     text + &private_tmp(probe)
@@ -97,6 +98,20 @@ fn private_tmp(probe: &Probe) -> String {
 /// A duration as people read it.
 fn human(duration: Duration) -> String {
     humantime::format_duration(duration).to_string()
+}
+
+/// The longest time systemd reads: microseconds in a `u64`, whose largest
+/// value means "infinity", in whole seconds. A longer one is refused and
+/// the setting dropped (for `WatchdogSec=`, the watchdog turned off).
+const SYSTEMD_MAX: Duration = Duration::from_secs((u64::MAX - 1) / 1_000_000);
+
+/// `TimeoutStartSec=`: `infinity` (no timeout) beyond what systemd reads.
+fn start_setting(duration: Duration) -> String {
+    if duration > SYSTEMD_MAX {
+        "infinity".to_owned()
+    } else {
+        setting(duration)
+    }
 }
 
 /// A duration as systemd reads it: whole seconds, else milliseconds

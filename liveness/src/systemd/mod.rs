@@ -57,6 +57,10 @@ impl Probe {
     /// started, as for `--startup`). The probe's `--systemd` prints the unit
     /// settings that go with this.
     ///
+    /// The thread never blocks on systemd's socket: what its full queue
+    /// refuses is sent again 10 ms later, so a systemd that stops reading
+    /// holds neither the thread nor the handle's drop.
+    ///
     /// Not under systemd the handle does nothing (and says so in the debug
     /// log); [`is_active`](Watchdog::is_active) tells which.
     ///

@@ -5,12 +5,18 @@
 //! later removes `NOTIFY_SOCKET` from its environment (to keep it from its
 //! children) still reaches systemd; a send that fails (systemd re-executed
 //! itself and bound a new socket) reconnects once and sends again.
+//!
+//! The socket never blocks: when systemd's queue is full (it stopped
+//! reading) a send fails at once, so the thread, and the handle's drop that
+//! joins it, never wait on systemd; the thread tries again 10 ms later
+//! (`watch.rs`), with what it had to say then.
 
 use std::{io, os::unix::net::UnixDatagram};
 
 use sd_notify::NotifyState;
 
 use super::env::Socket;
+use crate::escape;
 
 /// A connection to systemd's notification socket.
 pub(crate) struct Notifier {
@@ -19,9 +25,14 @@ pub(crate) struct Notifier {
 }
 
 impl Notifier {
-    /// Connects to `socket`.
+    /// Connects to `socket`; an error names it.
     pub fn connect(socket: Socket) -> io::Result<Notifier> {
-        let connected = Some(connect(&socket)?);
+        let connected = Some(connect(&socket).map_err(|error| {
+            io::Error::new(
+                error.kind(),
+                format!("cannot reach NOTIFY_SOCKET `{}`: {error}", shown(&socket)),
+            )
+        })?);
         Ok(Notifier { socket, connected })
     }
 
@@ -32,7 +43,11 @@ impl Notifier {
             Some(socket) => sent(socket, &message),
             None => Err(io::ErrorKind::NotConnected.into()),
         };
-        if first.is_ok() {
+        let full = |r: &io::Result<()>| {
+            r.as_ref()
+                .is_err_and(|e| e.kind() == io::ErrorKind::WouldBlock)
+        };
+        if first.is_ok() || full(&first) {
             return first;
         }
         self.connected = None;
@@ -65,8 +80,21 @@ fn sent(socket: &UnixDatagram, message: &str) -> io::Result<()> {
     }
 }
 
+/// `socket` as `NOTIFY_SOCKET` spells it, escaped.
+fn shown(socket: &Socket) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    match socket {
+        Socket::Path(path) => escape::path(path).to_string(),
+        Socket::Abstract(name) => {
+            let name = std::path::Path::new(std::ffi::OsStr::from_bytes(name));
+            format!("@{}", escape::path(name))
+        }
+    }
+}
+
 fn connect(socket: &Socket) -> io::Result<UnixDatagram> {
     let datagram = UnixDatagram::unbound()?;
+    datagram.set_nonblocking(true)?;
     match socket {
         Socket::Path(path) => datagram.connect(path)?,
         Socket::Abstract(name) => datagram.connect_addr(&abstract_addr(name)?)?,

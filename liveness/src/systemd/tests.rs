@@ -152,6 +152,41 @@ fn errors_and_the_inert_handle() {
         .watch(watching(&dir.0, LONG))
         .unwrap_err();
     assert_eq!(nobody.kind(), ErrorKind::NotFound, "{nobody}");
+    // One line that says which variable, and its value, escaped.
+    let socket = crate::escape::path(&dir.0.join("notify")).to_string();
+    assert_eq!(
+        nobody.to_string(),
+        format!("cannot reach NOTIFY_SOCKET `{socket}`: No such file or directory (os error 2)")
+    );
+    let odd = Socket::Path(dir.0.join("not\na socket"));
+    std::fs::write(dir.0.join("not\na socket"), "").unwrap();
+    let refused = probe(&dir.0, LONG)
+        .watch(Watch::Notify {
+            socket: odd,
+            ping: None,
+        })
+        .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::ConnectionRefused, "{refused}");
+    assert!(
+        refused.to_string().starts_with(&format!(
+            "cannot reach NOTIFY_SOCKET `{}`: ",
+            crate::escape::path(&dir.0.join("not\na socket"))
+        )) && !refused.to_string().contains('\n'),
+        "{refused}"
+    );
+    let abstract_name = Socket::Abstract(b"liveness-nobody\n\xff".to_vec());
+    let refused = probe(&dir.0, LONG)
+        .watch(Watch::Notify {
+            socket: abstract_name,
+            ping: None,
+        })
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .starts_with("cannot reach NOTIFY_SOCKET `@liveness-nobody\\n\\xff`: "),
+        "{refused}"
+    );
     let _systemd = listen(&dir.0);
     let empty = Probe::new([]).watch(watching(&dir.0, LONG)).unwrap_err();
     assert_eq!(empty.kind(), ErrorKind::InvalidInput);
@@ -222,3 +257,5 @@ fn an_extended_component_is_pinged_until_its_extension_runs_out() {
         "{last:?}"
     );
 }
+
+mod hostile;

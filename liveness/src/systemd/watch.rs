@@ -5,7 +5,8 @@
 //! It judges when a ping is due, when a component's deadline passes (the
 //! moment a verdict can turn dead without anything being recorded), when a
 //! writer of this process records a change (`fail`, `extend`: it sleeps on
-//! the count of changes, which wakes it), and every [`CHANGE_POLL`] until
+//! the count of changes, which wakes it), and every [`CHANGE_POLL`] (or ping,
+//! when sooner: systemd's watchdog runs during the start too) until
 //! every component has started (for `READY=1`: a beat is not a change).
 //! In between it sleeps: no polling once started. Then, in one datagram:
 //! `STATUS=` when the line changed, `READY=1` the first time every component
@@ -35,6 +36,11 @@ pub(crate) const CHANGE_POLL: Duration = Duration::from_millis(50);
 /// How often the thread judges without systemd's watchdog (`READY=1` and
 /// `STATUS=` only, and `WATCHDOG=trigger` on a dead verdict).
 const UNWATCHED: Duration = Duration::from_secs(1);
+
+/// How soon a notification that could not be sent is tried again:
+/// systemd's queue, shared by every service, is full but for a moment, and
+/// a ping must not wait for the next one.
+const SEND_RETRY: Duration = Duration::from_millis(10);
 
 /// The longest `STATUS=` sent: systemd drops a notification datagram longer
 /// than a pipe buffer (4 KiB), and reads one status line.
@@ -93,7 +99,7 @@ pub(crate) fn status_line(statuses: &[Status]) -> String {
 }
 
 /// What has been told so far.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Told {
     status: Option<String>,
     ready: bool,
@@ -139,13 +145,18 @@ impl Watcher {
         let mut seen = changes();
         let mut failed_sends = 0u32;
         loop {
+            let mut unsent = false;
             let statuses = survey(self.probe.components(), Source::Memory);
             let judged = Judged::of(&statuses);
+            let before = told.clone();
             let states = told.next(&judged, self.ping.is_some());
             if !states.is_empty() {
                 match self.notifier.send(&states) {
                     Ok(()) => failed_sends = 0,
                     Err(error) => {
+                        // Not told: said again soon.
+                        told = before;
+                        unsent = true;
                         failed_sends += 1;
                         if failed_sends == 1 {
                             log::warn!("liveness: cannot notify systemd: {error}");
@@ -154,28 +165,33 @@ impl Watcher {
                 }
             }
             // Asleep until the next judgement is due, or a change.
-            seen = wait(seen, &self.stop, self.wait(&statuses, &judged));
+            let mut until = until_next(&statuses, &judged, self.ping);
+            if unsent {
+                until = until.min(SEND_RETRY);
+            }
+            seen = wait(seen, &self.stop, until);
             if self.stop.load(Ordering::Acquire) {
                 return;
             }
         }
     }
+}
 
-    /// Until the next judgement: the next ping, the first deadline (and a
-    /// millisecond, to judge past it), or the next poll while starting.
-    fn wait(&self, statuses: &[Status], judged: &Judged) -> Duration {
-        if !judged.started {
-            return CHANGE_POLL;
-        }
-        let now = SystemTime::now();
-        let deadline = statuses
-            .iter()
-            .filter_map(Status::deadline)
-            .map(|d| d.duration_since(now).unwrap_or_default() + Duration::from_millis(1))
-            .min();
-        let ping = self.ping.unwrap_or(UNWATCHED);
-        deadline.map_or(ping, |d| d.min(ping))
+/// Until the next judgement: the next ping, the first deadline (and a
+/// millisecond, to judge past it), or the next poll while starting,
+/// whichever comes first.
+pub(crate) fn until_next(statuses: &[Status], judged: &Judged, ping: Option<Duration>) -> Duration {
+    if !judged.started {
+        return ping.map_or(CHANGE_POLL, |ping| ping.min(CHANGE_POLL));
     }
+    let now = SystemTime::now();
+    let deadline = statuses
+        .iter()
+        .filter_map(Status::deadline)
+        .map(|d| d.duration_since(now).unwrap_or_default() + Duration::from_millis(1))
+        .min();
+    let ping = ping.unwrap_or(UNWATCHED);
+    deadline.map_or(ping, |d| d.min(ping))
 }
 
 #[cfg(test)]

@@ -104,3 +104,50 @@ fn a_heartbeat_outside_tmp_is_warned_of() {
     assert!(!unit.contains("heartbeat of tmp"), "{unit}");
     assert!(unit.ends_with("\nPrivateTmp=yes\n"), "{unit}");
 }
+
+/// The value of `key=` in `unit`.
+fn value<'a>(unit: &'a str, key: &str) -> &'a str {
+    unit.lines()
+        .find_map(|l| l.strip_prefix(key))
+        .unwrap_or_else(|| panic!("no {key} in\n{unit}"))
+}
+
+#[test]
+fn the_longest_durations_print_settings_systemd_reads() {
+    let probe = Probe::new([
+        Component::new("forever", "/tmp/liveness/forever", Duration::MAX)
+            .startup_grace(Duration::MAX)
+            .max_extend(Duration::MAX),
+    ]);
+    let unit = snippet(&probe);
+    // systemd reads a time as microseconds in a u64 (u64::MAX is
+    // "infinity"): anything beyond is refused, and the setting dropped.
+    let watchdog = value(&unit, "WatchdogSec=");
+    let secs: u64 = watchdog.strip_suffix('s').unwrap().parse().unwrap();
+    assert!(
+        secs.checked_mul(1_000_000).is_some_and(|us| us < u64::MAX),
+        "{unit}"
+    );
+    assert!(secs > 1 << 40, "{unit}");
+    assert_eq!(value(&unit, "TimeoutStartSec="), "infinity", "{unit}");
+}
+
+#[test]
+fn the_shortest_durations_print_a_watchdog_systemd_keeps_on() {
+    for age in [
+        Duration::ZERO,
+        Duration::from_nanos(1),
+        Duration::from_millis(1),
+    ] {
+        let probe = Probe::new([Component::new("quick", "/tmp/liveness/quick", age)
+            .startup_grace(Duration::from_nanos(1))]);
+        let unit = snippet(&probe);
+        // WatchdogSec=0 turns the watchdog off.
+        assert_eq!(value(&unit, "WatchdogSec="), "2ms", "{age:?}\n{unit}");
+        assert_eq!(
+            value(&unit, "TimeoutStartSec="),
+            "1001ms",
+            "{age:?}\n{unit}"
+        );
+    }
+}

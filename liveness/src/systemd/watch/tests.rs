@@ -88,3 +88,21 @@ fn the_status_is_one_bounded_line_dead_first() {
     let one = Probe::new([component("one", &dir, Duration::ZERO)]).statuses();
     assert_eq!(status_line(&one), one[0].to_string());
 }
+
+/// systemd kills a service whose pings are further apart than
+/// `WatchdogSec`, starting or not: the thread judges (and pings) at least
+/// every ping interval, however short.
+#[test]
+fn a_ping_shorter_than_the_poll_is_kept_while_starting() {
+    use super::{CHANGE_POLL, until_next};
+    let dir = std::env::temp_dir().join("liveness-sd-until-next");
+    let probe = Probe::new([component("w", &dir, Duration::from_secs(3600))]);
+    let statuses = crate::probe::survey(probe.components(), crate::probe::Source::Memory);
+    let starting = Judged::of(&statuses);
+    assert!(starting.alive && !starting.started, "{starting:?}");
+    let ping = CHANGE_POLL / 5;
+    assert_eq!(until_next(&statuses, &starting, Some(ping)), ping);
+    assert_eq!(until_next(&statuses, &starting, None), CHANGE_POLL);
+    let long = CHANGE_POLL * 5;
+    assert_eq!(until_next(&statuses, &starting, Some(long)), CHANGE_POLL);
+}
