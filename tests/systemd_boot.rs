@@ -58,6 +58,28 @@ fn until_restarted(machine: &Machine, unit: &str) {
     }
 }
 
+/// Waits until the journal says `unit` started after `after`: `NRestarts`
+/// counts a restart when it is scheduled, `Started` comes a `RestartSec`
+/// later.
+fn until_started_after(machine: &Machine, unit: &str, after: Duration) {
+    let begin = Instant::now();
+    loop {
+        let journal = machine.journal(unit);
+        let started = format!("Started {unit}");
+        if journal
+            .iter()
+            .any(|(at, m)| *at > after && m.starts_with(&started))
+        {
+            return;
+        }
+        assert!(
+            begin.elapsed() < GUARD,
+            "{unit} not started again: {journal:#?}"
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+}
+
 #[test]
 #[ignore = "needs root, runc and debootstrap"]
 fn systemd_restarts_a_wedged_or_failed_worker_and_only_those() {
@@ -121,20 +143,7 @@ fn systemd_restarts_a_wedged_or_failed_worker_and_only_those() {
         killed - wedged >= MAX_AGE - Duration::from_millis(400),
         "{journal:#?}"
     );
-    // `NRestarts` counts a restart when it is scheduled, `Started` comes a
-    // `RestartSec` later: wait for it.
-    let begin = Instant::now();
-    loop {
-        let journal = machine.journal("wedge.service");
-        let restarted = journal
-            .iter()
-            .any(|(at, m)| *at > killed && m.starts_with("Started wedge.service"));
-        if restarted {
-            break;
-        }
-        assert!(begin.elapsed() < GUARD, "not started again: {journal:#?}");
-        thread::sleep(Duration::from_millis(100));
-    }
+    until_started_after(&machine, "wedge.service", killed);
 
     // Meanwhile the beating worker was never restarted.
     assert_eq!(machine.show("beat.service", "NRestarts"), "0");

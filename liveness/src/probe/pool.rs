@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::unit::{Source, Unit, judge, read as read_unit};
+use super::unit::{Unit, judge, read as read_unit};
 use crate::{
     Component, MAX_POOL_SIZE, Status,
     declaration::{instance_file, instance_index, pool_file},
@@ -30,20 +30,17 @@ pub(super) struct Pool<'a> {
 
 /// Reads `<path>.pool` and, when it is this component's pool record, every
 /// instance's heartbeat.
-pub(super) fn read<'a>(
+pub(super) fn read<'a, const MEMORY: bool>(
     component: &'a Component,
     path: PathBuf,
-    source: Source,
     budget: &Budget,
 ) -> Option<Pool<'a>> {
     let pool_path = pool_file(&path);
     // A writer of this process that has written keeps its pool in memory
     // too: no pool there is no pool.
-    let remembered = match (source, component.heartbeat) {
-        (Source::Memory, Some(heartbeat)) if heartbeat.pool_size().is_some() => {
-            heartbeat.pool_size()
-        }
-        (Source::Memory, Some(heartbeat)) if heartbeat.own().last().is_some() => return None,
+    let remembered = match (MEMORY, component.heartbeat) {
+        (true, Some(heartbeat)) if heartbeat.pool_size().is_some() => heartbeat.pool_size(),
+        (true, Some(heartbeat)) if heartbeat.own().last().is_some() => return None,
         _ => None,
     };
     let (record, size, pid) = match remembered {
@@ -69,7 +66,7 @@ pub(super) fn read<'a>(
     let instances = (0..size)
         .map(|i| {
             let at = instance_file(&path, i);
-            read_unit(component, Some(i), at, source, budget)
+            read_unit::<MEMORY>(component, Some(i), at, budget)
         })
         .collect();
     Some(Pool {
@@ -95,17 +92,16 @@ fn pool_origin(pool: &Pool<'_>, host: &Host) -> Option<Origin> {
 }
 
 /// The statuses of a component: its own heartbeat, or its pool's.
-pub(super) fn judge_component<'a>(
+pub(super) fn judge_component<'a, const MEMORY: bool>(
     own: Unit<'a>,
     pool: Option<Pool<'a>>,
     host: &Host,
-    source: Source,
     budget: &Budget,
 ) -> Vec<(Unit<'a>, Status)> {
     let mut own = own;
     let own_status = judge(&mut own, host);
     let Some((pool, found)) = pool.and_then(|p| pool_origin(&p, host).map(|o| (p, o))) else {
-        let status = undeclared(&own, own_status, host, source, budget);
+        let status = undeclared::<MEMORY>(&own, own_status, host, budget);
         return vec![(own, status)];
     };
     if let Origin::OtherLive { pid } = found {
@@ -120,7 +116,7 @@ pub(super) fn judge_component<'a>(
         return vec![pool_unit(own, &pool.path, status)];
     }
     let mut units = Vec::new();
-    let beyond = beyond(&own, &pool, host, source, budget);
+    let beyond = beyond::<MEMORY>(&own, &pool, host, budget);
     // Under a pool, the type's own heartbeat is judged once it has beaten
     // in this container.
     if own_status.has_started() {
@@ -148,11 +144,10 @@ fn pool_unit<'a>(own: Unit<'a>, path: &Path, status: Status) -> (Unit<'a>, Statu
 
 /// Instances beyond the pool's size that failed in this container: still
 /// dead, naming the shrink. Others beyond it are retired.
-fn beyond<'a>(
+fn beyond<'a, const MEMORY: bool>(
     own: &Unit<'a>,
     pool: &Pool<'a>,
     host: &Host,
-    source: Source,
     budget: &Budget,
 ) -> Vec<(Unit<'a>, Status)> {
     let mut found = Vec::new();
@@ -161,7 +156,7 @@ fn beyond<'a>(
     }
     for i in indices(&own.path).into_iter().filter(|i| *i >= pool.size) {
         let at = instance_file(&own.path, i);
-        let mut unit = read_unit(own.component, Some(i), at, source, budget);
+        let mut unit = read_unit::<MEMORY>(own.component, Some(i), at, budget);
         let status = judge(&mut unit, host);
         if let Reason::Failed { reason } = status.cause() {
             let reason = Reason::BeyondPool {
@@ -177,11 +172,10 @@ fn beyond<'a>(
 
 /// The type's status with no pool: when it has no heartbeat but instances
 /// of this container beat, says that no pool was declared.
-fn undeclared(
+fn undeclared<const MEMORY: bool>(
     own: &Unit<'_>,
     status: Status,
     host: &Host,
-    source: Source,
     budget: &Budget,
 ) -> Status {
     if !matches!(status.cause(), Reason::NoBeat { .. }) {
@@ -190,7 +184,7 @@ fn undeclared(
     let beating = indices(&own.path).into_iter().rev().find(|&i| {
         let at = instance_file(&own.path, i);
         judge(
-            &mut read_unit(own.component, Some(i), at, source, budget),
+            &mut read_unit::<MEMORY>(own.component, Some(i), at, budget),
             host,
         )
         .has_started()

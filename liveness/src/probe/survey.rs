@@ -19,7 +19,18 @@ use crate::{
     store::{Budget, Contents, FileId},
 };
 
+/// Judges every component (and pool instance), reading as `source` says.
+/// Each source is its own copy of the survey, so that a binary that never
+/// judges from memory (the probe) carries none of that code.
+#[inline]
 pub(crate) fn survey(components: &[Component], source: Source) -> Vec<Status> {
+    match source {
+        Source::Files => survey_from::<false>(components),
+        Source::Memory => survey_from::<true>(components),
+    }
+}
+
+fn survey_from<const MEMORY: bool>(components: &[Component]) -> Vec<Status> {
     // Re-reads of torn or empty files, shared by every file read here: a
     // thousand such files cost their first reads, not 12 ms each.
     let budget = Budget::survey();
@@ -27,13 +38,14 @@ pub(crate) fn survey(components: &[Component], source: Source) -> Vec<Status> {
         .iter()
         .map(|component| {
             let path = component.path();
-            let own = read(component, None, path.clone(), source, &budget);
-            (own, pool::read(component, path, source, &budget))
+            let own = read::<MEMORY>(component, None, path.clone(), &budget);
+            (own, pool::read::<MEMORY>(component, path, &budget))
         })
         .collect();
-    let host = match source {
-        Source::Files => Host::current(),
-        Source::Memory => Host::of_process(),
+    let host = if MEMORY {
+        Host::of_process()
+    } else {
+        Host::current()
     };
     explain::host(&host);
     if components.is_empty() {
@@ -41,7 +53,7 @@ pub(crate) fn survey(components: &[Component], source: Source) -> Vec<Status> {
     }
     let mut units = Vec::new();
     for (own, pool) in read {
-        units.extend(pool::judge_component(own, pool, &host, source, &budget));
+        units.extend(pool::judge_component::<MEMORY>(own, pool, &host, &budget));
     }
     refuse_shared_files(units)
 }

@@ -80,17 +80,16 @@ fn draining(mut record: Record) -> Record {
     record
 }
 
-/// Reads one heartbeat, from the writer's memory when `source` allows and
-/// this process wrote it.
-pub(super) fn read<'a>(
+/// Reads one heartbeat, from the writer's memory when `MEMORY` (the
+/// [`Source`]) allows and this process wrote it.
+pub(super) fn read<'a, const MEMORY: bool>(
     component: &'a Component,
     instance: Option<u32>,
     path: PathBuf,
-    source: Source,
     budget: &Budget,
 ) -> Unit<'a> {
-    let remembered = match (source, component.heartbeat) {
-        (Source::Memory, Some(heartbeat)) => match instance {
+    let remembered = match (MEMORY, component.heartbeat) {
+        (true, Some(heartbeat)) => match instance {
             None => heartbeat.own().last(),
             Some(i) => heartbeat.existing_instance(i).and_then(|slot| slot.last()),
         },
