@@ -2,7 +2,7 @@
 
 use std::{fmt, marker::PhantomData, panic::Location, path::PathBuf, sync::Arc, time::Duration};
 
-use super::slot::{Handle, Slot, Target};
+use super::slot::{self, Handle, Slot, Target};
 use super::{event, writer::Heartbeat};
 use crate::{Error, declaration::Declaration, record::Event};
 
@@ -54,6 +54,8 @@ pub struct Instance<T: ?Sized> {
     /// The type's writer, which keeps the pool.
     heartbeat: &'static Heartbeat,
     declaration: Declaration,
+    /// The throttle's interval in nanoseconds, worked out once.
+    interval: u64,
     component: PhantomData<fn() -> T>,
 }
 
@@ -69,6 +71,7 @@ impl<T: ?Sized> Instance<T> {
             index,
             slot: heartbeat.instance(index),
             heartbeat,
+            interval: slot::interval(declaration.max_age()),
             declaration,
             component: PhantomData,
         }
@@ -96,7 +99,12 @@ impl<T: ?Sized> Instance<T> {
     #[inline]
     #[track_caller]
     pub fn beat(&self) -> Result<(), Error> {
-        self.slot.beat(self.target(), Location::caller())
+        match self.slot.due_within(self.interval) {
+            None => Ok(()),
+            Some(due) => self
+                .slot
+                .claim_and_write(due, self.target(), Location::caller()),
+        }
     }
 
     /// Records a heartbeat of this instance now.
@@ -209,6 +217,7 @@ impl<T: ?Sized> Clone for Instance<T> {
             slot: Arc::clone(&self.slot),
             heartbeat: self.heartbeat,
             declaration: self.declaration.clone(),
+            interval: self.interval,
             component: PhantomData,
         }
     }

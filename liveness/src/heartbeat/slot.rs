@@ -71,30 +71,29 @@ impl Slot {
         }
     }
 
-    /// Writes a beat unless one was written less than `min(max_age / 10,
-    /// 1 s)`, less its margin (see [`clock`]), ago.
+    /// The throttle of `beat`: `None` while a write is not due (one was
+    /// written less than `min(max_age / 10, 1 s)`, less its margin, ago; see
+    /// [`clock`]), else the due time to claim with
+    /// [`Slot::claim_and_write`].
     ///
-    /// The skip path is one coarse clock read and one atomic load. When a write is
-    /// due, one caller claims it with a compare-and-swap and writes; the
-    /// others return at once, and so does the claimant when another write is
-    /// in progress, so concurrent callers never wait for each other.
-    /// A type's `beat` calls [`Slot::due`] and [`Slot::claim_and_write`]
-    /// itself, so that its declaration is built only when a write is due.
-    #[inline]
-    pub fn beat(&self, target: Target<'_>, caller: Caller) -> Result<(), Error> {
-        match self.due(target.declaration.max_age()) {
-            None => Ok(()),
-            Some(due) => self.claim_and_write(due, target, caller),
-        }
-    }
-
-    /// The throttle: `None` while a write of `beat` is not due, else the
-    /// due time to claim.
+    /// The skip path is one coarse clock read and one atomic load. When a
+    /// write is due, one caller claims it with a compare-and-swap and
+    /// writes; the others return at once, and so does the claimant when
+    /// another write is in progress, so concurrent callers never wait for
+    /// each other. The caller builds its declaration and target only when a
+    /// write is due.
     #[inline]
     pub fn due(&self, max_age: Duration) -> Option<u64> {
+        self.due_within(interval(max_age))
+    }
+
+    /// [`Slot::due`] for an interval worked out beforehand ([`interval`]),
+    /// for a writer whose `max_age` is not a constant.
+    #[inline]
+    pub fn due_within(&self, interval: u64) -> Option<u64> {
         let now = clock::coarse_ns();
         let due = self.memory.next_due.load(Ordering::Relaxed);
-        (!clock::throttled(due, now, interval(max_age))).then_some(due)
+        (!clock::throttled(due, now, interval)).then_some(due)
     }
 
     /// Claims the write due at `due` and writes a beat (see [`Slot::beat`]).
@@ -257,6 +256,6 @@ fn drainer(target: &Target<'_>) -> drain::Drainer {
 
 /// The throttle's interval for `max_age`, in nanoseconds.
 #[inline]
-fn interval(max_age: Duration) -> u64 {
+pub(crate) fn interval(max_age: Duration) -> u64 {
     (max_age / 10).min(MAX_INTERVAL).as_nanos() as u64
 }
