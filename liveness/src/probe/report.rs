@@ -238,7 +238,9 @@ mod tests {
 
     #[test]
     fn every_document_holds_to_the_table_of_cli_md() {
-        let dir = std::env::temp_dir().join(format!("liveness-report-{}", std::process::id()));
+        let dir = std::path::absolute(std::env::temp_dir())
+            .unwrap()
+            .join(format!("liveness-report-{}", std::process::id()));
         let path = dir.join("worker");
         let max_age = Duration::from_secs(90);
         let missing = crate::Timestamp::byref(&path, max_age).check();

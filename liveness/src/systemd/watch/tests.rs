@@ -95,7 +95,9 @@ fn the_status_is_one_bounded_line_dead_first() {
 #[test]
 fn a_ping_shorter_than_the_poll_is_kept_while_starting() {
     use super::{CHANGE_POLL, until_next};
-    let dir = std::env::temp_dir().join("liveness-sd-until-next");
+    let dir = std::path::absolute(std::env::temp_dir())
+        .unwrap()
+        .join("liveness-sd-until-next");
     let probe = Probe::new([component("w", &dir, Duration::from_secs(3600))]);
     let statuses = crate::probe::survey(probe.components(), crate::probe::Source::Memory);
     let starting = Judged::of(&statuses);
