@@ -4,6 +4,8 @@
 
 use super::{Check, Judge};
 use crate::Probe;
+#[cfg(test)]
+use crate::probe::k8s::readiness_path;
 
 /// The paths answered, and what each asks. [`Route::Under`] is relative to
 /// the probe's [`http_path`](Probe::http_path) (default `/livez`);
@@ -251,5 +253,20 @@ mod tests {
         }
         assert_eq!(of("/readyz", "/api/livez"), None);
         assert_eq!(of("/readyz", "/health"), None);
+        // What `--k8s --ready --http` prints is what the route answers.
+        for base in [
+            "/livez",
+            "/api/livez",
+            "/health",
+            "/a/livez/x",
+            "/livez/livez",
+        ] {
+            let ready = readiness_path(base);
+            assert_eq!(
+                route(base, &ready),
+                Some(Check::Readiness),
+                "{base} {ready}"
+            );
+        }
     }
 }

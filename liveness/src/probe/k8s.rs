@@ -283,3 +283,5 @@ mod volumes;
 
 /// `--k8s --ready`: the `readinessProbe`.
 mod ready;
+#[cfg(test)]
+pub(crate) use ready::path as readiness_path;

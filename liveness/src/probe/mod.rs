@@ -10,7 +10,7 @@ mod docker;
 mod explain;
 mod fnv;
 #[cfg(feature = "probe")]
-mod k8s;
+pub(crate) mod k8s;
 #[cfg(feature = "probe")]
 mod logging;
 #[cfg(all(feature = "http", unix))]

@@ -52,9 +52,10 @@ pub(in crate::probe) fn block(ask: Ask<'_>, period: u64) -> String {
     text
 }
 
-/// The readiness path beside the liveness `path`: `/readyz` for a path
-/// ending in `/livez`, else `path` + `/ready` (as the server routes it).
-fn path(path: &str) -> String {
+/// The readiness path of a server on `path`, as the HTTP routes answer it (and
+/// `--k8s --ready --http` prints it): `/readyz` beside a path ending in
+/// `/livez`, else `path` + `/ready`.
+pub(crate) fn path(path: &str) -> String {
     match path.strip_suffix("/livez") {
         Some(dir) => format!("{dir}/readyz"),
         None => format!("{path}/ready"),
