@@ -96,7 +96,7 @@ impl Slot {
         (!clock::throttled(due, now, interval)).then_some(due)
     }
 
-    /// Claims the write due at `due` and writes a beat (see [`Slot::beat`]).
+    /// Claims the write due at `due` and writes a beat (see [`Slot::due`]).
     #[cold]
     #[inline(never)]
     pub fn claim_and_write(
