@@ -96,6 +96,23 @@ impl Probe {
             Mode::Ready { json } => {
                 self.judge(out, json, |s| s.ready_line().to_string(), Status::is_ready)
             }
+            other => self.print(other, out, err),
+        };
+        let _ = out.flush();
+        code
+    }
+
+    /// What a mode other than a verdict prints: kept out of line (and
+    /// marked cold), so that the code a verdict runs stays together in a
+    /// few pages of the binary: each page the probe touches brings its
+    /// neighbours into its resident memory.
+    #[cold]
+    #[inline(never)]
+    fn print(&self, mode: Mode, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+        match mode {
+            Mode::Judge { .. } | Mode::Startup { .. } | Mode::Ready { .. } => {
+                unreachable!("verdicts are judged in `run_with`")
+            }
             Mode::K8s(options) => emit(&k8s::snippet(self, &options), out, err),
             Mode::Docker(options) => emit(&docker::snippet(self, &options), out, err),
             Mode::Systemd => {
@@ -115,12 +132,12 @@ impl Probe {
                 );
                 ALIVE
             }
-        };
-        let _ = out.flush();
-        code
+        }
     }
 
     /// Says on `err` what is wrong with `args`, then usage; the exit code.
+    #[cold]
+    #[inline(never)]
     fn refuse(&self, args: &[OsString], mistake: Mistake, err: &mut dyn Write) -> u8 {
         let said = match mistake {
             Mistake::Said(line) => line,
