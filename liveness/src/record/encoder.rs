@@ -12,7 +12,7 @@
 
 use std::time::Duration;
 
-use super::fields::{CRC32_WRITE, MAGIC, MAX_UP, RECORD_LEN, Record, check_wall};
+use super::fields::{MAGIC, MAX_UP, RECORD_LEN, Record, check_wall, write_check};
 
 /// Seconds in a day.
 const DAY: u64 = 86_400;
@@ -29,6 +29,8 @@ pub(crate) struct Encoder {
     rest: String,
     /// ... from this record (its clocks are not in `rest`).
     rest_of: Option<Record>,
+    /// The last wall-clock second, and its `YYYY-MM-DDTHH:MM:SS`.
+    second: (u64, [u8; 19]),
 }
 
 impl Default for Encoder {
@@ -47,6 +49,7 @@ impl Encoder {
             len: 0,
             rest: String::with_capacity(RECORD_LEN),
             rest_of: None,
+            second: (u64::MAX, [0; 19]),
         }
     }
 
@@ -64,6 +67,9 @@ impl Encoder {
             record.encode_rest(&mut self.rest)?;
             self.rest_of = Some(record.clone());
         }
+        if self.second.0 != since_epoch.as_secs() {
+            self.second = (since_epoch.as_secs(), date_time(since_epoch.as_secs()));
+        }
         let (id, up) = record
             .boot
             .map_or((None, Duration::ZERO), |(id, up)| (Some(id), up));
@@ -76,14 +82,13 @@ impl Encoder {
             bytes: &mut self.bytes[..RECORD_LEN - 1],
             at: 0,
         };
-        let written = line
-            .head(since_epoch, id.map(|id| id.0), up)
-            .and_then(|()| {
-                line.put(self.rest.as_bytes())?;
-                let crc = CRC32_WRITE.checksum(&line.bytes[..line.at]);
-                line.put(b" crc=")?;
-                line.hex(crc)
-            });
+        let at = (&self.second.1, since_epoch.subsec_nanos());
+        let written = line.head(at, id.map(|id| id.0), up).and_then(|()| {
+            line.put(self.rest.as_bytes())?;
+            let crc = write_check(&line.bytes[..line.at]);
+            line.put(b" crc=")?;
+            line.hex(crc)
+        });
         let end = line.at;
         if written.is_none() {
             // Spaces over all of it, as before the first record.
@@ -117,17 +122,20 @@ struct Line<'a> {
 }
 
 impl Line<'_> {
-    /// `liveness/3 at=<RFC 3339, nanoseconds> boot=<id> up=<s.nnnnnnnnn>`.
+    /// `liveness/3 at=<RFC 3339, nanoseconds> boot=<id> up=<s.nnnnnnnnn>`,
+    /// the wall clock's second given as [`date_time`] writes it.
     fn head(
         &mut self,
-        since_epoch: Duration,
+        (second, nanos): (&[u8; 19], u32),
         boot_id: Option<[u8; 36]>,
         up: Duration,
     ) -> Option<()> {
         self.put(MAGIC.as_bytes())?;
         self.put(b" at=")?;
-        self.rfc3339(since_epoch)?;
-        self.put(b" boot=")?;
+        self.put(second)?;
+        self.put(b".")?;
+        self.number(u64::from(nanos), 9)?;
+        self.put(b"Z boot=")?;
         self.put(&boot_id.unwrap_or(super::BootId::NIL.0))?;
         self.put(b" up=")?;
         self.seconds(up)
@@ -168,28 +176,31 @@ impl Line<'_> {
         }
         self.put(&digits)
     }
+}
 
-    /// `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`, UTC, as `humantime` writes it
-    /// (years 1970 to 9999: see [`check_wall`]).
-    fn rfc3339(&mut self, since_epoch: Duration) -> Option<()> {
-        let secs = since_epoch.as_secs();
-        let (year, month, day) = civil(secs / DAY);
-        let of_day = secs % DAY;
-        self.number(year, 4)?;
-        self.put(b"-")?;
-        self.number(month, 2)?;
-        self.put(b"-")?;
-        self.number(day, 2)?;
-        self.put(b"T")?;
-        self.number(of_day / 3600, 2)?;
-        self.put(b":")?;
-        self.number(of_day / 60 % 60, 2)?;
-        self.put(b":")?;
-        self.number(of_day % 60, 2)?;
-        self.put(b".")?;
-        self.number(u64::from(since_epoch.subsec_nanos()), 9)?;
-        self.put(b"Z")
+/// `YYYY-MM-DDTHH:MM:SS`, UTC, of the second `secs` after the epoch, as
+/// `humantime` writes it (years 1970 to 9999: see [`check_wall`]).
+fn date_time(secs: u64) -> [u8; 19] {
+    let (year, month, day) = civil(secs / DAY);
+    let of_day = secs % DAY;
+    let mut text = [0; 19];
+    let mut line = Line {
+        bytes: &mut text,
+        at: 0,
+    };
+    let fields = [
+        (year, 4, b'-'),
+        (month, 2, b'-'),
+        (day, 2, b'T'),
+        (of_day / 3600, 2, b':'),
+        (of_day / 60 % 60, 2, b':'),
+    ];
+    for (value, width, then) in fields {
+        let _ = line.number(value, width);
+        let _ = line.put(&[then]);
     }
+    let _ = line.number(of_day % 60, 2);
+    text
 }
 
 /// The proleptic Gregorian date of day `days` since 1970-01-01 (Howard
