@@ -47,7 +47,7 @@ impl Encoder {
         Encoder {
             bytes,
             len: 0,
-            rest: String::with_capacity(RECORD_LEN),
+            rest: String::new(),
             rest_of: None,
             second: (u64::MAX, [0; 19]),
         }
