@@ -5,7 +5,9 @@
 //!   a coarse clock (`CLOCK_REALTIME_COARSE`, read from the vDSO's data page
 //!   without the precise clock's counter read), so a skipped beat costs less
 //!   than a precise clock read. Off Linux the throttle reads the precise
-//!   clock and this budget is not met;
+//!   clock and this budget is not met. With 2 threads beating one type,
+//!   the figure is CPU time per call, counted by each thread, on both
+//!   sides (see `threaded`);
 //! - `ready()` and a pool instance's `unready(reason)` that repeat the
 //!   current state (and write nothing) against `beat()`; budget 1×;
 //! - `beat_now()` against one `pwrite` of a same-sized record to the same
@@ -64,13 +66,27 @@ fn compare(
     mut floor: impl FnMut() -> f64,
     mut subject: impl FnMut() -> f64,
 ) -> bool {
-    let _ = (floor(), subject()); // warm up
-    let (mut f, mut s) = (Vec::new(), Vec::new());
-    for _ in 0..ROUNDS {
-        f.push(floor());
-        s.push(subject());
+    let [f, s] = medians([&mut floor, &mut subject]);
+    report(what, budget, s, f)
+}
+
+/// The median of each side's figures over `ROUNDS` rounds, the sides taking
+/// turns within each round, after a round to warm up.
+fn medians<const N: usize>(mut sides: [&mut dyn FnMut() -> f64; N]) -> [f64; N] {
+    for side in &mut sides {
+        side();
     }
-    let (f, s) = (median(f), median(s));
+    let mut figures: [Vec<f64>; N] = std::array::from_fn(|_| Vec::new());
+    for _ in 0..ROUNDS {
+        for (side, figures) in sides.iter_mut().zip(&mut figures) {
+            figures.push(side());
+        }
+    }
+    figures.map(median)
+}
+
+/// Prints `subject` against `floor` and whether it is within `budget`.
+fn report(what: &str, budget: f64, s: f64, f: f64) -> bool {
     let ratio = s / f;
     let ok = ratio <= budget;
     println!(
@@ -80,23 +96,36 @@ fn compare(
     ok
 }
 
-/// Runs `f` on `threads` threads at once; the slowest thread's ns per call.
+/// The calling thread's CPU time in nanoseconds (`CLOCK_THREAD_CPUTIME_ID`):
+/// what it ran, without the time another process held its core.
+fn thread_cpu_ns() -> f64 {
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    now.tv_sec as f64 * 1e9 + now.tv_nsec as f64
+}
+
+/// Runs `f` on `threads` threads at once; the CPU time per call, over all
+/// the threads' calls. Each thread counts its own CPU time, not the wall
+/// clock: with two busy threads on two cores, any other task preempts one
+/// of them, and a thread's wall time would count that wait as the cost of
+/// its calls (the shorter the loop, the larger its share).
 fn threaded(threads: usize, iters: u32, f: impl Fn() + Sync) -> f64 {
     let barrier = Barrier::new(threads);
-    std::thread::scope(|s| {
+    let cpu = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
                     barrier.wait();
-                    per_call(iters, &f)
+                    let start = thread_cpu_ns();
+                    for _ in 0..iters {
+                        f();
+                    }
+                    thread_cpu_ns() - start
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap())
-            .fold(0.0, f64::max)
-    })
+        handles.into_iter().map(|h| h.join().unwrap()).sum::<f64>()
+    });
+    cpu / (threads as f64 * f64::from(iters))
 }
 
 fn clock_read() {
@@ -156,19 +185,41 @@ fn pwrite_floor(path: &std::path::Path) -> (File, Vec<u8>) {
     (file, record)
 }
 
+/// `beat_now()` against one `pwrite`, and, for scale, the system calls of
+/// a guarded write alone (`flock`, `pread` of the record, `pwrite`,
+/// `flock` to unlock; no budget).
 fn writes<T: Liveness>(what: &str) -> bool {
+    use rustix::fs::{FlockOperation, flock};
     T::beat_now().unwrap();
     let (floor, record) = pwrite_floor(&T::path());
-    compare(
-        what,
-        4.0,
-        || {
+    let guarded = File::options()
+        .read(true)
+        .write(true)
+        .open(T::path().with_extension("floor"))
+        .unwrap();
+    let mut read = [0; 1025];
+    let [f, s, calls] = medians([
+        &mut || {
             per_call(WRITE_ITERS, || {
-                floor.write_all_at(black_box(&record), 0).unwrap()
+                floor.write_all_at(black_box(&record), 0).unwrap();
             })
         },
-        || per_call(WRITE_ITERS, || T::beat_now().unwrap()),
-    )
+        &mut || per_call(WRITE_ITERS, || T::beat_now().unwrap()),
+        &mut || {
+            per_call(WRITE_ITERS, || {
+                flock(&guarded, FlockOperation::LockExclusive).unwrap();
+                black_box(guarded.read_at(&mut read, 0).unwrap());
+                guarded.write_all_at(black_box(&record), 0).unwrap();
+                flock(&guarded, FlockOperation::Unlock).unwrap();
+            })
+        },
+    ]);
+    let ok = report(what, 4.0, s, f);
+    println!(
+        "  of which the guarded write's system calls {calls:>9.1} ns = {:>5.2}x",
+        calls / f
+    );
+    ok
 }
 
 fn main() -> ExitCode {

@@ -23,7 +23,7 @@ use crate::{
     Error, clock,
     declaration::Declaration,
     host::Identity,
-    record::{Event, Location, Owner, Readiness, Record},
+    record::{Encoder, Event, Location, Owner, Readiness, Record},
     registry,
     store::HeartbeatFile,
 };
@@ -175,12 +175,15 @@ impl Slot {
         };
         record.location = Some(Location::of(caller));
         let file = &mut bound.file;
-        let bytes = record.encode().ok_or_else(|| Error::InvalidTime {
-            path: file.path().to_owned(),
-        })?;
+        let bytes = bound
+            .encoder
+            .encode(&record)
+            .ok_or_else(|| Error::InvalidTime {
+                path: file.path().to_owned(),
+            })?;
         let written = file
             .open()
-            .and_then(|_| file.write(&bytes, call != Call::Beat));
+            .and_then(|_| file.write(bytes, call != Call::Beat));
         match written {
             Ok(false) => Ok(()), // another process is writing: skipped
             Ok(true) => {
@@ -230,6 +233,7 @@ fn bind<'s>(
                 failure: None,
                 admitted: false,
                 ready: Readiness::Ready,
+                encoder: Encoder::new(),
             })
         }
     };

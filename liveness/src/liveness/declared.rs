@@ -49,8 +49,13 @@ impl<T: Liveness + ?Sized> Declared for T {
 
     #[inline]
     fn ready_own(reason: Option<&str>, caller: Caller) -> Result<(), Error> {
+        let slot = T::heartbeat().own();
+        // Repeating what was said writes nothing: checked before the
+        // declaration is built, as `beat` does with its throttle.
+        if slot.repeats(reason) {
+            return Ok(());
+        }
         let declaration = Self::DECLARATION;
-        let target = Self::own(&declaration);
-        T::heartbeat().own().set_ready(target, reason, caller)
+        slot.set_ready(Self::own(&declaration), reason, caller)
     }
 }

@@ -38,6 +38,7 @@
 //! seconds since the Unix epoch, both as heartbeats of no particular
 //! component.
 
+mod encoder;
 mod fields;
 mod ids;
 mod invalid;
@@ -46,6 +47,7 @@ mod ready;
 mod text;
 mod v1;
 
+pub(crate) use encoder::Encoder;
 pub use fields::MAX_POOL_SIZE;
 pub(crate) use fields::{
     Event, NAME_LIMIT, Owner, REASON_LIMIT, RECORD_LEN, Record, Writer, bounded,

@@ -84,6 +84,12 @@ pub(crate) fn bounded_reason(reason: &str) -> &str {
 
 /// The end of `file` whose quoted form takes at most `limit` bytes.
 fn tail_fitting(file: &str, limit: usize) -> &str {
+    // What a location mostly is, kept whole without counting characters:
+    // a path of printable ASCII that quoting does not lengthen.
+    let plain = |b: &u8| matches!(b, b' '..=b'~') && !matches!(b, b'\\' | b'"');
+    if file.len() + 2 <= limit && file.as_bytes().iter().all(plain) {
+        return file;
+    }
     let mut quoted = 2;
     let mut start = file.len();
     for (at, c) in file.char_indices().rev() {
@@ -109,6 +115,40 @@ mod tests {
         assert_eq!(cut.len(), (QUOTED_REASON_LIMIT - 2) / 4);
         assert_eq!(bounded_reason("ééé"), "ééé");
         assert_eq!(bounded_reason(""), "");
+    }
+
+    /// [`tail_fitting`] without its shortcut for plain paths.
+    fn counted(file: &str, limit: usize) -> &str {
+        let mut quoted = 2;
+        let mut start = file.len();
+        for (at, c) in file.char_indices().rev() {
+            quoted += text::quoted_len(c);
+            if quoted > limit {
+                break;
+            }
+            start = at;
+        }
+        &file[start..]
+    }
+
+    #[test]
+    fn plain_paths_are_cut_as_any_other() {
+        for len in [0usize, 1, 96, 97, 98, 99, 100, 101, 150] {
+            for c in ["a", "~", " ", "\"", "\\", "\u{7f}", "\t", "é"] {
+                for at in [0, len / 2, len.saturating_sub(1)] {
+                    let mut file = "s".repeat(len);
+                    if len > 0 {
+                        file.replace_range(at..=at, c);
+                    }
+                    let file = file.as_str();
+                    assert_eq!(
+                        tail_fitting(file, QUOTED_FILE_LIMIT),
+                        counted(file, QUOTED_FILE_LIMIT),
+                        "{file:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -211,12 +211,50 @@ fn unknown_versions_are_named_escaped() {
 
 #[test]
 fn times_outside_rfc3339_are_not_encoded() {
+    let mut encoder = Encoder::new();
     let mut far = sample(Event::Beat);
     far.wall = UNIX_EPOCH + Duration::from_secs(YEAR_10000);
     assert!(far.encode().is_none());
+    assert!(encoder.encode(&far).is_none());
     let mut long_up = sample(Event::Beat);
     long_up.boot = Some((BOOT, Duration::from_secs(MAX_UP)));
     assert!(long_up.encode().is_none());
+    assert!(encoder.encode(&long_up).is_none());
+    let too_long = Event::Extend {
+        by: Duration::from_secs(MAX_UP),
+        reason: String::new(),
+    };
+    assert!(sample(too_long.clone()).encode().is_none());
+    assert!(encoder.encode(&sample(too_long)).is_none());
+    // After a record it could not encode, the encoder encodes the next.
+    let record = sample(Event::Beat);
+    assert_eq!(encoder.encode(&record).copied(), record.encode());
+}
+
+#[test]
+fn the_encoder_writes_the_edges_of_the_calendar_as_encode_does() {
+    let mut encoder = Encoder::new();
+    // Leap days, the ends of months, of years, of 2100 (no leap day) and
+    // of 9999, nanoseconds 0 and 999,999,999, boot clock 0.
+    let days = [0, 58, 59, 60, 365, 789, 790, 11_016, 47_540, 47_541, 47_542];
+    let ends = [0, 1, 59, 86_399];
+    for (day, end) in days.iter().flat_map(|d| ends.iter().map(move |e| (d, e))) {
+        for nanos in [0, 1, 999_999_999] {
+            let mut record = sample(Event::Beat);
+            record.wall = UNIX_EPOCH + Duration::new(day * 86_400 + end, nanos);
+            record.boot = Some((BOOT, Duration::new(*end, nanos)));
+            assert_eq!(encoder.encode(&record).copied(), record.encode());
+        }
+    }
+    let mut last = sample(Event::Beat);
+    last.wall = UNIX_EPOCH + Duration::new(YEAR_10000 - 1, 999_999_999);
+    last.boot = None;
+    assert_eq!(encoder.encode(&last).copied(), last.encode());
+    assert!(
+        std::str::from_utf8(encoder.encode(&last).unwrap())
+            .unwrap()
+            .contains("at=9999-12-31T23:59:59.999999999Z boot=00000000-")
+    );
 }
 
 /// A boot id as the kernel writes it: a UUID, lowercase, not the nil UUID
@@ -305,6 +343,28 @@ proptest! {
             line: l.line,
         });
         prop_assert_eq!(parse(&bytes), Ok(Parsed::Record(expected)));
+    }
+
+    /// A writer's encoder gives the bytes of `Record::encode`, whichever
+    /// records it encoded before: the same record at other times, or
+    /// records that differ in any field.
+    #[test]
+    fn the_encoder_writes_what_encode_writes(
+        records in proptest::collection::vec(any_record(), 1..6),
+        times in proptest::collection::vec((0..YEAR_10000, 0..1_000_000_000u32, 0..MAX_UP), 1..4),
+    ) {
+        let mut encoder = Encoder::new();
+        for record in &records {
+            prop_assert_eq!(encoder.encode(record).copied(), record.encode());
+            for &(s, n, up) in &times {
+                let again = Record {
+                    wall: UNIX_EPOCH + Duration::new(s, n),
+                    boot: record.boot.map(|(id, _)| (id, Duration::new(up, n))),
+                    ..record.clone()
+                };
+                prop_assert_eq!(encoder.encode(&again).copied(), again.encode());
+            }
+        }
     }
 
     /// Any bytes: a result, never a panic; a record only from bytes that

@@ -8,7 +8,7 @@ use super::memory::{Memory, NEVER};
 use crate::{
     Error,
     declaration::Declaration,
-    record::{Event, Readiness, Record},
+    record::{Encoder, Event, Readiness, Record},
     store::HeartbeatFile,
 };
 
@@ -24,6 +24,9 @@ pub(super) struct Bound {
     /// What this process last said of its readiness (`unready`, `ready`);
     /// every record it writes carries it, unless the process drains.
     pub(super) ready: Readiness,
+    /// Encodes this slot's records, keeping what does not change between
+    /// two of them.
+    pub(super) encoder: Encoder,
 }
 
 /// The failure a slot knows of: declared by this process, or found in the

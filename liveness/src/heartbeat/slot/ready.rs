@@ -26,10 +26,17 @@ impl Slot {
         reason: Option<&str>,
         caller: Caller,
     ) -> Result<(), Error> {
-        if self.memory.said.is(reason) || drain::reason().is_some() {
+        if self.repeats(reason) {
             return Ok(());
         }
         self.change_ready(target, reason, caller)
+    }
+
+    /// Whether [`Slot::set_ready`] with `reason` would change nothing: it
+    /// repeats what this process last said, or the process drains.
+    #[inline]
+    pub fn repeats(&self, reason: Option<&str>) -> bool {
+        self.memory.said.is(reason) || drain::reason().is_some()
     }
 
     #[cold]
