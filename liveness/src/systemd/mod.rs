@@ -9,6 +9,7 @@
 
 mod env;
 mod notify;
+mod ping;
 mod watch;
 
 use std::{
@@ -21,7 +22,7 @@ use std::{
     time::Duration,
 };
 
-use crate::{Probe, heartbeat};
+use crate::Probe;
 
 /// Whether a [`Watchdog`] thread runs in this process: two would each send
 /// `READY=1` and pings, and the second would vouch for nothing new.
@@ -125,19 +126,27 @@ impl Probe {
             ));
         }
         let stop = Arc::new(AtomicBool::new(false));
+        let shared = ping::Shared::new(ping, Arc::clone(&stop))
+            .map(Arc::new)
+            .inspect_err(|_| RUNNING.store(false, Ordering::Release))?;
         let watcher = watch::Watcher {
             probe: self.clone(),
             notifier,
             ping,
-            stop: Arc::clone(&stop),
+            shared: Arc::clone(&shared),
         };
+        ping::arm(&shared);
         let thread = std::thread::Builder::new()
             .name("liveness-sd".into())
             .spawn(move || watcher.run())
-            .inspect_err(|_| RUNNING.store(false, Ordering::Release))?;
+            .inspect_err(|_| {
+                ping::disarm();
+                RUNNING.store(false, Ordering::Release);
+            })?;
         Ok(Watchdog {
             ping,
             stop,
+            shared: Some(shared),
             thread: Some(thread),
         })
     }
@@ -156,6 +165,8 @@ pub struct Watchdog {
     ping: Option<Duration>,
     /// Set, and the thread woken, to end it.
     stop: Arc<AtomicBool>,
+    /// What the thread shares with the writes: its alarm.
+    shared: Option<Arc<ping::Shared>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -164,6 +175,7 @@ impl Watchdog {
         Watchdog {
             ping: None,
             stop: Arc::default(),
+            shared: None,
             thread: None,
         }
     }
@@ -188,8 +200,13 @@ impl Watchdog {
     }
 
     fn shut_down(&mut self) {
+        if self.thread.is_some() {
+            ping::disarm();
+        }
         self.stop.store(true, Ordering::Release);
-        heartbeat::wake();
+        if let Some(shared) = &self.shared {
+            shared.alarm.fire();
+        }
         if let Some(thread) = self.thread.take() {
             // A panic in the thread has been printed already.
             let _ = thread.join();
