@@ -27,9 +27,9 @@ pub(crate) use changes::{Hooks, arm};
     not(any(target_os = "linux", target_os = "android"))
 ))]
 pub(crate) use changes::{wait, wake};
-#[cfg(all(feature = "systemd", unix))]
-pub(crate) use slot::Slot;
 pub(crate) use event::{extension, failure};
 pub(crate) use identity::failure_here;
+#[cfg(all(feature = "systemd", unix))]
+pub(crate) use slot::Slot;
 pub(crate) use slot::{Caller, Handle, Target};
 pub(crate) use slot::{drain, draining};

@@ -240,7 +240,7 @@ impl Alarm {
 
     /// Rings at `at` on the boot clock (at once when past), and no sooner.
     pub fn set(&self, at: u64) {
-        use rustix::time::{Itimerspec, Timespec, TimerfdTimerFlags, timerfd_settime};
+        use rustix::time::{Itimerspec, TimerfdTimerFlags, Timespec, timerfd_settime};
         let at = at.max(1); // 0 would disarm it
         let value = Timespec {
             tv_sec: i64::try_from(at / 1_000_000_000).unwrap_or(i64::MAX),
