@@ -235,3 +235,35 @@ fn a_watchdog_shorter_than_the_writes_is_pinged_by_the_thread() {
         assert!(JUDGEMENTS.load(Ordering::Relaxed) > judged);
     });
 }
+
+#[test]
+fn a_failure_stops_the_pings_and_triggers_at_once() {
+    static WORKER: Heartbeat = Heartbeat::new();
+    static LOADER: Heartbeat = Heartbeat::new();
+    let _turn = turn();
+    let dir = Dir::new("failure");
+    let systemd = listen(&dir.0);
+    let worker = Beater::new(&WORKER, "worker", dir.0.join("worker"), 100);
+    let loader = Beater::new(&LOADER, "loader", dir.0.join("loader"), 60_000);
+    let stop = AtomicBool::new(false);
+    thread::scope(|s| {
+        s.spawn(|| worker.beat_until(&stop));
+        let _stop = Stop(&stop);
+        loader.beat();
+        let _watchdog = Probe::new([worker.component(), loader.component()])
+            .watch(watching(&dir.0, Duration::from_millis(50)))
+            .unwrap();
+        until_ready(&systemd);
+        pings(&systemd, 4);
+        loader.record(Event::Fail {
+            reason: "schema lost".into(),
+        });
+        // One ping in flight at most, then the trigger.
+        let (_, last) = pings_then(&systemd, 1);
+        assert!(
+            last.starts_with("STATUS=loader: dead: failed: schema lost")
+                && last.ends_with("\nWATCHDOG=trigger\n"),
+            "{last:?}"
+        );
+    });
+}
