@@ -2,13 +2,15 @@
 //! `httpGet` endpoint does (from the writers' memory, the startup grace
 //! counted from this process's start) and tells systemd what it found.
 //!
-//! It judges when a ping is due, when a component's deadline passes (the
+//! It judges when a ping is due and no beat sent it (`ping.rs`: the beats
+//! ping, and push its alarm back), when a component's deadline passes (the
 //! moment a verdict can turn dead without anything being recorded), when a
-//! writer of this process records a change (`fail`, `extend`: it sleeps on
-//! the count of changes, which wakes it), and every [`CHANGE_POLL`] (or ping,
-//! when sooner: systemd's watchdog runs during the start too) until
-//! every component has started (for `READY=1`: a beat is not a change).
-//! In between it sleeps: no polling once started. Then, in one datagram:
+//! writer of this process records a change (`fail`, `extend`: a change
+//! fires its alarm), and every [`CHANGE_POLL`] (or ping, when sooner:
+//! systemd's watchdog runs during the start too) until every component has
+//! started (for `READY=1`: a beat is not a change). In between it sleeps:
+//! no polling once started. After each judgement it publishes it for the
+//! beats (`ping.rs`). Then, in one datagram:
 //! `STATUS=` when the line changed, `READY=1` the first time every component
 //! has started, `WATCHDOG=1` while every component is alive (and systemd's
 //! watchdog is on), and `WATCHDOG=trigger` once when one turns dead.
