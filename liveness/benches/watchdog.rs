@@ -139,22 +139,24 @@ fn service(shape: &str, armed: bool) {
         figures
     });
     drop(watchdog);
-    let (mut floor, mut sends) = (0, 0);
-    if extended && armed {
-        // The floor, after: alone, as the watchdog's thread was.
-        let spawned = thread::Builder::new().name("floor".into()).spawn(|| {
-            let end = Instant::now() + SPAN;
-            let mut sends = 0u64;
-            while Instant::now() < end {
-                thread::sleep(WATCHDOG / 2);
-                sd_notify::notify(&[NotifyState::Custom(FLOOR), NotifyState::Watchdog]).unwrap();
-                sends += 1;
-            }
-            (cpu("floor").1, sends)
-        });
-        (floor, sends) = spawned.unwrap().join().unwrap();
-    }
+    let (floor, sends) = if extended && armed { floor() } else { (0, 0) };
     println!("{all} {sd} {slices} {floor} {sends}");
+}
+
+/// The floor of a ping from a thread, after the service: a thread alone,
+/// as the watchdog's was, that sleeps and sends; its CPU and sends.
+fn floor() -> (u64, u64) {
+    let spawned = thread::Builder::new().name("floor".into()).spawn(|| {
+        let end = Instant::now() + SPAN;
+        let mut sends = 0u64;
+        while Instant::now() < end {
+            thread::sleep(WATCHDOG / 2);
+            sd_notify::notify(&[NotifyState::Custom(FLOOR), NotifyState::Watchdog]).unwrap();
+            sends += 1;
+        }
+        (cpu("floor").1, sends)
+    });
+    spawned.unwrap().join().unwrap()
 }
 
 /// A service started by this process playing systemd: its socket and its
