@@ -25,7 +25,9 @@
 //!
 //! Median of the rounds. Budget: 20 µs of CPU per ping from the beats.
 //! Exits 1 over it. Run with
-//! `cargo bench -p liveness --features systemd --bench watchdog`.
+//! `cargo bench -p liveness --features systemd --bench watchdog`
+//! (`VERBOSE=1`: each round's figures; `SHAPES=beats,send,extended`: some
+//! shapes only).
 
 use std::{
     os::unix::net::UnixDatagram,
