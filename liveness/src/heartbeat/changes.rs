@@ -1,5 +1,7 @@
 //! A count of the changes this process recorded that can turn a verdict,
-//! and a way to wait for the next one.
+//! and a way to wait for the next one; and, while systemd's watchdog is
+//! armed (feature `systemd`), what it is told of each beat that lands and
+//! of each change.
 
 use std::{
     sync::{
@@ -34,6 +36,52 @@ pub(crate) fn changes() -> u64 {
 pub(crate) fn changed() {
     CHANGES.fetch_add(1, Ordering::AcqRel);
     wake();
+    #[cfg(all(feature = "systemd", unix))]
+    if ARMED.load(Ordering::Acquire) {
+        if let Some(hooks) = HOOKS.get() {
+            (hooks.changed)();
+        }
+    }
+}
+
+/// What systemd's watchdog does on a beat that landed and on a change.
+#[cfg(all(feature = "systemd", unix))]
+pub(crate) struct Hooks {
+    /// A beat reached its file: ping, when one is due.
+    pub written: fn(),
+    /// A change was counted: judge at once.
+    pub changed: fn(),
+}
+
+/// Whether the hooks are called: one load when they are not.
+#[cfg(all(feature = "systemd", unix))]
+static ARMED: AtomicBool = AtomicBool::new(false);
+
+#[cfg(all(feature = "systemd", unix))]
+static HOOKS: std::sync::OnceLock<Hooks> = std::sync::OnceLock::new();
+
+/// Calls `hooks` from now on (the first given, every time: they are one
+/// module's functions), or no longer when `None`.
+#[cfg(all(feature = "systemd", unix))]
+pub(crate) fn arm(hooks: Option<Hooks>) {
+    match hooks {
+        Some(hooks) => {
+            let _ = HOOKS.set(hooks);
+            ARMED.store(true, Ordering::Release);
+        }
+        None => ARMED.store(false, Ordering::Release),
+    }
+}
+
+/// A beat reached its file: tells systemd's watchdog, when armed.
+#[inline]
+pub(crate) fn written() {
+    #[cfg(all(feature = "systemd", unix))]
+    if ARMED.load(Ordering::Relaxed) {
+        if let Some(hooks) = HOOKS.get() {
+            (hooks.written)();
+        }
+    }
 }
 
 /// Wakes the threads waiting in [`wait`], so they look at their `stop`.
@@ -44,8 +92,16 @@ pub(crate) fn wake() {
 }
 
 /// Waits until the count is no longer `seen`, `stop` is set (then
-/// [`wake`]), or `timeout` passes; the count then.
-#[cfg_attr(not(all(feature = "systemd", unix)), allow(dead_code))]
+/// [`wake`]), or `timeout` passes; the count then. (On Linux the watchdog's
+/// thread sleeps on a timer instead: `systemd/ping.rs`.)
+#[cfg_attr(
+    not(all(
+        feature = "systemd",
+        unix,
+        not(any(target_os = "linux", target_os = "android"))
+    )),
+    allow(dead_code)
+)]
 pub(crate) fn wait(seen: u64, stop: &AtomicBool, timeout: Duration) -> u64 {
     let held = WAITING.0.lock().unwrap_or_else(PoisonError::into_inner);
     let (_held, _) = WAITING

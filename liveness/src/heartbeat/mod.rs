@@ -20,8 +20,16 @@ pub(crate) use changes::changed;
 #[cfg(any(all(feature = "http", unix), all(feature = "systemd", unix)))]
 pub(crate) use changes::changes;
 #[cfg(all(feature = "systemd", unix))]
+pub(crate) use changes::{Hooks, arm};
+#[cfg(all(
+    feature = "systemd",
+    unix,
+    not(any(target_os = "linux", target_os = "android"))
+))]
 pub(crate) use changes::{wait, wake};
 pub(crate) use event::{extension, failure};
 pub(crate) use identity::failure_here;
+#[cfg(all(feature = "systemd", unix))]
+pub(crate) use slot::Slot;
 pub(crate) use slot::{Caller, Handle, Target};
 pub(crate) use slot::{drain, draining};

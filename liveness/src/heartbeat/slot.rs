@@ -155,6 +155,13 @@ impl Slot {
         self.memory.last()
     }
 
+    /// When the last beat that reached the file was made (boot clock, ns;
+    /// 0 before the first).
+    #[cfg(all(feature = "systemd", unix))]
+    pub fn beat_at(&self) -> u64 {
+        self.memory.beat_at()
+    }
+
     /// Writes `event`, said by `caller`, with the slot's readiness.
     fn write(
         &self,
@@ -168,6 +175,13 @@ impl Slot {
             return bound.after_failure(&self.memory, target.instance, call);
         }
         let owner = Owner::new(target.declaration.name(), target.instance);
+        // When the beat is made, for systemd's watchdog: read before the
+        // record, so never later than the record's own time.
+        let at = if cfg!(all(feature = "systemd", unix)) {
+            clock::boot_ns()
+        } else {
+            0
+        };
         let mut record = Identity::get().record(Some(owner), event);
         record.ready = match drain::reason() {
             Some(reason) => Readiness::Draining(reason.to_owned()),
@@ -190,7 +204,11 @@ impl Slot {
                 if call == Call::Fail {
                     bound.failed(&self.memory, record.clone(), false);
                 }
-                self.memory.set_last(record);
+                let beat = matches!(record.event, Event::Beat);
+                self.memory.set_last(record, at);
+                if beat {
+                    super::changes::written();
+                }
                 Ok(())
             }
             Err(Error::Failed { .. }) if bound.adopt(&self.memory) => {

@@ -5,10 +5,12 @@
 //!
 //! `env.rs` reads systemd's environment, `notify.rs` sends the
 //! notifications (`sd-notify`'s messages on a socket connected once),
-//! `watch.rs` is the thread: when it judges, and what it sends.
+//! `watch.rs` is the thread: when it judges, and what it sends; `ping.rs`
+//! the pings the beats send, and the alarm the thread sleeps on.
 
 mod env;
 mod notify;
+mod ping;
 mod watch;
 
 use std::{
@@ -21,7 +23,7 @@ use std::{
     time::Duration,
 };
 
-use crate::{Probe, heartbeat};
+use crate::Probe;
 
 /// Whether a [`Watchdog`] thread runs in this process: two would each send
 /// `READY=1` and pings, and the second would vouch for nothing new.
@@ -43,13 +45,33 @@ impl Probe {
     ///   dead ones first, cut to 1024 bytes): what `systemctl status` shows;
     /// - `READY=1` once every component has started (recorded a beat, an
     ///   extension or a failure): a `Type=notify` unit is started then;
-    /// - `WATCHDOG=1` every `WATCHDOG_USEC / 2` while every component is
-    ///   alive, when `WatchdogSec=` is set;
+    /// - `WATCHDOG=1` while every component is alive, when `WatchdogSec=`
+    ///   is set (see below);
     /// - `WATCHDOG=trigger` as soon as any component is dead (its
     ///   `max_age` passed without a beat, its extension ran out, or it
     ///   called [`fail`](crate::Liveness::fail), whose reason the status
     ///   then shows): systemd (≥ 244) then restarts it at once, without
     ///   waiting out `WatchdogSec=`.
+    ///
+    /// The pings come from the beats: once half a ping interval
+    /// (`WATCHDOG_USEC / 2`) has passed since the last, the first beat that
+    /// reaches its file (a write, at most one per throttle interval; a beat
+    /// the throttle skips does nothing more) sends `WATCHDOG=1` from the
+    /// loop's own thread, if every component is alive: alive when the
+    /// thread last judged them, or beating since. A ping so proves that
+    /// the loops run, not only a timer, and it costs no thread a wake-up:
+    /// while the beats ping, the thread sleeps (on Linux: on a timer each
+    /// ping pushes back). It wakes, judges and sends what is due when a
+    /// change is recorded ([`fail`](crate::Liveness::fail),
+    /// [`extend`](crate::Liveness::extend), a readiness, the beat that ends
+    /// an extension), at the earliest deadline (a component that stops
+    /// beating stops the pings there and triggers), and when no beat
+    /// pinged for a whole ping interval (a component extended and not
+    /// beating, writes sparser than the interval, the start): then it
+    /// pings itself, as a timer would. The pings from the beats carry
+    /// `WATCHDOG=1` alone: `STATUS=` is sent when the thread judges, so the
+    /// ages it shows may be older than the last ping. Off Linux the thread
+    /// also pings every interval.
     ///
     /// A component within [`extend`](crate::Liveness::extend) is alive, so
     /// the pings go on until its extension runs out: the unit needs no
@@ -57,9 +79,11 @@ impl Probe {
     /// started, as for `--startup`). The probe's `--systemd` prints the unit
     /// settings that go with this.
     ///
-    /// The thread never blocks on systemd's socket: what its full queue
-    /// refuses is sent again 10 ms later, so a systemd that stops reading
-    /// holds neither the thread nor the handle's drop.
+    /// Neither the thread nor a beat ever blocks on systemd's socket: what
+    /// its full queue refuses the thread sends again 10 ms later (a ping a
+    /// beat could not send is the thread's to send), so a systemd that
+    /// stops reading holds neither the loops, the thread, nor the handle's
+    /// drop.
     ///
     /// Not under systemd the handle does nothing (and says so in the debug
     /// log); [`is_active`](Watchdog::is_active) tells which.
@@ -125,19 +149,27 @@ impl Probe {
             ));
         }
         let stop = Arc::new(AtomicBool::new(false));
+        let shared = ping::Shared::new(ping, Arc::clone(&stop))
+            .map(Arc::new)
+            .inspect_err(|_| RUNNING.store(false, Ordering::Release))?;
         let watcher = watch::Watcher {
             probe: self.clone(),
             notifier,
             ping,
-            stop: Arc::clone(&stop),
+            shared: Arc::clone(&shared),
         };
+        ping::arm(&shared);
         let thread = std::thread::Builder::new()
             .name("liveness-sd".into())
             .spawn(move || watcher.run())
-            .inspect_err(|_| RUNNING.store(false, Ordering::Release))?;
+            .inspect_err(|_| {
+                ping::disarm();
+                RUNNING.store(false, Ordering::Release);
+            })?;
         Ok(Watchdog {
             ping,
             stop,
+            shared: Some(shared),
             thread: Some(thread),
         })
     }
@@ -156,6 +188,8 @@ pub struct Watchdog {
     ping: Option<Duration>,
     /// Set, and the thread woken, to end it.
     stop: Arc<AtomicBool>,
+    /// What the thread shares with the writes: its alarm.
+    shared: Option<Arc<ping::Shared>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -164,6 +198,7 @@ impl Watchdog {
         Watchdog {
             ping: None,
             stop: Arc::default(),
+            shared: None,
             thread: None,
         }
     }
@@ -188,8 +223,13 @@ impl Watchdog {
     }
 
     fn shut_down(&mut self) {
+        if self.thread.is_some() {
+            ping::disarm();
+        }
         self.stop.store(true, Ordering::Release);
-        heartbeat::wake();
+        if let Some(shared) = &self.shared {
+            shared.alarm.fire();
+        }
         if let Some(thread) = self.thread.take() {
             // A panic in the thread has been printed already.
             let _ = thread.join();

@@ -36,6 +36,11 @@ impl Notifier {
         Ok(Notifier { socket, connected })
     }
 
+    /// The connected socket, shared (for the pings the writes send).
+    pub fn datagram(&self) -> Option<UnixDatagram> {
+        self.connected.as_ref().and_then(|s| s.try_clone().ok())
+    }
+
     /// Sends `states` in one datagram.
     pub fn send(&mut self, states: &[NotifyState<'_>]) -> io::Result<()> {
         let message = message(states);

@@ -258,4 +258,5 @@ fn an_extended_component_is_pinged_until_its_extension_runs_out() {
     );
 }
 
+mod beats;
 mod hostile;

@@ -2,31 +2,33 @@
 //! `httpGet` endpoint does (from the writers' memory, the startup grace
 //! counted from this process's start) and tells systemd what it found.
 //!
-//! It judges when a ping is due, when a component's deadline passes (the
+//! It judges when a ping is due and no beat sent it (`ping.rs`: the beats
+//! ping, and push its alarm back), when a component's deadline passes (the
 //! moment a verdict can turn dead without anything being recorded), when a
-//! writer of this process records a change (`fail`, `extend`: it sleeps on
-//! the count of changes, which wakes it), and every [`CHANGE_POLL`] (or ping,
-//! when sooner: systemd's watchdog runs during the start too) until
-//! every component has started (for `READY=1`: a beat is not a change).
-//! In between it sleeps: no polling once started. Then, in one datagram:
+//! writer of this process records a change (`fail`, `extend`: a change
+//! fires its alarm), and every [`CHANGE_POLL`] (or ping, when sooner:
+//! systemd's watchdog runs during the start too) until every component has
+//! started (for `READY=1`: a beat is not a change). In between it sleeps:
+//! no polling once started. After each judgement it publishes it for the
+//! beats (`ping.rs`). Then, in one datagram:
 //! `STATUS=` when the line changed, `READY=1` the first time every component
 //! has started, `WATCHDOG=1` while every component is alive (and systemd's
 //! watchdog is on), and `WATCHDOG=trigger` once when one turns dead.
 
 use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
-    },
+    sync::{Arc, atomic::Ordering},
     time::{Duration, SystemTime},
 };
 
 use sd_notify::NotifyState;
 
-use super::notify::Notifier;
+use super::{
+    notify::Notifier,
+    ping::{Entry, Shared, Table, ns},
+};
 use crate::{
-    Probe, Status,
-    heartbeat::{changes, wait},
+    Probe, Status, clock,
+    heartbeat::changes,
     probe::{Source, survey},
 };
 
@@ -131,25 +133,33 @@ impl Told {
     }
 }
 
-/// The thread's loop, until `stop` is set (and the waiters woken).
+/// The judgements the thread made, for the tests: how often it woke.
+#[cfg(test)]
+pub(crate) static JUDGEMENTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The thread's loop, until `stop` is set (and the alarm fired).
 pub(crate) struct Watcher {
     pub probe: Probe,
     pub notifier: Notifier,
     pub ping: Option<Duration>,
-    pub stop: Arc<AtomicBool>,
+    pub shared: Arc<Shared>,
 }
 
 impl Watcher {
     pub fn run(mut self) {
         let mut told = Told::default();
-        let mut seen = changes();
         let mut failed_sends = 0u32;
         loop {
-            let mut unsent = false;
+            #[cfg(test)]
+            JUDGEMENTS.fetch_add(1, Ordering::Relaxed);
+            // Counted before judging: a change during the survey is judged
+            // again, and keeps the writes from pinging meanwhile.
+            let seen = changes();
             let statuses = survey(self.probe.components(), Source::Memory);
             let judged = Judged::of(&statuses);
             let before = told.clone();
             let states = told.next(&judged, self.ping.is_some());
+            let mut unsent = false;
             if !states.is_empty() {
                 match self.notifier.send(&states) {
                     Ok(()) => failed_sends = 0,
@@ -164,16 +174,38 @@ impl Watcher {
                     }
                 }
             }
+            let now = clock::boot_ns();
+            if !unsent && states.iter().any(|s| matches!(s, NotifyState::Watchdog)) {
+                self.shared.last_ping.store(now, Ordering::Release);
+            }
+            self.publish(&statuses, &judged, seen, unsent, now);
             // Asleep until the next judgement is due, or a change.
             let mut until = until_next(&statuses, &judged, self.ping);
             if unsent {
                 until = until.min(SEND_RETRY);
             }
-            seen = wait(seen, &self.stop, until);
-            if self.stop.load(Ordering::Acquire) {
+            let stop = &self.shared.stop;
+            self.shared
+                .alarm
+                .sleep_until(now.saturating_add(ns(until)), seen, stop);
+            if stop.load(Ordering::Acquire) {
                 return;
             }
         }
+    }
+
+    /// Publishes this judgement for the writes that ping.
+    fn publish(&self, statuses: &[Status], judged: &Judged, seen: u64, unsent: bool, now: u64) {
+        let components = self.probe.components();
+        self.shared.publish(Table {
+            pingable: self.ping.is_some() && judged.alive && judged.started && !unsent,
+            changes: seen,
+            entries: statuses
+                .iter()
+                .map(|status| Entry::of(components, status, now))
+                .collect(),
+            socket: self.notifier.datagram(),
+        });
     }
 }
 

@@ -109,7 +109,7 @@ impl Bound {
             // Landed: `beat` never writes again.
             memory.next_due.store(NEVER, Ordering::Relaxed);
         }
-        memory.set_last(record.clone());
+        memory.set_last(record.clone(), 0);
         self.failure = Some(Failure { record, pending });
     }
 }

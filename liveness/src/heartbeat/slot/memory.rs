@@ -1,6 +1,8 @@
 //! What a slot keeps outside its lock: the throttle's next due time and
 //! the last record, read without waiting for a write in progress.
 
+#[cfg(all(feature = "systemd", unix))]
+use std::sync::atomic::Ordering;
 use std::sync::{Mutex, PoisonError, atomic::AtomicU64};
 
 use super::said::Said;
@@ -22,6 +24,12 @@ pub(super) struct Memory {
     last: Mutex<Option<Record>>,
     /// What this process last said of its readiness (`slot/said.rs`).
     pub said: Said,
+    /// When the last beat that reached the file was made, on the boot
+    /// clock ([`clock::boot_ns`](crate::clock::boot_ns)); 0 before the
+    /// first: what systemd's watchdog reads to judge a beating component
+    /// alive without copying its record.
+    #[cfg(all(feature = "systemd", unix))]
+    beat_at: AtomicU64,
 }
 
 impl Memory {
@@ -30,6 +38,8 @@ impl Memory {
             next_due: AtomicU64::new(0),
             last: Mutex::new(None),
             said: Said::new(),
+            #[cfg(all(feature = "systemd", unix))]
+            beat_at: AtomicU64::new(0),
         }
     }
 
@@ -42,11 +52,29 @@ impl Memory {
             .clone()
     }
 
-    /// Keeps `record` as the last, counting a change that can turn a verdict.
-    pub fn set_last(&self, record: Record) {
-        let change = !matches!(record.event, Event::Beat);
-        *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Some(record);
-        if change {
+    /// When the last beat that reached the file was made (boot clock, ns;
+    /// 0 before the first).
+    #[cfg(all(feature = "systemd", unix))]
+    pub fn beat_at(&self) -> u64 {
+        self.beat_at.load(Ordering::Acquire)
+    }
+
+    /// Keeps `record`, made at `at` on the boot clock, as the last,
+    /// counting a change that can turn a verdict: any record but a beat,
+    /// and the beat after one (which ends an extension early).
+    pub fn set_last(&self, record: Record, #[allow(unused_variables)] at: u64) {
+        let beat = matches!(record.event, Event::Beat);
+        let previous = self
+            .last
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .replace(record);
+        let after_other = previous.is_some_and(|p| !matches!(p.event, Event::Beat));
+        #[cfg(all(feature = "systemd", unix))]
+        if beat {
+            self.beat_at.fetch_max(at, Ordering::AcqRel);
+        }
+        if !beat || after_other {
             changed();
         }
     }
