@@ -25,6 +25,7 @@
 //! client that stops reading waits on its own flow-control window.
 
 mod capped;
+mod conn;
 mod question;
 mod server;
 mod service;

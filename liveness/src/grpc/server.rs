@@ -9,11 +9,14 @@ use std::{
     time::Duration,
 };
 
+use hyper::server::conn::http2;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tokio::sync::oneshot;
 use tonic_health::pb::health_server::HealthServer;
 
 use super::{
     capped::{self, Incoming},
+    conn::{self, Health},
     service::GrpcHealth,
 };
 
@@ -27,6 +30,12 @@ const MAX_HEADER_LIST: u32 = 8 * 1024;
 /// How often an idle connection is pinged, and how long its answer may
 /// take before the connection is closed: a vanished client's streams end.
 const KEEPALIVE: (Duration, Duration) = (Duration::from_secs(30), Duration::from_secs(10));
+
+/// HTTP/2's own initial flow-control window, for each stream and for the
+/// connection: what a client may send before the server reads it. A
+/// request is a service name (at most 1 KiB); the protocol's default needs
+/// no `WINDOW_UPDATE` at the start of each connection.
+const WINDOW: u32 = 65_535;
 
 /// Starts the server's thread on `listener`.
 pub(super) fn spawn(
@@ -51,16 +60,8 @@ pub(super) fn spawn(
         .name("liveness-grpc".into())
         .spawn(move || {
             runtime.block_on(async move {
-                let serve = tonic::transport::Server::builder()
-                    .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
-                    .http2_max_header_list_size(MAX_HEADER_LIST)
-                    .http2_keepalive_interval(Some(KEEPALIVE.0))
-                    .http2_keepalive_timeout(Some(KEEPALIVE.1))
-                    .serve_with_incoming(service, Incoming::new(listener, capped::cap()));
                 tokio::select! {
-                    served = serve => if let Err(error) = served {
-                        log::warn!("grpc: the server stopped: {error}");
-                    },
+                    () = serve(Incoming::new(listener, capped::cap()), Health(service)) => {}
                     _ = stopped => {}
                 }
             });
@@ -72,6 +73,25 @@ pub(super) fn spawn(
         stop: Some(stop),
         thread: Some(thread),
     })
+}
+
+/// Accepts connections, each served by a task of its own (`conn.rs`).
+async fn serve(mut incoming: Incoming, health: Health) {
+    let mut http2 = http2::Builder::new(TokioExecutor::new());
+    http2
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
+        .max_header_list_size(MAX_HEADER_LIST)
+        .keep_alive_interval(KEEPALIVE.0)
+        .keep_alive_timeout(KEEPALIVE.1)
+        .initial_stream_window_size(WINDOW)
+        .initial_connection_window_size(WINDOW)
+        // gRPC has no use for a `date` header on every answer.
+        .auto_date_header(false);
+    loop {
+        let (stream, link) = std::future::poll_fn(|cx| incoming.poll_accept(cx)).await;
+        tokio::spawn(conn::serve(stream, link, &http2, health.clone()));
+    }
 }
 
 /// A running `grpc.health.v1.Health` server, from
