@@ -19,7 +19,7 @@ use std::{
     convert::Infallible,
     future::Future,
     io::{self, IoSlice},
-    pin::{Pin, pin},
+    pin::Pin,
     sync::{
         Arc, Mutex, PoisonError,
         atomic::{AtomicBool, Ordering},
@@ -126,14 +126,17 @@ pub(super) fn serve(
         eof: false,
         read: 0,
     };
-    let connection = http2.serve_connection(TokioIo::new(io), health);
+    // Boxed: the task then moves a pointer, not the connection's state.
+    let connection = Box::pin(http2.serve_connection(TokioIo::new(io), health));
     turns(connection, socket)
 }
 
 /// The connection's task: polls hyper's connection, then sends what it
 /// wrote, after one turn of the other tasks.
-async fn turns(connection: Connection<TokioIo<Io>, Health, TokioExecutor>, socket: Arc<Socket>) {
-    let mut connection = pin!(connection);
+async fn turns(
+    mut connection: Pin<Box<Connection<TokioIo<Io>, Health, TokioExecutor>>>,
+    socket: Arc<Socket>,
+) {
     // Whether the task has let the others run since its last writes.
     let mut yielded = false;
     std::future::poll_fn(|cx| {
@@ -201,11 +204,10 @@ impl Io {
             ready!(stream.poll_read_ready(cx))?;
             let result = if buf.remaining() < SHORT_READ {
                 let mut small = [0; SMALL_READ];
-                stream.try_read(&mut small).map(|n| {
+                stream.try_read(&mut small).inspect(|&n| {
                     let now = n.min(buf.remaining());
                     buf.put_slice(&small[..now]);
                     self.early.extend_from_slice(&small[now..n]);
-                    n
                 })
             } else {
                 stream.try_read_buf(buf)
@@ -301,5 +303,70 @@ impl AsyncWrite for Io {
             rustix::net::shutdown(&self.socket.stream, rustix::net::Shutdown::Write)?;
         }
         Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        io::{ErrorKind, Read, Write},
+        net::TcpStream,
+        time::Duration,
+    };
+
+    use crate::{Component, Probe};
+
+    /// An HTTP/2 frame on the connection's stream 0.
+    fn frame(kind: u8, flags: u8, payload: &[u8]) -> Vec<u8> {
+        let len = u32::try_from(payload.len()).unwrap().to_be_bytes();
+        let mut frame = vec![len[1], len[2], len[3], kind, flags, 0, 0, 0, 0];
+        frame.extend_from_slice(payload);
+        frame
+    }
+
+    /// The type and flags of each frame in `bytes`.
+    fn frames(mut bytes: &[u8]) -> Vec<(u8, u8)> {
+        let mut frames = Vec::new();
+        while bytes.len() >= 9 {
+            let len = usize::from(bytes[1]) << 8 | usize::from(bytes[2]);
+            frames.push((bytes[3], bytes[4]));
+            bytes = &bytes[(9 + len).min(bytes.len())..];
+        }
+        frames
+    }
+
+    const SETTINGS: u8 = 4;
+    const ACK: u8 = 1;
+
+    #[test]
+    fn the_server_speaks_once_the_client_has_and_answers_in_one_write() {
+        let dir = std::path::absolute(std::env::temp_dir()).unwrap();
+        let job = Component::new(
+            "job",
+            dir.join("liveness-grpc-conn/job"),
+            Duration::from_secs(60),
+        );
+        let server = Probe::new([job]).serve_grpc("127.0.0.1:0").unwrap();
+        let mut client = TcpStream::connect(server.local_addr()).unwrap();
+        client
+            .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+            .unwrap();
+        let mut buf = [0; 1024];
+        // Nothing before the client's settings...
+        client
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let silent = client.read(&mut buf).unwrap_err();
+        assert!(
+            matches!(silent.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+            "{silent}"
+        );
+        // ... then the server's settings and their acknowledgement, together.
+        client.write_all(&frame(SETTINGS, 0, &[])).unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let n = client.read(&mut buf).unwrap();
+        assert_eq!(frames(&buf[..n]), [(SETTINGS, 0), (SETTINGS, ACK)]);
     }
 }

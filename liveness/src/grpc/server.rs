@@ -10,7 +10,7 @@ use std::{
 };
 
 use hyper::server::conn::http2;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
+use hyper_util::rt::TokioExecutor;
 use tokio::sync::oneshot;
 use tonic_health::pb::health_server::HealthServer;
 
@@ -27,8 +27,10 @@ pub(super) const MAX_STREAMS_PER_CONNECTION: u32 = 16;
 /// The largest request head: the kubelet sends a few hundred bytes.
 const MAX_HEADER_LIST: u32 = 8 * 1024;
 
-/// How often an idle connection is pinged, and how long its answer may
-/// take before the connection is closed: a vanished client's streams end.
+/// How long a connection may be idle before the kernel probes the client
+/// (TCP keepalive), and how long the probe's answer, or an acknowledgement
+/// of what the server sent, may take before the connection is closed: a
+/// vanished client's streams end.
 const KEEPALIVE: (Duration, Duration) = (Duration::from_secs(30), Duration::from_secs(10));
 
 /// HTTP/2's own initial flow-control window, for each stream and for the
@@ -46,6 +48,7 @@ pub(super) fn spawn(
     // Inherited by every accepted connection (Linux), so none needs its own
     // system call: a response's frames go out at once.
     rustix::net::sockopt::set_tcp_nodelay(&listener, true)?;
+    keep_alive(&listener)?;
     let local_addr = listener.local_addr()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
@@ -75,15 +78,30 @@ pub(super) fn spawn(
     })
 }
 
+/// TCP keepalive for every accepted connection, set once on the listener
+/// (inherited on Linux): the kernel probes an idle client, so the server
+/// keeps no timer per connection, as HTTP/2 pings would need.
+fn keep_alive(listener: &TcpListener) -> io::Result<()> {
+    use rustix::net::sockopt;
+
+    let (idle, answer) = KEEPALIVE;
+    sockopt::set_socket_keepalive(listener, true)?;
+    sockopt::set_tcp_keepidle(listener, idle)?;
+    sockopt::set_tcp_keepintvl(listener, answer)?;
+    sockopt::set_tcp_keepcnt(listener, 1)?;
+    // Data the client does not acknowledge (a `Watch`'s answer to a client
+    // that vanished) ends the connection as an unanswered probe does.
+    let timeout = u32::try_from((idle + answer).as_millis()).unwrap_or(u32::MAX);
+    sockopt::set_tcp_user_timeout(listener, timeout)?;
+    Ok(())
+}
+
 /// Accepts connections, each served by a task of its own (`conn.rs`).
 async fn serve(mut incoming: Incoming, health: Health) {
     let mut http2 = http2::Builder::new(TokioExecutor::new());
     http2
-        .timer(TokioTimer::new())
         .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
         .max_header_list_size(MAX_HEADER_LIST)
-        .keep_alive_interval(KEEPALIVE.0)
-        .keep_alive_timeout(KEEPALIVE.1)
         .initial_stream_window_size(WINDOW)
         .initial_connection_window_size(WINDOW)
         // gRPC has no use for a `date` header on every answer.
