@@ -33,7 +33,7 @@ use hyper::{
 };
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::{
-    io::{AsyncRead, AsyncWrite, ReadBuf},
+    io::{AsyncRead, AsyncWrite, Interest, ReadBuf},
     net::TcpStream,
 };
 use tonic::codegen::{BoxFuture, Service as _, http};
@@ -202,6 +202,11 @@ impl Io {
         let stream = &self.socket.stream;
         loop {
             ready!(stream.poll_read_ready(cx))?;
+            let asked = if buf.remaining() < SHORT_READ {
+                SMALL_READ
+            } else {
+                buf.remaining()
+            };
             let result = if buf.remaining() < SHORT_READ {
                 let mut small = [0; SMALL_READ];
                 stream.try_read(&mut small).inspect(|&n| {
@@ -214,6 +219,15 @@ impl Io {
             };
             match result {
                 Ok(n) => {
+                    if 0 < n && n < asked {
+                        // The socket has no more for now: the next read
+                        // waits for the runtime to say it has, rather than
+                        // ask the kernel to hear `EAGAIN` (as tokio's own
+                        // reads do).
+                        let _ = stream.try_io(Interest::READABLE, || {
+                            Err::<(), _>(io::ErrorKind::WouldBlock.into())
+                        });
+                    }
                     self.eof |= n == 0;
                     if self.read <= PREFACE {
                         self.read += n;
