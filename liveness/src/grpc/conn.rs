@@ -9,7 +9,9 @@
 //! wakes the client, whose own answers wake the server again. Here a write
 //! lands in the connection's buffer, and the task sends the buffer when it
 //! has nothing left to do: after letting the tasks it woke (the stream's)
-//! run once, so that a check's whole answer leaves in one send.
+//! run once, so that a check's whole answer leaves in one send. The
+//! server's settings wait for the client's (which a client sends right
+//! after its preface, without waiting), so they leave with it too.
 //!
 //! The buffer is bounded ([`MAX_UNSENT`]): past it, a write waits for the
 //! socket, so a client that stops reading still waits on its own flow
