@@ -10,7 +10,6 @@
 
 use std::{
     collections::VecDeque,
-    io,
     pin::Pin,
     sync::{
         Arc, Mutex, PoisonError,
@@ -21,11 +20,9 @@ use std::{
 };
 
 use tokio::{
-    io::{AsyncRead, AsyncWrite, ReadBuf},
     net::{TcpListener, TcpStream},
     time::Sleep,
 };
-use tonic::{codegen::tokio_stream::Stream, transport::server::Connected};
 
 /// Connections open at once: the memory bound (a connection's buffers are
 /// a few KiB), below the usual limit of 1024 file descriptors.
@@ -45,7 +42,7 @@ const ACCEPT_PAUSE: Duration = Duration::from_millis(50);
 
 /// A connection's fate, shared by its stream and the listener.
 #[derive(Default)]
-struct Link {
+pub(super) struct Link {
     evicted: AtomicBool,
     closed: AtomicBool,
     /// The connection's task, woken to notice its eviction.
@@ -96,11 +93,29 @@ impl Incoming {
     }
 }
 
-impl Stream for Incoming {
-    type Item = io::Result<Capped>;
+impl Link {
+    /// Whether evicted; else remembers the task to wake when it is.
+    pub(super) fn evicted(&self, cx: &Context<'_>) -> bool {
+        let mut waker = self.waker.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.evicted.load(Ordering::Acquire) {
+            return true;
+        }
+        if !waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            *waker = Some(cx.waker().clone());
+        }
+        false
+    }
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
+    /// Says the connection is closed: its slot is free.
+    pub(super) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+    }
+}
+
+impl Incoming {
+    /// The next connection, and the link that closes it once evicted.
+    pub(super) fn poll_accept(&mut self, cx: &mut Context<'_>) -> Poll<(TcpStream, Arc<Link>)> {
+        let this = self;
         if let Some(pause) = &mut this.pause {
             if pause.as_mut().poll(cx).is_pending() {
                 return Poll::Pending;
@@ -123,90 +138,8 @@ impl Stream for Incoming {
                 this.make_room();
                 let link = Arc::new(Link::default());
                 this.open.push_back(link.clone());
-                Poll::Ready(Some(Ok(Capped { stream, link })))
+                Poll::Ready((stream, link))
             }
         }
     }
-}
-
-/// An accepted connection, closed (its reads and writes fail) once evicted.
-pub(super) struct Capped {
-    stream: TcpStream,
-    link: Arc<Link>,
-}
-
-impl Capped {
-    /// Whether evicted; else remembers the task to wake when it is.
-    fn evicted(&self, cx: &Context<'_>) -> bool {
-        let mut waker = self
-            .link
-            .waker
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if self.link.evicted.load(Ordering::Acquire) {
-            return true;
-        }
-        if !waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-            *waker = Some(cx.waker().clone());
-        }
-        false
-    }
-}
-
-fn evicted() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::ConnectionAborted,
-        "closed for a newer connection",
-    )
-}
-
-impl Drop for Capped {
-    fn drop(&mut self) {
-        self.link.closed.store(true, Ordering::Release);
-    }
-}
-
-impl AsyncRead for Capped {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        if self.evicted(cx) {
-            return Poll::Ready(Err(evicted()));
-        }
-        Pin::new(&mut self.stream).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for Capped {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        if self.evicted(cx) {
-            return Poll::Ready(Err(evicted()));
-        }
-        Pin::new(&mut self.stream).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if self.evicted(cx) {
-            return Poll::Ready(Err(evicted()));
-        }
-        Pin::new(&mut self.stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_shutdown(cx)
-    }
-}
-
-/// No addresses: the service does not use them, and asking the kernel for
-/// both ends costs two system calls per connection.
-impl Connected for Capped {
-    type ConnectInfo = ();
-
-    fn connect_info(&self) {}
 }

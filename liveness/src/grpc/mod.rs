@@ -3,8 +3,10 @@
 //!
 //! [`Probe::grpc_service`] gives the service to add to one's own
 //! `tonic::transport::Server`; [`Probe::serve_grpc`] serves it from a thread
-//! of its own, a current-thread tokio runtime (`server.rs`), for a service
-//! without tonic. A request's service name is read in `question.rs`, which
+//! of its own, a current-thread tokio runtime (`server.rs`) serving each
+//! connection with hyper's HTTP/2 server (`conn.rs`, the server tonic's is
+//! built on, without its layers), for a service without tonic. A request's
+//! service name is read in `question.rs`, which
 //! judges on the same road as `/livez` (from memory for this process's
 //! components, from the files for the others); `Check` and `Watch` are in
 //! `service.rs` and `watch.rs`.
@@ -19,12 +21,15 @@
 //! | memory per `Watch` | one answer: computed when the connection asks for the next message, changes not taken coalesced | a client that never reads holds no queue |
 //! | request head | 8 KiB of headers | the kubelet sends a few hundred bytes |
 //! | request message | 1 KiB (`max_decoding_message_size`) | a service name |
-//! | idle connections | pinged every 30 s, closed 10 s after an unanswered ping | a vanished client's streams end |
+//! | flow-control window | 64 KiB per stream and per connection (HTTP/2's default) | a request is a service name |
+//! | unsent answers | 16 KiB per connection; then writes wait for the socket | a client that stops reading waits on its own window |
+//! | idle connections | TCP keepalive: probed after 30 s idle, closed 10 s after an unanswered probe, or once data goes unacknowledged for 40 s (set once on the listener) | a vanished client's streams end, with no timer per connection |
 //!
 //! Every client shares the one thread, and no call blocks on a client: a
 //! client that stops reading waits on its own flow-control window.
 
 mod capped;
+mod conn;
 mod question;
 mod server;
 mod service;

@@ -9,11 +9,14 @@ use std::{
     time::Duration,
 };
 
+use hyper::server::conn::http2;
+use hyper_util::rt::TokioExecutor;
 use tokio::sync::oneshot;
 use tonic_health::pb::health_server::HealthServer;
 
 use super::{
     capped::{self, Incoming},
+    conn::{self, Health},
     service::GrpcHealth,
 };
 
@@ -24,9 +27,17 @@ pub(super) const MAX_STREAMS_PER_CONNECTION: u32 = 16;
 /// The largest request head: the kubelet sends a few hundred bytes.
 const MAX_HEADER_LIST: u32 = 8 * 1024;
 
-/// How often an idle connection is pinged, and how long its answer may
-/// take before the connection is closed: a vanished client's streams end.
+/// How long a connection may be idle before the kernel probes the client
+/// (TCP keepalive), and how long the probe's answer, or an acknowledgement
+/// of what the server sent, may take before the connection is closed: a
+/// vanished client's streams end.
 const KEEPALIVE: (Duration, Duration) = (Duration::from_secs(30), Duration::from_secs(10));
+
+/// HTTP/2's own initial flow-control window, for each stream and for the
+/// connection: what a client may send before the server reads it. A
+/// request is a service name (at most 1 KiB); the protocol's default needs
+/// no `WINDOW_UPDATE` at the start of each connection.
+const WINDOW: u32 = 65_535;
 
 /// Starts the server's thread on `listener`.
 pub(super) fn spawn(
@@ -37,6 +48,7 @@ pub(super) fn spawn(
     // Inherited by every accepted connection (Linux), so none needs its own
     // system call: a response's frames go out at once.
     rustix::net::sockopt::set_tcp_nodelay(&listener, true)?;
+    keep_alive(&listener)?;
     let local_addr = listener.local_addr()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
@@ -51,16 +63,8 @@ pub(super) fn spawn(
         .name("liveness-grpc".into())
         .spawn(move || {
             runtime.block_on(async move {
-                let serve = tonic::transport::Server::builder()
-                    .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
-                    .http2_max_header_list_size(MAX_HEADER_LIST)
-                    .http2_keepalive_interval(Some(KEEPALIVE.0))
-                    .http2_keepalive_timeout(Some(KEEPALIVE.1))
-                    .serve_with_incoming(service, Incoming::new(listener, capped::cap()));
                 tokio::select! {
-                    served = serve => if let Err(error) = served {
-                        log::warn!("grpc: the server stopped: {error}");
-                    },
+                    () = serve(Incoming::new(listener, capped::cap()), Health(service)) => {}
                     _ = stopped => {}
                 }
             });
@@ -72,6 +76,40 @@ pub(super) fn spawn(
         stop: Some(stop),
         thread: Some(thread),
     })
+}
+
+/// TCP keepalive for every accepted connection, set once on the listener
+/// (inherited on Linux): the kernel probes an idle client, so the server
+/// keeps no timer per connection, as HTTP/2 pings would need.
+fn keep_alive(listener: &TcpListener) -> io::Result<()> {
+    use rustix::net::sockopt;
+
+    let (idle, answer) = KEEPALIVE;
+    sockopt::set_socket_keepalive(listener, true)?;
+    sockopt::set_tcp_keepidle(listener, idle)?;
+    sockopt::set_tcp_keepintvl(listener, answer)?;
+    sockopt::set_tcp_keepcnt(listener, 1)?;
+    // Data the client does not acknowledge (a `Watch`'s answer to a client
+    // that vanished) ends the connection as an unanswered probe does.
+    let timeout = u32::try_from((idle + answer).as_millis()).unwrap_or(u32::MAX);
+    sockopt::set_tcp_user_timeout(listener, timeout)?;
+    Ok(())
+}
+
+/// Accepts connections, each served by a task of its own (`conn.rs`).
+async fn serve(mut incoming: Incoming, health: Health) {
+    let mut http2 = http2::Builder::new(TokioExecutor::new());
+    http2
+        .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
+        .max_header_list_size(MAX_HEADER_LIST)
+        .initial_stream_window_size(WINDOW)
+        .initial_connection_window_size(WINDOW)
+        // gRPC has no use for a `date` header on every answer.
+        .auto_date_header(false);
+    loop {
+        let (stream, link) = std::future::poll_fn(|cx| incoming.poll_accept(cx)).await;
+        tokio::spawn(conn::serve(stream, link, &http2, health.clone()));
+    }
 }
 
 /// A running `grpc.health.v1.Health` server, from
