@@ -16,8 +16,8 @@
 //! answer for 20 ms, so this compares a check as each server answers it.
 //!
 //! Budget: the gRPC server's CPU per check ≤ 5 × the `httpGet` server's.
-//! `scripts/bench-grpc.sh` sets it beside an exec probe (`runc exec`,
-//! `scripts/bench-exec.sh`): ≥ 100 × less node CPU. Run with `cargo bench
+//! `scripts/bench-containerd.sh` sets it beside an exec probe as the
+//! kubelet runs it (through containerd): ≥ 100 × less node CPU. Run with `cargo bench
 //! -p liveness --features grpc --bench grpc`; exits 1 over budget. The last
 //! line is for scripts: `grpc-check server_us=.. client_us=.. wall_us=..
 //! http_server_us=.. http_client_us=..`.
