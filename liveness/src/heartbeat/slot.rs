@@ -155,6 +155,12 @@ impl Slot {
         self.memory.last()
     }
 
+    /// [`last`](Slot::last), with the file as that write left it (see
+    /// `HeartbeatFile::landed`).
+    pub fn last_landed(&self) -> Option<(Record, Option<crate::store::Landed>)> {
+        self.memory.last_landed()
+    }
+
     /// Writes `event`, said by `caller`, with the slot's readiness.
     fn write(
         &self,
@@ -184,10 +190,11 @@ impl Slot {
         match written {
             Ok(false) => Ok(()), // another process is writing: skipped
             Ok(true) => {
+                let landed = file.landed();
                 if call == Call::Fail {
                     bound.failed(&self.memory, record.clone(), false);
                 }
-                self.memory.set_last(record);
+                self.memory.set_last(record, landed);
                 Ok(())
             }
             Err(Error::Failed { .. }) if bound.adopt(&self.memory) => {

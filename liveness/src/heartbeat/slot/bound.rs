@@ -106,7 +106,8 @@ impl Bound {
             // Landed: `beat` never writes again.
             memory.next_due.store(NEVER, Ordering::Relaxed);
         }
-        memory.set_last(record.clone());
+        // A failure stands from memory, written or not: no stamp.
+        memory.set_last(record.clone(), None);
         self.failure = Some(Failure { record, pending });
     }
 }
