@@ -259,7 +259,9 @@ fn a_write_that_failed_leaves_the_server_judging_from_the_file() {
     let mut file = fs::File::create(&filler).unwrap();
     while file.write_all(&[0u8; 4096]).is_ok() {}
     drop(file);
-    std::thread::sleep(Duration::from_millis(25)); // past the answer's reuse
+    // Past the writer's look at its path (once a second): it creates the
+    // file again, and cannot.
+    std::thread::sleep(Duration::from_millis(1100));
     let error = Unwritten::beat_now().unwrap_err();
     assert_eq!(os_error(&error), Some(28), "ENOSPC expected: {error:?}");
     // The last write that landed is not in the file any more: both judge

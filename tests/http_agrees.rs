@@ -184,6 +184,9 @@ fn an_instance_file_deleted_after_the_write_is_judged_as_the_exec_probe_judges_i
     );
     pool_of_two::<Deleted>();
     std::fs::remove_file(format!("{}.1", Deleted::path().display())).unwrap();
+    // The writer looks at its path once a second: this write goes to the
+    // file it holds open, which no path names any more.
+    Deleted::instance(1).beat_now().unwrap();
     let (files, code, http) = all_lines(Component::of::<Deleted>());
     assert!(files[0].starts_with("deleted[0]: alive: "), "{files:?}");
     let missing = "deleted[1]: dead: no heartbeat since ";

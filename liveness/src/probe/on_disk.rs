@@ -15,11 +15,17 @@
 //! the link count of the file the writer holds), a write that never landed
 //! (the writer kept the stamp of the last one that did).
 //!
+//! A write into a file that no path names any more (the writer looks at its
+//! path once a second, so a write can land in a file just deleted or
+//! replaced) keeps no stamp: the path is read.
+//!
 //! An `fstat` of the open file costs half an `lstat` of its path (which
 //! walks every directory of it): on a full pool, the difference is most of
-//! the check's budget. What only the path could tell, a directory of the
-//! path replaced under the file, is found by the writer's own look at the
-//! path (once a second, before a write) and its next write.
+//! the check's budget. What only the path could tell (the file renamed
+//! away, or a directory of the path replaced, with the writer's file still
+//! linked elsewhere) is found by the writer's own look at the path, once a
+//! second before a write, and its next write: until then, the check judges
+//! from memory.
 //!
 //! What the stamp cannot tell apart: a write without the lock (by hand, a
 //! script) between the writer's write and its `fstat`, and one of the same

@@ -165,11 +165,14 @@ pub(crate) struct Landed;
 impl Landed {
     /// `file`, at `path`, as it is now (`fstat`); `None` when it cannot be
     /// looked at.
+    /// `None` too when no path names it any more (deleted, or replaced by
+    /// a rename): a write into it did not reach the path.
     pub(crate) fn now(file: &std::sync::Arc<File>, path: &std::sync::Arc<Path>) -> Option<Landed> {
+        let stamp = Stamp::of(file).filter(|stamp| stamp.links > 0)?;
         Some(Landed {
             file: std::sync::Arc::clone(file),
             path: std::sync::Arc::clone(path),
-            stamp: Stamp::of(file)?,
+            stamp,
         })
     }
 
