@@ -156,7 +156,7 @@ impl Slot {
     }
 
     /// [`last`](Slot::last), with the file as that write left it (see
-    /// `HeartbeatFile::landed`).
+    /// `HeartbeatFile::take_landed`).
     pub fn last_landed(&self) -> Option<(Record, Option<crate::store::Landed>)> {
         self.memory.last_landed()
     }
@@ -190,7 +190,7 @@ impl Slot {
         match written {
             Ok(false) => Ok(()), // another process is writing: skipped
             Ok(true) => {
-                let landed = file.landed();
+                let landed = file.take_landed();
                 if call == Call::Fail {
                     bound.failed(&self.memory, record.clone(), false);
                 }

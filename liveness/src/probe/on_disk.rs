@@ -32,7 +32,8 @@
 //! size within the same tick of the file system's clock on a kernel without
 //! fine-grained timestamps (before Linux 6.13: 1 to 10 ms). Both are found
 //! by the writer's next write, which reads the file first: within one
-//! interval of `beat` while the service beats (`HeartbeatFile::landed`).
+//! interval of `beat` while the service beats
+//! (`HeartbeatFile::take_landed`).
 
 use std::path::Path;
 

@@ -56,7 +56,7 @@ pub(crate) struct HeartbeatFile {
     /// Whether a record found in the file is one no write may cover.
     stops: Stops,
     /// The file as this writer's last write that landed left it (see
-    /// [`landed`](Self::landed)).
+    /// [`take_landed`](Self::take_landed)).
     landed: Option<Landed>,
 }
 
@@ -97,8 +97,10 @@ impl HeartbeatFile {
     /// 6.13: 1 to 10 ms). Either is found by this writer's next write,
     /// which reads the file before it writes (one interval at most while
     /// the service beats).
-    pub fn landed(&self) -> Option<Landed> {
-        self.landed.clone()
+    ///
+    /// Taken once: the writer's memory keeps it.
+    pub fn take_landed(&mut self) -> Option<Landed> {
+        self.landed.take()
     }
 
     /// The failure of this container that the last refused write found in

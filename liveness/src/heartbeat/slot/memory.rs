@@ -20,9 +20,9 @@ pub(super) struct Memory {
     pub next_due: AtomicU64,
     /// The last record that reached the file, or, once failed, the failure
     /// (even before its write lands), for verdicts from memory; with the
-    /// file as that write left it (`HeartbeatFile::landed`), which tells a
-    /// verdict from memory whether the file still holds the record without
-    /// reading it. Its own lock, held only to copy: a write stalled
+    /// file as that write left it (`HeartbeatFile::take_landed`), which
+    /// tells a verdict from memory whether the file still holds the record
+    /// without reading it. Its own lock, held only to copy: a write stalled
     /// on a slow disk does not hold it.
     last: Mutex<Option<(Record, Option<Landed>)>>,
     /// What this process last said of its readiness (`slot/said.rs`).
