@@ -85,8 +85,6 @@ impl Probe {
     #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
     #[must_use = "the server stops when its handle is dropped: keep it (`let _server = probe.serve_http(..)?;`)"]
     pub fn serve_http(&self, addr: impl ToSocketAddrs) -> io::Result<HttpServer> {
-        // The writers keep their files' stamps from now on.
-        crate::store::want_landed();
         let path = self.http_path;
         if !path.starts_with('/') || path.bytes().any(|b| b <= b' ' || b == 0x7f) {
             return Err(io::Error::new(

@@ -26,12 +26,7 @@ use crate::{
 pub(crate) fn survey(components: &[Component], source: Source) -> Vec<Status> {
     match source {
         Source::Files => survey_from::<false>(components),
-        Source::Memory => {
-            // The writers keep their files' stamps from now on.
-            #[cfg(all(feature = "http", unix))]
-            crate::store::want_landed();
-            survey_from::<true>(components)
-        }
+        Source::Memory => survey_from::<true>(components),
     }
 }
 

@@ -31,6 +31,4 @@ pub(crate) use io::FileId;
 #[cfg(fuzzing)]
 pub(crate) use io::READ_LIMIT;
 pub(crate) use read::Landed;
-#[cfg(all(feature = "http", unix))]
-pub(crate) use read::want_landed;
 pub(crate) use read::{Budget, Contents, read, read_within};

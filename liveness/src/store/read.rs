@@ -156,18 +156,6 @@ pub(crate) struct Landed {
     stamp: Stamp,
 }
 
-/// Whether anything in this process judges from memory, which is all that
-/// asks for [`Landed`].
-#[cfg(all(feature = "http", unix))]
-static WANTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// From now on, writes keep their [`Landed`]: something in this process
-/// judges from memory. Until a write does, a check reads the file.
-#[cfg(all(feature = "http", unix))]
-pub(crate) fn want_landed() {
-    WANTED.store(true, std::sync::atomic::Ordering::Relaxed);
-}
-
 /// Without the server nothing asks: nothing is kept.
 #[cfg(not(all(feature = "http", unix)))]
 #[derive(Clone, Debug)]
@@ -179,14 +167,7 @@ impl Landed {
     /// looked at.
     /// `None` too when no path names it any more (deleted, or replaced by
     /// a rename): a write into it did not reach the path.
-    /// Nothing either until something in the process judges from memory
-    /// ([`want_landed`]): the `fstat` costs a write more than itself (on a
-    /// kernel with fine-grained timestamps, a file's times once looked at
-    /// are updated in full at its next write).
     pub(crate) fn now(file: &std::sync::Arc<File>, path: &std::sync::Arc<Path>) -> Option<Landed> {
-        if !WANTED.load(std::sync::atomic::Ordering::Relaxed) {
-            return None;
-        }
         let stamp = Stamp::of(file).filter(|stamp| stamp.links > 0)?;
         Some(Landed {
             file: std::sync::Arc::clone(file),
