@@ -15,10 +15,6 @@
 //! the link count of the file the writer holds), a write that never landed
 //! (the writer kept the stamp of the last one that did).
 //!
-//! Writes take the stamp once something in the process judges from memory
-//! (`serve_http` started, a first `respond`): before, and for a write
-//! without one, the check reads the file.
-//!
 //! A write into a file that no path names any more (the writer looks at its
 //! path once a second, so a write can land in a file just deleted or
 //! replaced) keeps no stamp: the path is read.
