@@ -221,3 +221,57 @@ fn a_failure_whose_write_failed_is_dead_at_once_and_lands_once_it_can() {
     drop(server);
     let _ = Command::new("umount").arg("-l").arg(mnt).status();
 }
+
+/// A component whose heartbeat's write fails after one landed.
+#[derive(Liveness)]
+#[liveness(max_age = "60s", startup_grace = "0s", env = "UNWRITTEN_PATH")]
+struct Unwritten;
+
+#[test]
+#[ignore = "needs root: mounts a tmpfs"]
+fn a_write_that_failed_leaves_the_server_judging_from_the_file() {
+    common::in_own_dir!(
+        a_write_that_failed_leaves_the_server_judging_from_the_file,
+        Unwritten
+    );
+    let path = Unwritten::path();
+    let mnt = path.parent().unwrap();
+    let fs = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+        .arg(mnt)
+        .status()
+        .unwrap();
+    assert!(fs.success(), "cannot mount a tmpfs: this test needs root");
+    let probe = Probe::new([Component::of::<Unwritten>()]);
+    let server = probe.serve_http("127.0.0.1:0").unwrap();
+    let livez = || {
+        let answer = common::http::raw(server.local_addr(), b"GET /livez HTTP/1.0\r\n\r\n");
+        (
+            answer.code,
+            String::from_utf8_lossy(&answer.body).into_owned(),
+        )
+    };
+    Unwritten::beat_now().unwrap();
+    assert_eq!(livez().0, 200);
+    // The file deleted, and the disk full: the next write cannot create it.
+    fs::remove_file(&path).unwrap();
+    let filler = mnt.join("filler");
+    let mut file = fs::File::create(&filler).unwrap();
+    while file.write_all(&[0u8; 4096]).is_ok() {}
+    drop(file);
+    // Past the writer's look at its path (once a second): it creates the
+    // file again, and cannot.
+    std::thread::sleep(Duration::from_millis(1100));
+    let error = Unwritten::beat_now().unwrap_err();
+    assert_eq!(os_error(&error), Some(28), "ENOSPC expected: {error:?}");
+    // The last write that landed is not in the file any more: both judge
+    // the file, which is not there.
+    let files = probe.statuses()[0].to_string();
+    let (code, body) = livez();
+    let missing = "unwritten: dead: no heartbeat since ";
+    assert!(files.starts_with(missing), "{files}");
+    assert_eq!(code, 503, "{body}");
+    assert!(body.starts_with(missing), "{body}");
+    drop(server);
+    let _ = Command::new("umount").arg("-l").arg(mnt).status();
+}

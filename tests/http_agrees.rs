@@ -117,3 +117,80 @@ fn a_file_that_holds_the_writer_s_record_is_judged_from_memory() {
         Steady::beat_now().unwrap();
     }
 }
+
+#[derive(Liveness)]
+#[liveness(max_age = "60s", startup_grace = "0s", env = "OVERWRITTEN_PATH")]
+struct Overwritten;
+
+#[derive(Liveness)]
+#[liveness(max_age = "60s", startup_grace = "0s", env = "DELETED_PATH")]
+struct Deleted;
+
+/// Each line from the files and from the server, past the server's 20 ms
+/// reuse of an answer.
+fn all_lines(component: Component) -> (Vec<String>, u16, Vec<String>) {
+    let probe = Probe::new([component]);
+    let from_files = probe.statuses().iter().map(ToString::to_string).collect();
+    let server = probe.serve_http("127.0.0.1:0").unwrap();
+    let (code, body) = common::http::livez(server.local_addr());
+    (from_files, code, body.lines().map(str::to_owned).collect())
+}
+
+/// The name and the verdict a line says (the ages, measured a moment
+/// apart, and the start the grace counts from, the process's for the
+/// server, may differ).
+fn verdicts(lines: &[String]) -> Vec<String> {
+    let verdict = |line: &String| line.splitn(3, ": ").take(2).collect::<Vec<_>>().join(": ");
+    lines.iter().map(verdict).collect()
+}
+
+/// A pool of two instances of `T`, both written by this process.
+fn pool_of_two<T: Liveness>() {
+    T::pool_size(2).unwrap();
+    for i in 0..2 {
+        T::instance(i).beat_now().unwrap();
+    }
+    // Past a tick of the file system's clock: a write within the tick of
+    // the writer's own is found by the writer's next write instead.
+    std::thread::sleep(Duration::from_millis(20));
+}
+
+#[test]
+fn an_instance_file_overwritten_in_place_after_the_write_is_judged_from_the_file() {
+    common::in_own_dir!(
+        an_instance_file_overwritten_in_place_after_the_write_is_judged_from_the_file,
+        Overwritten
+    );
+    pool_of_two::<Overwritten>();
+    // Another writer, without the lock, over the same bytes: the same
+    // file, the same size; only its times tell.
+    let other = seal(&set(&body(&record_now(0.0, 0.0)), "name", "\"other\""));
+    let path = format!("{}.1", Overwritten::path().display());
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    std::os::unix::fs::FileExt::write_all_at(&file, &other, 0).unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), other.len() as u64);
+    let (files, code, http) = all_lines(Component::of::<Overwritten>());
+    let other = "overwritten[1]: dead: the file holds the heartbeat of other";
+    assert!(files[1].starts_with(other), "{files:?}");
+    assert!(http[1].starts_with(other), "{http:?}");
+    assert_eq!((code, verdicts(&http)), (503, verdicts(&files)));
+}
+
+#[test]
+fn an_instance_file_deleted_after_the_write_is_judged_as_the_exec_probe_judges_it() {
+    common::in_own_dir!(
+        an_instance_file_deleted_after_the_write_is_judged_as_the_exec_probe_judges_it,
+        Deleted
+    );
+    pool_of_two::<Deleted>();
+    std::fs::remove_file(format!("{}.1", Deleted::path().display())).unwrap();
+    // The writer looks at its path once a second: this write goes to the
+    // file it holds open, which no path names any more.
+    Deleted::instance(1).beat_now().unwrap();
+    let (files, code, http) = all_lines(Component::of::<Deleted>());
+    assert!(files[0].starts_with("deleted[0]: alive: "), "{files:?}");
+    let missing = "deleted[1]: dead: no heartbeat since ";
+    assert!(files[1].starts_with(missing), "{files:?}");
+    assert!(http[1].starts_with(missing), "{http:?}");
+    assert_eq!((code, verdicts(&http)), (503, verdicts(&files)));
+}

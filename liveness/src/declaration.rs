@@ -214,7 +214,22 @@ fn resolve_path(path: &str, env: Option<&str>) -> PathBuf {
 
 /// The file of pool instance `index` of the heartbeat at `path`: `<path>.<index>`.
 pub(crate) fn instance_file(path: &Path, index: u32) -> PathBuf {
-    with_suffix(path, &index.to_string())
+    // The digits on the stack: a thousand instances per survey.
+    let mut digits = [0u8; 10];
+    let mut start = digits.len();
+    let mut n = index;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    with_suffix(
+        path,
+        std::str::from_utf8(&digits[start..]).unwrap_or_default(),
+    )
 }
 
 /// The pool record of the heartbeat at `path`: `<path>.pool`.
@@ -234,7 +249,12 @@ pub(crate) fn instance_index(name: &[u8], file: &[u8]) -> Option<u32> {
 
 /// `path` with `.suffix` appended to its file name.
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut path = path.as_os_str().to_owned();
+    let path = path.as_os_str();
+    let mut path = {
+        let mut with = std::ffi::OsString::with_capacity(path.len() + 1 + suffix.len());
+        with.push(path);
+        with
+    };
     path.push(".");
     path.push(suffix);
     path.into()

@@ -162,6 +162,12 @@ impl Slot {
         self.memory.beat_at()
     }
 
+    /// [`last`](Slot::last), with the file as that write left it (see
+    /// `HeartbeatFile::take_landed`).
+    pub fn last_landed(&self) -> Option<(Record, Option<crate::store::Landed>)> {
+        self.memory.last_landed()
+    }
+
     /// Writes `event`, said by `caller`, with the slot's readiness.
     fn write(
         &self,
@@ -201,11 +207,12 @@ impl Slot {
         match written {
             Ok(false) => Ok(()), // another process is writing: skipped
             Ok(true) => {
+                let landed = file.take_landed();
                 if call == Call::Fail {
                     bound.failed(&self.memory, record.clone(), false);
                 }
                 let beat = matches!(record.event, Event::Beat);
-                self.memory.set_last(record, at);
+                self.memory.set_last(record, landed, at);
                 if beat {
                     super::changes::written();
                 }

@@ -93,6 +93,20 @@ impl Heartbeat {
         instances.get(&index).cloned()
     }
 
+    /// The writers of pool instances `0..size` that this process made, by
+    /// index: one lookup for a whole pool.
+    pub(crate) fn existing_instances(&self, size: u32) -> Vec<Option<Arc<Slot>>> {
+        let instances = self
+            .instances
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut found = vec![None; size as usize];
+        for (index, slot) in instances.range(..size) {
+            found[*index as usize] = Some(Arc::clone(slot));
+        }
+        found
+    }
+
     /// The pool size this process recorded, if any.
     pub(crate) fn pool_size(&self) -> Option<u32> {
         self.pool.size()

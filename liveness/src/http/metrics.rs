@@ -163,18 +163,38 @@ fn labels(status: &Status) -> (String, String) {
     // Room for the escapes of most names and paths: no growing.
     let mut labels = String::with_capacity(48 + 2 * status.name().len());
     labels += "{component=\"";
-    // Writing to a String cannot fail.
-    let _ = write!(Label(&mut labels), "{}", escape::text(status.name()));
+    push_label(&mut labels, status.name().as_bytes(), |out| {
+        // Writing to a String cannot fail.
+        let _ = write!(Label(out), "{}", escape::text(status.name()));
+    });
     labels.push('"');
     if let Some(instance) = status.instance() {
-        let _ = write!(labels, ",instance=\"{instance}\"");
+        labels += ",instance=\"";
+        push_digits(&mut labels, u64::from(instance), 1);
+        labels.push('"');
     }
     labels.push('}');
-    let mut path = String::with_capacity(16 + 2 * status.path().as_os_str().len());
+    let bytes = status.path().as_os_str().as_encoded_bytes();
+    let mut path = String::with_capacity(16 + 2 * bytes.len());
     path += ",path=\"";
-    let _ = write!(Label(&mut path), "{}", escape::path(status.path()));
+    push_label(&mut path, bytes, |out| {
+        let _ = write!(Label(out), "{}", escape::path(status.path()));
+    });
     path += "\"}";
     (labels, path)
+}
+
+/// Appends the label value `bytes`: as they are when both escapers leave
+/// them so (printable ASCII, no backslash or double quote: every name and
+/// path in practice), else as `escaped` writes them.
+fn push_label(out: &mut String, bytes: &[u8], escaped: impl FnOnce(&mut String)) {
+    let plain = bytes
+        .iter()
+        .all(|b| matches!(b, b' '..=b'~') && *b != b'\\' && *b != b'"');
+    match std::str::from_utf8(bytes) {
+        Ok(text) if plain => out.push_str(text),
+        _ => escaped(out),
+    }
 }
 
 /// Writes a label value: backslash, double quote and newline escaped as

@@ -37,8 +37,8 @@ impl Probe {
     /// A component whose writer lives in this process is judged from
     /// memory, on the last record its writer wrote, with the same clocks and
     /// rules as the probe binary, as long as the file holds that record: a
-    /// check looks at each file (`lstat`) and reads it only when it changed
-    /// since it was found to hold the writer's record. A file that holds
+    /// check asks the file the writer holds open (`fstat`) and reads it
+    /// only when it changed since the writer's write. A file that holds
     /// anything else (another live container's record, another component's,
     /// a write that never reached it) is judged as the exec probe judges it;
     /// a failure declared in memory stands at once. Other components are

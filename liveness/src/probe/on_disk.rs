@@ -1,67 +1,61 @@
 //! Whether the file still holds what this process's writer last wrote, so
 //! that a verdict from memory is the verdict the file gives.
 //!
-//! A file is read in full once after each of the writer's writes and
-//! compared with the writer's record; while `lstat` says the file has not
-//! changed since (the same file, size, modification and change times), the
-//! record in memory stands without reading it again. Anything else (another
-//! live container writing the same path, another component's record, a
-//! file replaced, a write that never reached the file) is judged from the
-//! file, as the exec probe judges it.
+//! The writer takes the file's stamp (identity, link count, size,
+//! modification and change times) through the open file (`fstat`) right
+//! after each write that lands, under the lock of the write, and keeps it
+//! with the record and the open file (`store::Landed`, in the slot's
+//! memory). A check asks the open file again (`fstat`: one system call, no
+//! path lookup, no read) and compares: the same stamp, at the path judged,
+//! and the record in memory stands. Anything else is read from the path and
+//! judged as the exec probe judges it, from memory again only when the file
+//! holds the writer's record all the same: another live container or
+//! another component's record written over it (its times change), the file
+//! deleted or replaced (unlinking and renaming change the change time and
+//! the link count of the file the writer holds), a write that never landed
+//! (the writer kept the stamp of the last one that did).
+//!
+//! A write into a file that no path names any more (the writer looks at its
+//! path once a second, so a write can land in a file just deleted or
+//! replaced) keeps no stamp: the path is read.
+//!
+//! An `fstat` of the open file costs half an `lstat` of its path (which
+//! walks every directory of it): on a full pool, the difference is most of
+//! the check's budget. What only the path could tell (the file renamed
+//! away, or a directory of the path replaced, with the writer's file still
+//! linked elsewhere) is found by the writer's own look at the path, once a
+//! second before a write, and its next write: until then, the check judges
+//! from memory.
+//!
+//! What the stamp cannot tell apart: a write without the lock (by hand, a
+//! script) between the writer's write and its `fstat`, and one of the same
+//! size within the same tick of the file system's clock on a kernel without
+//! fine-grained timestamps (before Linux 6.13: 1 to 10 ms). Both are found
+//! by the writer's next write, which reads the file first: within one
+//! interval of `beat` while the service beats
+//! (`HeartbeatFile::take_landed`).
 
-use std::{
-    collections::HashMap,
-    path::Path,
-    sync::{Mutex, PoisonError},
-    time::SystemTime,
-};
+use std::path::Path;
 
-use super::fnv::Fnv;
 use crate::{
     record::{Parsed, Record},
-    store::{self, Budget, Contents, FileId, Stamp},
+    store::{self, Budget, Contents, FileId, Landed},
 };
 
-/// Per path: the time of the writer's record the file was found to hold,
-/// and the file's stamp then.
-/// Keyed by the path's bytes, hashed with FNV: a thousand lookups a check.
-static CONFIRMED: Mutex<Option<Confirmed>> = Mutex::new(None);
-
-/// Path bytes to the record's time and the file's stamp.
-type Confirmed = HashMap<Vec<u8>, (SystemTime, Stamp), Fnv>;
-
-/// `None` when the file at `path` holds `record`; else what it holds.
+/// `None` when the file at `path` holds `record`, whose write left the
+/// file as `landed` says; else what it holds.
 pub(super) fn differs(
     path: &Path,
     record: &Record,
+    landed: Option<Landed>,
     budget: &Budget,
 ) -> Option<(Contents, Option<FileId>)> {
-    let before = store::stamp(path);
-    {
-        let confirmed = CONFIRMED.lock().unwrap_or_else(PoisonError::into_inner);
-        let seen = confirmed.as_ref().and_then(|map| map.get(key(path)));
-        if before.is_some() && seen == Some(&(record.wall, before.expect("checked"))) {
-            return None;
-        }
+    if landed.is_some_and(|landed| landed.unchanged_at(path)) {
+        return None;
     }
     let (contents, id) = store::read_within(path, budget);
-    let holds = matches!(&contents, Contents::Parsed(Parsed::Record(r)) if r == record);
-    let mut confirmed = CONFIRMED.lock().unwrap_or_else(PoisonError::into_inner);
-    let map = confirmed.get_or_insert_with(|| HashMap::with_hasher(Fnv));
-    match (holds, before) {
-        // The stamp from before the read: a write after it changes it.
-        (true, Some(before)) => {
-            map.insert(key(path).to_owned(), (record.wall, before));
-            None
-        }
-        (true, None) => None,
-        (false, _) => {
-            map.remove(key(path));
-            Some((contents, id))
-        }
+    match &contents {
+        Contents::Parsed(Parsed::Record(found)) if found == record => None,
+        _ => Some((contents, id)),
     }
-}
-
-fn key(path: &Path) -> &[u8] {
-    path.as_os_str().as_encoded_bytes()
 }

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::unit::{Unit, judge, read as read_unit};
+use super::unit::{Unit, judge, read as read_unit, read_instances};
 use crate::{
     Component, MAX_POOL_SIZE, Status,
     declaration::{instance_file, instance_index, pool_file},
@@ -63,12 +63,7 @@ pub(super) fn read<'a, const MEMORY: bool>(
             }
         }
     };
-    let instances = (0..size)
-        .map(|i| {
-            let at = instance_file(&path, i);
-            read_unit::<MEMORY>(component, Some(i), at, budget)
-        })
-        .collect();
+    let instances = read_instances::<MEMORY>(component, &path, size, budget);
     Some(Pool {
         record,
         path: pool_path,

@@ -1,14 +1,13 @@
 //! One heartbeat a probe judges, read from its file or from its writer's
 //! memory, and its verdict.
 
-#[cfg(not(all(feature = "http", unix)))]
-use std::path::Path;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[cfg(all(feature = "http", unix))]
 use super::on_disk::differs;
 use crate::{
     Component, Status,
+    declaration::instance_file,
     host::Host,
     record::{Event, Parsed, Readiness, Record},
     store::{self, Budget, Contents, FileId},
@@ -49,6 +48,7 @@ impl Unit<'_> {
 fn differs(
     path: &Path,
     _: &crate::record::Record,
+    _: Option<store::Landed>,
     budget: &Budget,
 ) -> Option<(Contents, Option<FileId>)> {
     Some(store::read_within(path, budget))
@@ -88,20 +88,53 @@ pub(super) fn read<'a, const MEMORY: bool>(
     path: PathBuf,
     budget: &Budget,
 ) -> Unit<'a> {
-    let remembered = match (MEMORY, component.heartbeat) {
-        (true, Some(heartbeat)) => match instance {
-            None => heartbeat.own().last(),
-            Some(i) => heartbeat.existing_instance(i).and_then(|slot| slot.last()),
-        },
+    let slot = match (MEMORY, component.heartbeat, instance) {
+        (true, Some(heartbeat), None) => Some(heartbeat.own().last_landed()),
+        (true, Some(heartbeat), Some(i)) => {
+            Some(heartbeat.existing_instance(i).and_then(|s| s.last_landed()))
+        }
         _ => None,
     };
+    read_remembered(component, instance, path, slot.flatten(), budget)
+}
+
+/// Reads pool instances `0..size` of `component`, whose heartbeat is at
+/// `path`: [`read`] of each, looking up this process's writers once.
+pub(super) fn read_instances<'a, const MEMORY: bool>(
+    component: &'a Component,
+    path: &Path,
+    size: u32,
+    budget: &Budget,
+) -> Vec<Unit<'a>> {
+    let slots = match (MEMORY, component.heartbeat) {
+        (true, Some(heartbeat)) => heartbeat.existing_instances(size),
+        _ => Vec::new(),
+    };
+    (0..size)
+        .map(|i| {
+            let at = instance_file(path, i);
+            let slot = slots.get(i as usize).and_then(Option::as_ref);
+            let remembered = slot.and_then(|slot| slot.last_landed());
+            read_remembered(component, Some(i), at, remembered, budget)
+        })
+        .collect()
+}
+
+/// [`read`], given what the writer remembers, if this process wrote it.
+fn read_remembered<'a>(
+    component: &'a Component,
+    instance: Option<u32>,
+    path: PathBuf,
+    remembered: Option<(Record, Option<store::Landed>)>,
+    budget: &Budget,
+) -> Unit<'a> {
     let mut from_memory = remembered.is_some();
     let (contents, id) = match remembered {
         // A failure stands from the moment it is declared, written or not.
-        Some(record) if matches!(record.event, Event::Fail { .. }) => {
+        Some((record, _)) if matches!(record.event, Event::Fail { .. }) => {
             (Contents::Parsed(Parsed::Record(record)), None)
         }
-        Some(record) => match differs(&path, &record, budget) {
+        Some((record, landed)) => match differs(&path, &record, landed, budget) {
             None => (Contents::Parsed(Parsed::Record(draining(record))), None),
             Some(read) => {
                 from_memory = false;

@@ -5,8 +5,10 @@ use std::{
     fs::File,
     io::{self, ErrorKind::IsADirectory},
     path::{Path, PathBuf},
+    sync::Arc,
 };
 
+use super::read::Landed;
 use super::{
     io::{FileId, OpenError, READ_LIMIT},
     overwrite::is_heartbeat,
@@ -42,8 +44,9 @@ const PATH_CHECK_NS: u64 = 1_000_000_000;
 /// progress in this process); every other write waits.
 #[derive(Debug)]
 pub(crate) struct HeartbeatFile {
-    path: PathBuf,
-    open: Option<(File, FileId)>,
+    path: Arc<Path>,
+    /// Shared with the writer's memory ([`Landed`]).
+    open: Option<(Arc<File>, FileId)>,
     /// When the path was last looked up (boot-clock ns).
     checked_at: u64,
     /// What this writer last wrote to the open file.
@@ -52,6 +55,9 @@ pub(crate) struct HeartbeatFile {
     found: Option<Record>,
     /// Whether a record found in the file is one no write may cover.
     stops: Stops,
+    /// The file as this writer's last write that landed left it (see
+    /// [`take_landed`](Self::take_landed)).
+    landed: Option<Landed>,
 }
 
 /// Whether a found record is one no write may cover (its container's failure).
@@ -69,12 +75,32 @@ impl HeartbeatFile {
     pub fn new(path: PathBuf, stops: Stops) -> HeartbeatFile {
         HeartbeatFile {
             stops,
-            path,
+            path: path.into(),
             open: None,
             checked_at: 0,
             written: None,
             found: None,
+            landed: None,
         }
+    }
+
+    /// The file as this writer's last write left it ([`Landed`]): its
+    /// stamp taken through the open file (`fstat`) right after the write,
+    /// under the lock of the write, so that every writer that takes the
+    /// lock writes before it or after it. A verdict from memory stands
+    /// while the file's stamp is this one.
+    ///
+    /// A process that writes the file without the lock (by hand, a script)
+    /// between the write and the `fstat` is taken for this writer. So is a
+    /// write of the same size within the same tick of the file system's
+    /// clock, on a kernel without fine-grained timestamps (before Linux
+    /// 6.13: 1 to 10 ms). Either is found by this writer's next write,
+    /// which reads the file before it writes (one interval at most while
+    /// the service beats).
+    ///
+    /// Taken once: the writer's memory keeps it.
+    pub fn take_landed(&mut self) -> Option<Landed> {
+        self.landed.take()
     }
 
     /// The failure of this container that the last refused write found in
@@ -117,10 +143,10 @@ impl HeartbeatFile {
             Ok((file, id, contents)) => {
                 if !is_heartbeat(&contents) {
                     return Err(Error::NotAHeartbeat {
-                        path: self.path.clone(),
+                        path: self.path.to_path_buf(),
                     });
                 }
-                self.open = Some((file, id));
+                self.open = Some((Arc::new(file), id));
                 self.written = None;
                 self.checked_at = now;
                 Ok(record::parse(&contents).ok())
@@ -150,8 +176,10 @@ impl HeartbeatFile {
         let (parent, name) = self.parts()?;
         let dir = Dir::open(parent, true).map_err(|e| self.error(e))?;
         match dir.create(name, record) {
-            Ok(opened) => {
-                self.open = Some(opened);
+            Ok((file, id)) => {
+                let file = Arc::new(file);
+                self.landed = landed(&file, &self.path);
+                self.open = Some((file, id));
                 self.written = Some(*record);
                 self.checked_at = clock::boot_ns();
                 Ok(true)
@@ -176,12 +204,15 @@ impl HeartbeatFile {
         };
         let outcome = match sys::lock(file, wait) {
             Ok(false) => return Ok(false),
-            Ok(true) => guarded_write(file, self.written.as_ref(), record, self.stops),
+            // The stamp of the write's own result: under the lock.
+            Ok(true) => guarded_write(file, self.written.as_ref(), record, self.stops)
+                .map(|()| landed(file, &self.path)),
             Err(e) => Err(Refusal::Io(e)),
         };
         sys::unlock(file);
         match outcome {
-            Ok(()) => {
+            Ok(landed) => {
+                self.landed = landed;
                 self.written = Some(*record);
                 return Ok(true);
             }
@@ -196,7 +227,7 @@ impl HeartbeatFile {
         match outcome {
             Err(Refusal::Io(source)) => Err(self.error(OpenError::Io(source))),
             _ => Err(Error::NotAHeartbeat {
-                path: self.path.clone(),
+                path: self.path.to_path_buf(),
             }),
         }
     }
@@ -210,19 +241,19 @@ impl HeartbeatFile {
     fn parts(&self) -> Result<(&Path, &OsStr), Error> {
         if !self.path.is_absolute() {
             return Err(Error::RelativePath {
-                path: self.path.clone(),
+                path: self.path.to_path_buf(),
             });
         }
         match (self.path.parent(), self.path.file_name()) {
             (Some(parent), Some(name)) => Ok((parent, name)),
             _ => Err(Error::NotRegularFile {
-                path: self.path.clone(),
+                path: self.path.to_path_buf(),
             }),
         }
     }
 
     fn error(&self, error: OpenError) -> Error {
-        let path = self.path.clone();
+        let path = self.path.to_path_buf();
         match error {
             OpenError::Symlink(link) => Error::Symlink { path, link },
             OpenError::NotRegular(_) => Error::NotRegularFile { path },
@@ -276,6 +307,18 @@ fn guarded_write(
         }
     }
     write_all_at(file, record, 0).map_err(Refusal::Io)
+}
+
+/// `file` at `path` as a write left it; nothing without the server, which
+/// is all that asks.
+#[cfg(all(feature = "http", unix))]
+fn landed(file: &Arc<File>, path: &Arc<Path>) -> Option<Landed> {
+    Landed::now(file, path)
+}
+
+#[cfg(not(all(feature = "http", unix)))]
+fn landed(_: &Arc<File>, _: &Arc<Path>) -> Option<Landed> {
+    None
 }
 
 /// [`Error::Failed`] for the failure `found` in the file at `path`.

@@ -30,6 +30,5 @@ pub(crate) use file::{HeartbeatFile, write_once};
 pub(crate) use io::FileId;
 #[cfg(fuzzing)]
 pub(crate) use io::READ_LIMIT;
+pub(crate) use read::Landed;
 pub(crate) use read::{Budget, Contents, read, read_within};
-#[cfg(all(feature = "http", unix))]
-pub(crate) use read::{Stamp, stamp};

@@ -116,29 +116,71 @@ pub(crate) fn read_within(path: &Path, budget: &Budget) -> (Contents, Option<Fil
     }
 }
 
-/// What `lstat` says of a path: enough to tell that the file there changed
-/// (replaced, written, truncated) since it was last looked at.
+/// What `fstat` says of a file: enough to tell that it changed (written,
+/// truncated, deleted, renamed, replaced: each changes its change time)
+/// since it was last looked at.
 #[cfg(all(feature = "http", unix))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Stamp {
+struct Stamp {
     id: FileId,
+    links: u64,
     size: u64,
     mtime: (i64, u64),
     ctime: (i64, u64),
 }
 
-/// The [`Stamp`] of what is at `path`, following no symlink; `None` when
-/// nothing is there or it cannot be looked at.
 #[cfg(all(feature = "http", unix))]
-pub(crate) fn stamp(path: &Path) -> Option<Stamp> {
-    let st = rustix::fs::lstat(path).ok()?;
+impl Stamp {
     #[allow(clippy::useless_conversion, clippy::unnecessary_cast)]
-    Some(Stamp {
-        id: FileId(st.st_dev as u64, st.st_ino as u64),
-        size: st.st_size as u64,
-        mtime: (st.st_mtime as i64, st.st_mtime_nsec as u64),
-        ctime: (st.st_ctime as i64, st.st_ctime_nsec as u64),
-    })
+    fn of(file: &File) -> Option<Stamp> {
+        let st = rustix::fs::fstat(file).ok()?;
+        Some(Stamp {
+            id: FileId(st.st_dev as u64, st.st_ino as u64),
+            links: st.st_nlink as u64,
+            size: st.st_size as u64,
+            mtime: (st.st_mtime as i64, st.st_mtime_nsec as u64),
+            ctime: (st.st_ctime as i64, st.st_ctime_nsec as u64),
+        })
+    }
+}
+
+/// A heartbeat file as a write of this process left it: the file, open,
+/// its path, and its [`Stamp`] right after the write. Kept with the record
+/// in the writer's memory, so that a verdict from memory can ask whether
+/// the file still holds it ([`Landed::unchanged_at`]) with one `fstat`.
+#[cfg(all(feature = "http", unix))]
+#[derive(Clone, Debug)]
+pub(crate) struct Landed {
+    file: std::sync::Arc<File>,
+    path: std::sync::Arc<Path>,
+    stamp: Stamp,
+}
+
+/// Without the server nothing asks: nothing is kept.
+#[cfg(not(all(feature = "http", unix)))]
+#[derive(Clone, Debug)]
+pub(crate) struct Landed;
+
+#[cfg(all(feature = "http", unix))]
+impl Landed {
+    /// `file`, at `path`, as it is now (`fstat`); `None` when it cannot be
+    /// looked at.
+    /// `None` too when no path names it any more (deleted, or replaced by
+    /// a rename): a write into it did not reach the path.
+    pub(crate) fn now(file: &std::sync::Arc<File>, path: &std::sync::Arc<Path>) -> Option<Landed> {
+        let stamp = Stamp::of(file).filter(|stamp| stamp.links > 0)?;
+        Some(Landed {
+            file: std::sync::Arc::clone(file),
+            path: std::sync::Arc::clone(path),
+            stamp,
+        })
+    }
+
+    /// Whether `path` is the path written and the file is as the write
+    /// left it: the same stamp (`fstat` of the open file, no path lookup).
+    pub(crate) fn unchanged_at(&self, path: &Path) -> bool {
+        self.path.as_os_str() == path.as_os_str() && Stamp::of(&self.file) == Some(self.stamp)
+    }
 }
 
 /// Reads and parses an open heartbeat file of `len` bytes (by `fstat`),

@@ -109,7 +109,8 @@ impl Bound {
             // Landed: `beat` never writes again.
             memory.next_due.store(NEVER, Ordering::Relaxed);
         }
-        memory.set_last(record.clone(), 0);
+        // A failure stands from memory, written or not: no stamp.
+        memory.set_last(record.clone(), None, 0);
         self.failure = Some(Failure { record, pending });
     }
 }
