@@ -183,8 +183,12 @@ impl Shared {
             return; // the thread pings, and reconnects if need be
         }
         self.last_ping.store(now, Ordering::Release);
+        // The thread's own ping only if no beat pings for 3/4 of systemd's
+        // timeout (one and a half ping intervals): beats whose writes come
+        // a coarse clock tick late must not wake it, and a quarter of the
+        // timeout is left for it to send.
         self.alarm.set(
-            now.saturating_add(self.ping_ns)
+            now.saturating_add(self.ping_ns.saturating_add(self.ping_ns / 2))
                 .min(until.saturating_add(ns(Duration::from_millis(1)))),
         );
         // A change or a stop in between must not sleep behind that alarm.
