@@ -95,7 +95,7 @@ pub(super) fn read<'a, const MEMORY: bool>(
         }
         _ => None,
     };
-    read_remembered(component, instance, path, slot.flatten(), budget)
+    read_remembered::<MEMORY>(component, instance, path, slot.flatten(), budget)
 }
 
 /// Reads pool instances `0..size` of `component`, whose heartbeat is at
@@ -115,19 +115,22 @@ pub(super) fn read_instances<'a, const MEMORY: bool>(
             let at = instance_file(path, i);
             let slot = slots.get(i as usize).and_then(Option::as_ref);
             let remembered = slot.and_then(|slot| slot.last_landed());
-            read_remembered(component, Some(i), at, remembered, budget)
+            read_remembered::<MEMORY>(component, Some(i), at, remembered, budget)
         })
         .collect()
 }
 
 /// [`read`], given what the writer remembers, if this process wrote it.
-fn read_remembered<'a>(
+/// One copy per source, as the survey's: reading from the files, the
+/// memory's branches are not in the binary.
+fn read_remembered<'a, const MEMORY: bool>(
     component: &'a Component,
     instance: Option<u32>,
     path: PathBuf,
     remembered: Option<(Record, Option<store::Landed>)>,
     budget: &Budget,
 ) -> Unit<'a> {
+    let remembered = if MEMORY { remembered } else { None };
     let mut from_memory = remembered.is_some();
     let (contents, id) = match remembered {
         // A failure stands from the moment it is declared, written or not.

@@ -249,11 +249,14 @@ fn read_into(file: &File, len: usize, buf: &mut [u8], budget: &Budget) -> Conten
 
 const SYMLINK: &str = "the path is a symbolic link, which liveness never writes";
 
-/// The operating system's message without Rust's " (os error N)" suffix.
+/// The operating system's message without Rust's " (os error N)" suffix,
+/// lowercased as ASCII: the C library's messages in the C locale a Rust
+/// program runs in are ASCII, and Unicode's case tables would be 16 KiB of
+/// the probe binary.
 fn io_message(error: &io::Error) -> String {
     let text = error.to_string();
     match text.find(" (os error") {
-        Some(end) => text[..end].to_lowercase(),
+        Some(end) => text[..end].to_ascii_lowercase(),
         None => text,
     }
 }
