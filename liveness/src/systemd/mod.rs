@@ -66,7 +66,7 @@ impl Probe {
     /// [`extend`](crate::Liveness::extend), a readiness, the beat that ends
     /// an extension), at the earliest deadline (a component that stops
     /// beating stops the pings there and triggers), and when no beat
-    /// pinged for a whole ping interval (a component extended and not
+    /// pinged for three quarters of `WatchdogSec=` (a component extended and not
     /// beating, writes sparser than the interval, the start): then it
     /// pings itself, as a timer would. The pings from the beats carry
     /// `WATCHDOG=1` alone: `STATUS=` is sent when the thread judges, so the
