@@ -165,7 +165,7 @@ fn an_instance_file_overwritten_in_place_after_the_write_is_judged_from_the_file
     // Another writer, without the lock, over the same bytes: the same
     // file, the same size; only its times tell.
     let other = seal(&set(&body(&record_now(0.0, 0.0)), "name", "\"other\""));
-    let path = format!("{}.1", Overwritten::path().display());
+    let path = instance_path(Overwritten::path(), 1);
     let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
     std::os::unix::fs::FileExt::write_all_at(&file, &other, 0).unwrap();
     assert_eq!(std::fs::metadata(&path).unwrap().len(), other.len() as u64);
@@ -183,7 +183,7 @@ fn an_instance_file_deleted_after_the_write_is_judged_as_the_exec_probe_judges_i
         Deleted
     );
     pool_of_two::<Deleted>();
-    std::fs::remove_file(format!("{}.1", Deleted::path().display())).unwrap();
+    std::fs::remove_file(instance_path(Deleted::path(), 1)).unwrap();
     // The writer looks at its path once a second: this write goes to the
     // file it holds open, which no path names any more.
     Deleted::instance(1).beat_now().unwrap();
@@ -193,4 +193,11 @@ fn an_instance_file_deleted_after_the_write_is_judged_as_the_exec_probe_judges_i
     assert!(files[1].starts_with(missing), "{files:?}");
     assert!(http[1].starts_with(missing), "{http:?}");
     assert_eq!((code, verdicts(&http)), (503, verdicts(&files)));
+}
+
+/// `<path>.<i>`, byte for byte (`display` would replace what is not UTF-8).
+fn instance_path(path: std::path::PathBuf, i: u32) -> std::path::PathBuf {
+    let mut path = path.into_os_string();
+    path.push(format!(".{i}"));
+    path.into()
 }
