@@ -112,7 +112,8 @@ pub(super) fn serve(
 ) -> impl Future<Output = ()> + Send + 'static {
     // Delayed acknowledgements from the start, as once the connection has
     // spoken both ways: the request's acknowledgement rides on the answer
-    // rather than leaving in a packet of its own.
+    // rather than leaving in a packet of its own (Linux).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     if let Err(error) = rustix::net::sockopt::set_tcp_quickack(&stream, false) {
         log::debug!("grpc: TCP_QUICKACK: {error}");
     }

@@ -90,9 +90,13 @@ fn keep_alive(listener: &TcpListener) -> io::Result<()> {
     sockopt::set_tcp_keepintvl(listener, answer)?;
     sockopt::set_tcp_keepcnt(listener, 1)?;
     // Data the client does not acknowledge (a `Watch`'s answer to a client
-    // that vanished) ends the connection as an unanswered probe does.
-    let timeout = u32::try_from((idle + answer).as_millis()).unwrap_or(u32::MAX);
-    sockopt::set_tcp_user_timeout(listener, timeout)?;
+    // that vanished) ends the connection as an unanswered probe does
+    // (Linux; elsewhere the system's retransmission limit ends it).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let timeout = u32::try_from((idle + answer).as_millis()).unwrap_or(u32::MAX);
+        sockopt::set_tcp_user_timeout(listener, timeout)?;
+    }
     Ok(())
 }
 
