@@ -45,9 +45,18 @@ impl Offset {
     }
 }
 
+/// The inode of the initial time namespace (the kernel's
+/// `PROC_TIME_INIT_INO`), whose clocks have no offset.
+const INITIAL_TIME_NS: u64 = 0xEFFF_FFFA;
+
 /// The boot-clock offset of this process's time namespace
 /// (`boottime <secs> <nanos>` in `self/timens_offsets`); zero without one.
+/// In the initial namespace (most processes), one `readlink` of
+/// `self/ns/time` tells so, for half the cost of reading the offsets.
 pub(super) fn time_offset(proc: &Path) -> Offset {
+    if ns_link(&proc.join("self/ns/time"), "time") == Some(INITIAL_TIME_NS) {
+        return Offset::default();
+    }
     let mut buf = [0; 256];
     let Some(text) = read_small(&proc.join("self/timens_offsets"), &mut buf) else {
         return Offset::default();
@@ -86,16 +95,47 @@ pub(super) fn pid_ns(proc: &Path) -> Option<u64> {
     ns_inode(proc, "pid")
 }
 
+/// The inode of this process's namespace `ns`: what its link in
+/// `self/ns` names (`mnt:[4026531841]`), read with `readlink`, which costs
+/// half a `stat` through the link; else (a file standing in for it, in
+/// tests) the inode `stat` gives.
 #[cfg(unix)]
 #[allow(clippy::unnecessary_cast)] // st_ino is u32 on some targets
 fn ns_inode(proc: &Path, ns: &str) -> Option<u64> {
-    let st = rustix::fs::stat(proc.join("self/ns").join(ns)).ok()?;
+    let path = proc.join("self/ns").join(ns);
+    if let Some(inode) = ns_link(&path, ns) {
+        return Some(inode);
+    }
+    let st = rustix::fs::stat(path).ok()?;
     Some(st.st_ino as u64)
 }
 
 #[cfg(not(unix))]
 fn ns_inode(_: &Path, _: &str) -> Option<u64> {
     None
+}
+
+/// The inode the namespace link at `path` names, `<ns>:[<inode>]`.
+#[cfg(unix)]
+fn ns_link(path: &Path, ns: &str) -> Option<u64> {
+    let mut buf = [0u8; 64];
+    let len = rustix::fs::readlinkat_raw(rustix::fs::CWD, path, &mut buf[..]).ok()?;
+    parse_ns_link(buf.get(..len)?, ns)
+}
+
+#[cfg(not(unix))]
+fn ns_link(_: &Path, _: &str) -> Option<u64> {
+    None
+}
+
+/// `<ns>:[<inode>]`'s inode.
+#[cfg_attr(not(unix), allow(dead_code))]
+fn parse_ns_link(link: &[u8], ns: &str) -> Option<u64> {
+    let inode = link
+        .strip_prefix(ns.as_bytes())?
+        .strip_prefix(b":[")?
+        .strip_suffix(b"]")?;
+    std::str::from_utf8(inode).ok()?.parse().ok()
 }
 
 /// Field 22 of `<proc>/<pid>/stat`, when the process started, in ticks since
@@ -204,6 +244,49 @@ mod tests {
         assert_eq!(Offset(5_000_000_000).ticks_to_host(1216), 716);
         // Before the host's boot: zero, not a wrap the other way.
         assert_eq!(Offset(5_000_000_000).ticks_to_host(100), 0);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_namespace_link_names_the_inode_stat_gives() {
+        for ns in ["mnt", "pid", "time"] {
+            let path = Path::new("/proc/self/ns").join(ns);
+            let Ok(st) = rustix::fs::stat(&path) else {
+                continue; // a kernel without that namespace
+            };
+            assert_eq!(ns_link(&path, ns), Some(st.st_ino), "{ns}");
+            assert_eq!(ns_inode(Path::new("/proc"), ns), Some(st.st_ino));
+        }
+        assert_eq!(
+            parse_ns_link(b"mnt:[4026531841]", "mnt"),
+            Some(4_026_531_841)
+        );
+        for bad in [
+            &b"pid:[1]"[..],
+            b"mnt:[]",
+            b"mnt:[1",
+            b"mnt:1]",
+            b"mnt:[-1]",
+            b"",
+        ] {
+            assert_eq!(parse_ns_link(bad, "mnt"), None, "{:?}", bad.escape_ascii());
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_initial_time_namespace_has_no_offset() {
+        let path = Path::new("/proc/self/ns/time");
+        if ns_link(path, "time") == Some(INITIAL_TIME_NS) {
+            assert_eq!(time_offset(Path::new("/proc")), Offset::default());
+            let mut buf = [0; 256];
+            let text = read_small(Path::new("/proc/self/timens_offsets"), &mut buf).unwrap();
+            let text = std::str::from_utf8(text).unwrap();
+            for line in text.lines() {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                assert_eq!(words[1..], ["0", "0"], "{text}");
+            }
+        }
     }
 
     #[test]

@@ -51,7 +51,7 @@ fn survey_from<const MEMORY: bool>(components: &[Component]) -> Vec<Status> {
     if components.is_empty() {
         return vec![nothing_to_judge(&host)];
     }
-    let mut units = Vec::new();
+    let mut units = Vec::with_capacity(read.len());
     for (own, pool) in read {
         units.extend(pool::judge_component::<MEMORY>(own, pool, &host, &budget));
     }

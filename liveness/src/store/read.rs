@@ -188,7 +188,7 @@ impl Landed {
 fn read_contents(file: &File, len: usize, budget: &Budget) -> Contents {
     // A record's size, and one byte to see a file that grew, on the stack;
     // anything larger (never a heartbeat of this format) on the heap.
-    if len < record::RECORD_LEN {
+    if len <= record::RECORD_LEN {
         read_into(file, len, &mut [0u8; record::RECORD_LEN + 1], budget)
     } else {
         read_into(file, len, &mut vec![0u8; READ_LIMIT + 1], budget)
