@@ -135,6 +135,18 @@ impl Table {
     }
 }
 
+#[cfg(test)]
+impl Entry {
+    /// A heartbeat with no writer in this process, alive until `until`.
+    pub(crate) fn alive_until_only(until: u64) -> Entry {
+        Entry {
+            slot: None,
+            max_age_ns: 0,
+            until,
+        }
+    }
+}
+
 /// `d` in nanoseconds, saturated.
 pub(crate) fn ns(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
@@ -157,7 +169,7 @@ impl Shared {
     }
 
     /// A beat landed: pings when one is due and every component is alive.
-    fn written(&self) {
+    pub(crate) fn written(&self) {
         let now = clock::boot_ns();
         let due = |last: u64| now >= last.saturating_add(self.ping_ns / 2);
         if self.ping_ns == 0 || !due(self.last_ping.load(Ordering::Acquire)) {

@@ -267,3 +267,64 @@ fn a_failure_stops_the_pings_and_triggers_at_once() {
         );
     });
 }
+
+/// Whether a write pings, with the thread's last judgement saying every
+/// component was alive, and one heartbeat alive until `until` (boot clock).
+/// Retried when another test counts a change in between (a write then
+/// does not ping, whatever the deadline).
+fn a_write_pings_with_one_alive_until(until: u64) -> bool {
+    use std::{
+        io::ErrorKind,
+        os::unix::net::UnixDatagram,
+        sync::{Arc, atomic::AtomicBool},
+    };
+
+    use crate::{
+        heartbeat::changes,
+        systemd::ping::{Entry, Shared, Table},
+    };
+    for _ in 0..100 {
+        let (ours, systemd) = UnixDatagram::pair().unwrap();
+        systemd.set_nonblocking(true).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let shared = Shared::new(Some(Duration::from_secs(10)), stop).unwrap();
+        let seen = changes();
+        shared.publish(Table {
+            pingable: true,
+            changes: seen,
+            entries: vec![Entry::alive_until_only(until)],
+            socket: Some(ours),
+        });
+        shared.written();
+        if changes() != seen {
+            continue;
+        }
+        let mut got = [0u8; 64];
+        return match systemd.recv(&mut got) {
+            Ok(len) => {
+                assert_eq!(&got[..len], b"WATCHDOG=1\n");
+                true
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => false,
+            Err(e) => panic!("{e}"),
+        };
+    }
+    panic!("other tests kept counting changes");
+}
+
+/// A heartbeat past its deadline stops the writes' pings at once, before
+/// the thread wakes to judge it (its alarm may come a moment late): the
+/// beats of the other components must not keep systemd's watchdog fed.
+#[test]
+fn a_write_does_not_ping_once_a_heartbeat_is_past_its_deadline() {
+    let _turn = turn();
+    let now = crate::clock::boot_ns();
+    assert!(
+        a_write_pings_with_one_alive_until(now + 60_000_000_000),
+        "every heartbeat alive: the write pings"
+    );
+    assert!(
+        !a_write_pings_with_one_alive_until(now.saturating_sub(1)),
+        "one heartbeat past its deadline: no ping"
+    );
+}
